@@ -1,0 +1,99 @@
+"""The LEAD complaint and accountability portal.
+
+`create_app` builds everything; importing a module has no side effects.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+
+from flask import Flask, abort, request, session
+from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import cli, clock, db, errors, headers, logs, participant, public
+from portal.claimcodes import CodeHasher
+from portal.config import Config
+from portal.extensions import babel, csrf
+from portal.ratelimits import limiter
+from portal.site import Site, load_site
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGE_SESSION_KEY = "lang"
+
+
+def create_app(
+    config: Config | None = None, site: Site | None = None, now: clock.Clock | None = None
+) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(
+        __name__,
+        instance_path=str(config.instance_path),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    site = site or load_site(config.instance_path)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=config.is_production,
+        SESSION_COOKIE_NAME="__Host-session" if config.is_production else "session",
+        # We send no Referer (Referrer-Policy: no-referrer), so Flask-WTF must not demand one.
+        WTF_CSRF_SSL_STRICT=False,
+        RATELIMIT_STORAGE_URI=config.ratelimit_storage,
+        RATELIMIT_HEADERS_ENABLED=True,
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "portal" / "translations"),
+        TESTING=config.env == "test",
+    )
+    app.extensions["portal.config"] = config
+    app.extensions["portal.site"] = site
+    app.extensions[clock.EXTENSION_KEY] = now or clock.system_clock
+    time_cost, memory_cost, parallelism = config.argon2_parameters
+    app.extensions["portal.hasher"] = CodeHasher(
+        config.claim_pepper, time_cost, memory_cost, parallelism
+    )
+    if config.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops)
+
+    logs.install(app.logger)
+    db.init_app(app, config.database_url)
+    # Before CSRFProtect, which parses the form: the raw body is only readable until then.
+    app.before_request(_refuse_invalid_utf8)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+    headers.init_app(app, site.quick_exit_origin)
+    errors.init_app(app)
+    app.context_processor(lambda: {"site": site, "current_locale": lambda: str(get_locale())})
+
+    # The one place portal/ reaches into review/: registering its blueprint.
+    from review import bp as review_bp
+
+    app.register_blueprint(participant.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(review_bp, url_prefix="/review")
+    cli.init_app(app)
+    return app
+
+
+def _select_locale() -> str:
+    chosen = session.get(LANGUAGE_SESSION_KEY)
+    if chosen in ("en", "es"):
+        return chosen
+    return request.accept_languages.best_match(["en", "es"]) or "en"
+
+
+def _refuse_invalid_utf8() -> None:
+    """Werkzeug quietly replaces bytes that are not UTF-8; we would rather say so than store
+    mangled words, so such a form gets the 400 page."""
+    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
+        return
+    body = request.get_data(cache=True)
+    try:
+        urllib.parse.unquote_to_bytes(body.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400)

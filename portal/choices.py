@@ -1,0 +1,184 @@
+"""Every fixed list of choices, in one place: forms, models and figures all read these.
+
+The stored value is the enum value (short, stable, English); what a person reads is the label,
+marked for translation.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Kind(StrEnum):
+    POLICE = "police"
+    SEXUAL = "sexual"
+    PRESSURE = "pressure"
+    PROVIDER = "provider"
+    PROGRAM = "program"
+    OTHER = "other"
+
+
+KIND_LABELS = {
+    Kind.POLICE: _l("Police misconduct"),
+    Kind.SEXUAL: _l("Sexual misconduct or sexual pressure by an official"),
+    Kind.PRESSURE: _l("Threats or pressure, for example to give information"),
+    Kind.PROVIDER: _l("Bad treatment or poor service by a service provider"),
+    Kind.PROGRAM: _l("The LEAD program itself"),
+    Kind.OTHER: _l("Something else"),
+}
+
+
+class ActorKind(StrEnum):
+    POLICE = "police"
+    PROSECUTOR = "prosecutor"
+    PROVIDER = "provider"
+    PROGRAM_STAFF = "program_staff"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+ACTOR_LABELS = {
+    ActorKind.POLICE: _l("Police officer or sheriff's deputy"),
+    ActorKind.PROSECUTOR: _l("Prosecutor or someone from their office"),
+    ActorKind.PROVIDER: _l("Someone at a service provider (housing, treatment, health)"),
+    ActorKind.PROGRAM_STAFF: _l("LEAD program staff, such as a case manager"),
+    ActorKind.OTHER: _l("Someone else"),
+    ActorKind.UNKNOWN: _l("I don't know"),
+}
+
+
+class SafeNow(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+SAFE_LABELS = {
+    SafeNow.YES: _l("Yes, I am safe right now"),
+    SafeNow.NO: _l("No, I am not safe right now"),
+}
+
+
+class AssistedBy(StrEnum):
+    NONE = "none"
+    ADVOCATE = "advocate"
+    FRIEND = "friend"
+
+
+ASSISTED_LABELS = {
+    AssistedBy.NONE: _l("No, I am doing this myself"),
+    AssistedBy.ADVOCATE: _l("Yes, a peer advocate"),
+    AssistedBy.FRIEND: _l("Yes, a friend or family member"),
+}
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    TRIAGED = "triaged"
+    IN_REVIEW = "in_review"
+    WAITING = "waiting"
+    REFERRED = "referred"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+# What the complainant reads about each status.
+STATUS_LABELS = {
+    Status.RECEIVED: _l("We got your complaint. The review board has not looked at it yet."),
+    Status.TRIAGED: _l("The review board has looked at your complaint and will review it."),
+    Status.IN_REVIEW: _l("The review board is working on your complaint."),
+    Status.WAITING: _l("The review board is waiting to hear from you."),
+    Status.REFERRED: _l("Your complaint was passed on, with your OK."),
+    Status.RESOLVED: _l("The review board has made a decision."),
+    Status.CLOSED: _l("Your complaint is closed."),
+    Status.WITHDRAWN: _l("You withdrew this complaint."),
+}
+
+STATUS_SHORT = {
+    Status.RECEIVED: _l("Received"),
+    Status.TRIAGED: _l("Looked at"),
+    Status.IN_REVIEW: _l("In review"),
+    Status.WAITING: _l("Waiting for you"),
+    Status.REFERRED: _l("Passed on"),
+    Status.RESOLVED: _l("Decided"),
+    Status.CLOSED: _l("Closed"),
+    Status.WITHDRAWN: _l("Withdrawn"),
+}
+
+# The answer "prefer not to say" is stored as this value in every demographic question.
+PREFER_NOT = "prefer_not"
+
+
+class Race(StrEnum):
+    BLACK = "black"
+    LATINO = "latino"
+    WHITE = "white"
+    NATIVE = "native"
+    ASIAN = "asian"
+    PACIFIC = "pacific"
+    MENA = "mena"
+    MULTIPLE = "multiple"
+    ANOTHER = "another"
+    PREFER_NOT = PREFER_NOT
+
+
+RACE_LABELS = {
+    Race.BLACK: _l("Black or African American"),
+    Race.LATINO: _l("Hispanic or Latino/a/x"),
+    Race.WHITE: _l("White"),
+    Race.NATIVE: _l("American Indian, Alaska Native or Indigenous"),
+    Race.ASIAN: _l("Asian or Asian American"),
+    Race.PACIFIC: _l("Native Hawaiian or Pacific Islander"),
+    Race.MENA: _l("Middle Eastern or North African"),
+    Race.MULTIPLE: _l("More than one of these"),
+    Race.ANOTHER: _l("Another race or ethnicity"),
+    Race.PREFER_NOT: _l("Prefer not to say"),
+}
+
+
+class Gender(StrEnum):
+    WOMAN = "woman"
+    MAN = "man"
+    TRANS_WOMAN = "trans_woman"
+    TRANS_MAN = "trans_man"
+    NONBINARY = "nonbinary"
+    ANOTHER = "another"
+    PREFER_NOT = PREFER_NOT
+
+
+GENDER_LABELS = {
+    Gender.WOMAN: _l("Woman"),
+    Gender.MAN: _l("Man"),
+    Gender.TRANS_WOMAN: _l("Transgender woman"),
+    Gender.TRANS_MAN: _l("Transgender man"),
+    Gender.NONBINARY: _l("Non-binary or Two-Spirit"),
+    Gender.ANOTHER: _l("Another gender"),
+    Gender.PREFER_NOT: _l("Prefer not to say"),
+}
+
+
+class AgeBand(StrEnum):
+    UNDER_18 = "under_18"
+    A18_24 = "18_24"
+    A25_34 = "25_34"
+    A35_44 = "35_44"
+    A45_54 = "45_54"
+    A55_64 = "55_64"
+    A65_UP = "65_up"
+    PREFER_NOT = PREFER_NOT
+
+
+AGE_LABELS = {
+    AgeBand.UNDER_18: _l("Under 18"),
+    AgeBand.A18_24: _l("18 to 24"),
+    AgeBand.A25_34: _l("25 to 34"),
+    AgeBand.A35_44: _l("35 to 44"),
+    AgeBand.A45_54: _l("45 to 54"),
+    AgeBand.A55_64: _l("55 to 64"),
+    AgeBand.A65_UP: _l("65 or older"),
+    AgeBand.PREFER_NOT: _l("Prefer not to say"),
+}
+
+LANGUAGES = ("en", "es")

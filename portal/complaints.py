@@ -1,0 +1,220 @@
+"""Filing a complaint and finding it again by its claim code.
+
+Functions take a database session and plain values and return plain values; they know
+nothing of requests or forms.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal import claimcodes, receipts
+from portal.choices import SafeNow, Status
+from portal.claimcodes import ClaimCode, CodeHasher
+from portal.clock import hour_ceiling, hour_floor
+from portal.db import write_transaction
+from portal.models import Complaint, Demographics, FilingReceipt, StatusChange
+
+# How long a retried filing can still show its code, and how long after that a retry is
+# still recognised as one (and answered "already sent") rather than filed again.
+SEAL_LIFETIME = dt.timedelta(hours=1)
+RECEIPT_LIFETIME = dt.timedelta(days=7)
+# The locator space holds about a million codes; give up long before it is crowded.
+LOCATOR_ATTEMPTS = 20
+
+
+class CodeInText(ValueError):
+    """The person put a claim code into their text; storing it would store it readable."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+class AlreadyFiled(Exception):
+    """This form was sent before, but its code can no longer be shown."""
+
+
+class NoFreeLocator(RuntimeError):
+    """Could not find an unused locator: the code space needs widening."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NewComplaint:
+    narrative: str
+    kind: str | None = None
+    actor_kind: str | None = None
+    agency: str | None = None
+    officer: str | None = None
+    when_text: str | None = None
+    where_text: str | None = None
+    wants: str | None = None
+    safe_now: str | None = None
+    assisted_by: str | None = None
+    pseudonym: str | None = None
+    language: str = "en"
+    race: str | None = None
+    gender: str | None = None
+    age_band: str | None = None
+
+
+# Free-text fields a person could paste a claim code into.
+TEXT_FIELDS = ("narrative", "officer", "when_text", "where_text", "wants", "pseudonym")
+
+
+@dataclasses.dataclass(frozen=True)
+class Filed:
+    code: str  # display form, shown once
+    urgent: bool
+    repeated: bool  # True when this was a retry of a form already filed
+
+
+def check_for_codes(values: NewComplaint) -> None:
+    for field in TEXT_FIELDS:
+        text = getattr(values, field)
+        if text and claimcodes.find_in_text(text):
+            raise CodeInText(field)
+
+
+def file_complaint(
+    db: Session, hasher: CodeHasher, values: NewComplaint, form_token: str, now: dt.datetime
+) -> Filed:
+    """Store a complaint, or recognise a retry of one already stored from the same form.
+
+    Everything is written in one transaction: the complaint, its demographics, its first
+    status and the receipt. Either all of it exists afterwards or none of it does.
+    """
+    check_for_codes(values)
+    token_id = receipts.token_hash(form_token)
+    earlier = _earlier_filing(db, form_token, token_id, now)
+    if earlier is not None:
+        return earlier
+
+    code = claimcodes.new_code()
+    # The slow part runs before the write lock is taken: the hash covers the secret only,
+    # so the locator can still change below without hashing again.
+    secret_hash = hasher.hash(code)
+    for _attempt in range(LOCATOR_ATTEMPTS):
+        try:
+            with write_transaction(db):
+                earlier = _earlier_filing(db, form_token, token_id, now)
+                if earlier is not None:
+                    return earlier
+                if _locator_taken(db, code.locator):
+                    code = ClaimCode(claimcodes.random_locator(), code.secret)
+                    continue
+                _forget_old_receipts(db, now)
+                _insert(db, values, code, secret_hash, form_token, token_id, now)
+            return Filed(code=code.display, urgent=values.safe_now == SafeNow.NO, repeated=False)
+        except IntegrityError:
+            # Another writer took the same locator (or sent the same form) at the same moment.
+            code = ClaimCode(claimcodes.random_locator(), code.secret)
+    raise NoFreeLocator
+
+
+def _locator_taken(db: Session, locator: str) -> bool:
+    return db.scalar(select(Complaint.id).where(Complaint.locator == locator)) is not None
+
+
+def _earlier_filing(
+    db: Session, form_token: str, token_id: bytes, now: dt.datetime
+) -> Filed | None:
+    receipt = db.get(FilingReceipt, token_id)
+    if receipt is None:
+        return None
+    if receipt.sealed_code is None or receipt.seal_expires_at <= now:
+        raise AlreadyFiled
+    code = receipts.unseal(form_token, receipt.sealed_code)
+    if code is None:
+        raise AlreadyFiled
+    locator = code[: claimcodes.LOCATOR_LENGTH]
+    urgent = db.scalar(select(Complaint.urgent).where(Complaint.locator == locator))
+    return Filed(code=code, urgent=bool(urgent), repeated=True)
+
+
+def _insert(
+    db: Session,
+    values: NewComplaint,
+    code: ClaimCode,
+    secret_hash: str,
+    form_token: str,
+    token_id: bytes,
+    now: dt.datetime,
+) -> None:
+    today = now.date()
+    complaint = Complaint(
+        locator=code.locator,
+        secret_hash=secret_hash,
+        kind=values.kind,
+        actor_kind=values.actor_kind,
+        agency=values.agency,
+        officer=values.officer,
+        when_text=values.when_text,
+        where_text=values.where_text,
+        narrative=values.narrative,
+        wants=values.wants,
+        pseudonym=values.pseudonym,
+        urgent=values.safe_now == SafeNow.NO,
+        assisted_by=values.assisted_by,
+        language=values.language,
+        status=Status.RECEIVED.value,
+        created_on=today,
+        updated_on=today,
+    )
+    if values.race or values.gender or values.age_band:
+        complaint.demographics = Demographics(
+            race=values.race, gender=values.gender, age_band=values.age_band
+        )
+    complaint.status_changes.append(
+        StatusChange(from_status=None, to_status=Status.RECEIVED.value, at=hour_floor(now))
+    )
+    db.add(complaint)
+    db.add(
+        FilingReceipt(
+            token_hash=token_id,
+            sealed_code=receipts.seal(form_token, code.display),
+            seal_expires_at=hour_ceiling(now + SEAL_LIFETIME),
+        )
+    )
+    db.flush()
+
+
+def _forget_old_receipts(db: Session, now: dt.datetime) -> None:
+    """Wipe sealed codes older than an hour and receipts older than a week.
+
+    Runs inside each filing's transaction, so no separate job is needed.
+    """
+    db.execute(
+        update(FilingReceipt)
+        .where(FilingReceipt.seal_expires_at <= now, FilingReceipt.sealed_code.is_not(None))
+        .values(sealed_code=None)
+    )
+    db.execute(
+        delete(FilingReceipt).where(
+            FilingReceipt.seal_expires_at <= now - RECEIPT_LIFETIME + SEAL_LIFETIME
+        )
+    )
+
+
+def find_by_code(db: Session, hasher: CodeHasher, code: ClaimCode) -> int | None:
+    """The id of the complaint this code opens, or None.
+
+    Exactly one indexed lookup and one argon2 verification, whether the locator exists or not,
+    so neither the number of complaints nor the timing tells which codes exist.
+    """
+    row = db.execute(
+        select(Complaint.id, Complaint.secret_hash).where(Complaint.locator == code.locator)
+    ).first()
+    stored_hash = row.secret_hash if row is not None else None
+    if hasher.verify(stored_hash, code) and row is not None:
+        return row.id
+    return None
+
+
+def get(db: Session, complaint_id: int) -> Complaint | None:
+    return db.get(Complaint, complaint_id)

@@ -1,0 +1,148 @@
+"""Configuration: one frozen dataclass, read from `PORTAL_*` environment variables once.
+
+Outside development the portal refuses to start without real secrets. In development it
+makes random ones on first run and keeps them in the instance folder, so `make run` works
+on a fresh machine without anyone choosing a key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "production", "test")
+
+# Argon2id cost profiles. "default" is argon2-cffi's RFC 9106 low-memory profile; "test" is
+# deliberately cheap and is refused in production.
+ARGON2_PROFILES: dict[str, tuple[int, int, int]] = {
+    # name: (time_cost, memory_cost in KiB, parallelism)
+    "default": (3, 65536, 4),
+    "test": (1, 8, 1),
+}
+
+DEV_SECRETS_FILE = "dev-secrets.json"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a portal that is safe to start."""
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str
+    instance_path: Path
+    secret_key: str
+    claim_pepper: bytes
+    database_url: str
+    ratelimit_storage: str = "memory://"
+    argon2_profile: str = "default"
+    # Reverse proxies in front of the portal that set X-Forwarded-For (nginx: 1).
+    proxy_hops: int = 0
+    case_idle_minutes: int = 15
+    # Whole request bodies above this are refused with a 413 page.
+    max_body_bytes: int = 256 * 1024
+    check_limit_per_client: str = "10 per 15 minutes"
+    check_limit_global: str = "600 per hour"
+    file_limit_per_client: str = "10 per hour"
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def argon2_parameters(self) -> tuple[int, int, int]:
+        return ARGON2_PROFILES[self.argon2_profile]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Config:
+        """Build the configuration from `environ` (default: `os.environ`).
+
+        `overrides` replace any value afterwards; tests use them instead of patching.
+        """
+        environ = os.environ if environ is None else environ
+        env = environ.get("PORTAL_ENV", "development")
+        if env not in ENVIRONMENTS:
+            raise ConfigError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        instance_path = Path(
+            str(
+                overrides.pop("instance_path", None)
+                or environ.get("PORTAL_INSTANCE_PATH", "instance")
+            )
+        ).resolve()
+
+        secret_key = environ.get("PORTAL_SECRET_KEY", "")
+        pepper = environ.get("PORTAL_CLAIM_PEPPER", "")
+        if env == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("PORTAL_SECRET_KEY", secret_key),
+                    ("PORTAL_CLAIM_PEPPER", pepper),
+                )
+                if len(value) < 32
+            ]
+            if missing:
+                raise ConfigError(
+                    "In production these must be set to random values of at least 32 "
+                    f"characters: {', '.join(missing)}. Make one with: "
+                    'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                )
+        elif not (secret_key and pepper) and "secret_key" not in overrides:
+            dev = _development_secrets(instance_path)
+            secret_key = secret_key or dev["secret_key"]
+            pepper = pepper or dev["claim_pepper"]
+
+        profile = environ.get("PORTAL_ARGON2_PROFILE", "default")
+        if profile not in ARGON2_PROFILES:
+            raise ConfigError(f"PORTAL_ARGON2_PROFILE must be one of {', '.join(ARGON2_PROFILES)}")
+        if env == "production" and profile != "default":
+            raise ConfigError("Cheap argon2 settings are for tests only.")
+
+        values: dict[str, object] = {
+            "env": env,
+            "instance_path": instance_path,
+            "secret_key": secret_key,
+            "claim_pepper": pepper.encode(),
+            "database_url": environ.get(
+                "PORTAL_DATABASE_URL", f"sqlite:///{instance_path / 'portal.sqlite3'}"
+            ),
+            "ratelimit_storage": environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
+            "argon2_profile": profile,
+            "proxy_hops": int(environ.get("PORTAL_PROXY_HOPS", "0")),
+        }
+        values.update(overrides)
+        if isinstance(values["claim_pepper"], str):
+            values["claim_pepper"] = values["claim_pepper"].encode()
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def ensure_instance_folder(instance_path: Path) -> None:
+    """Make the instance folder readable by its owner only: it holds the database."""
+    if not instance_path.exists():
+        instance_path.mkdir(parents=True, mode=0o700)
+        instance_path.chmod(0o700)
+
+
+def _development_secrets(instance_path: Path) -> dict[str, str]:
+    """Read, or on first run create, random development secrets in the instance folder."""
+    path = instance_path / DEV_SECRETS_FILE
+    if path.exists():
+        return json.loads(path.read_text())
+    ensure_instance_folder(instance_path)
+    made = {
+        "secret_key": secrets.token_urlsafe(48),
+        "claim_pepper": secrets.token_urlsafe(48),
+    }
+    # Create the file readable by the owner only; never overwrite one another process made.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return json.loads(path.read_text())
+    with os.fdopen(fd, "w") as handle:
+        json.dump(made, handle)
+    return made

@@ -1,0 +1,101 @@
+"""One table of error pages. Each is a calm, normal page that says what to do next.
+
+The 500 handler rolls the session back, so a failed request never leaves half a write behind.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from http import HTTPStatus
+
+from flask import Flask, g, render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.ratelimits import limiter
+
+
+def _page(status: int, title: str, message: str) -> ResponseReturnValue:
+    return render_template("errors/error.html", title=title, message=message), status
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        HTTPStatus.BAD_REQUEST: (
+            _("Something went wrong"),
+            _("We could not read what your browser sent. Please go back and try again."),
+        ),
+        HTTPStatus.FORBIDDEN: (
+            _("This page is not open to you"),
+            _("If you think it should be, ask the person who runs this site."),
+        ),
+        HTTPStatus.NOT_FOUND: (
+            _("We could not find that page"),
+            _("It may have moved. Please start again from the first page."),
+        ),
+        HTTPStatus.METHOD_NOT_ALLOWED: (
+            _("Something went wrong"),
+            _("Please start again from the first page."),
+        ),
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE: (
+            _("That was too much to send at once"),
+            _("Please go back, make your text shorter, and send it again."),
+        ),
+        HTTPStatus.INTERNAL_SERVER_ERROR: (
+            _("Something went wrong on our side"),
+            _("It is not your fault. Please try again in a few minutes."),
+        ),
+        HTTPStatus.SERVICE_UNAVAILABLE: (
+            _("We are having trouble right now"),
+            _("It is not your fault. Please try again in a few minutes."),
+        ),
+    }
+
+
+def _handle_http(error: HTTPException) -> ResponseReturnValue:
+    status = error.code or HTTPStatus.INTERNAL_SERVER_ERROR
+    title, message = _messages().get(status, _messages()[HTTPStatus.BAD_REQUEST])
+    return _page(status, title, message)
+
+
+def _handle_rate_limit(error: HTTPException) -> ResponseReturnValue:
+    # A view that gave its own answer (for example a form with the person's text) keeps it.
+    if getattr(error, "response", None) is not None:
+        return error.response
+    minutes = 15
+    current = limiter.current_limit
+    if current is not None:
+        minutes = max(1, math.ceil((current.reset_at - time.time()) / 60))
+    message = ngettext(
+        "There were many tries in a short time, so we paused checking for a while. "
+        "Please try again in %(num)d minute.",
+        "There were many tries in a short time, so we paused checking for a while. "
+        "Please try again in %(num)d minutes.",
+        minutes,
+    )
+    return _page(HTTPStatus.TOO_MANY_REQUESTS, _("Please wait a little"), message)
+
+
+def _handle_csrf(_error: CSRFError) -> ResponseReturnValue:
+    return render_template("errors/expired.html"), HTTPStatus.BAD_REQUEST
+
+
+def _handle_unexpected(_error: InternalServerError) -> ResponseReturnValue:
+    # Flask has already logged the original exception (path and method, never the client).
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.rollback()
+        db_session.close()
+    title, message = _messages()[HTTPStatus.INTERNAL_SERVER_ERROR]
+    return _page(HTTPStatus.INTERNAL_SERVER_ERROR, title, message)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPStatus.TOO_MANY_REQUESTS, _handle_rate_limit)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(InternalServerError, _handle_unexpected)

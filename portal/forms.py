@@ -1,0 +1,159 @@
+"""Participant forms. Every field has a length cap; every choice comes from `choices`.
+
+Error messages are kind and say how to fix the input; none of them blames the person.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.choices import (
+    ACTOR_LABELS,
+    AGE_LABELS,
+    ASSISTED_LABELS,
+    GENDER_LABELS,
+    KIND_LABELS,
+    RACE_LABELS,
+    SAFE_LABELS,
+)
+from portal.claimcodes import MAX_INPUT_LENGTH
+from portal.sanitize import clean_text
+
+NARRATIVE_MAX = 10_000
+LONG_TEXT_MAX = 2_000
+SHORT_TEXT_MAX = 200
+PSEUDONYM_MAX = 60
+AGENCY_UNKNOWN = "unknown"
+NOT_CHOSEN = ""
+
+
+def _too_long(limit: int):
+    return Length(
+        max=limit,
+        message=_l(
+            "This box holds up to %(max)d characters. Please make it a little shorter.",
+            max=limit,
+        ),
+    )
+
+
+def _skip_choice() -> SelectChoice:
+    return SelectChoice(NOT_CHOSEN, _l("Choose one (you can skip this)"))
+
+
+def _select_choices(labels: dict) -> list[SelectChoice]:
+    return [_skip_choice()] + _radio_choices(labels)
+
+
+def _radio_choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value.value, label) for value, label in labels.items()]
+
+
+TEXT = [clean_text]
+
+
+class FileForm(FlaskForm):
+    narrative = TextAreaField(
+        _l("What happened?"),
+        description=_l(
+            "Tell it in your own words. Write as much or as little as you want. "
+            "You do not need to give your name."
+        ),
+        filters=TEXT,
+        validators=[
+            DataRequired(message=_l("Please tell us what happened. A few words are enough.")),
+            _too_long(NARRATIVE_MAX),
+        ],
+    )
+    kind = RadioField(
+        _l("What is it about?"), choices=_radio_choices(KIND_LABELS), validators=[Optional()]
+    )
+    actor_kind = RadioField(
+        _l("Who did it?"), choices=_radio_choices(ACTOR_LABELS), validators=[Optional()]
+    )
+    agency = SelectField(_l("Where do they work?"), validators=[Optional()])
+    officer = StringField(
+        _l("Badge number or name, if you know it"),
+        description=_l(
+            "Only if it is safe for you. If few people could know this, it may show who you are."
+        ),
+        filters=TEXT,
+        validators=[_too_long(SHORT_TEXT_MAX)],
+    )
+    when_text = StringField(
+        _l("Roughly when?"),
+        description=_l("For example: last Tuesday night, or early March."),
+        filters=TEXT,
+        validators=[_too_long(SHORT_TEXT_MAX)],
+    )
+    where_text = StringField(
+        _l("Roughly where?"),
+        description=_l("For example: near 3rd and Pine. A street corner or area is enough."),
+        filters=TEXT,
+        validators=[_too_long(SHORT_TEXT_MAX)],
+    )
+    wants = TextAreaField(
+        _l("What would you like to happen?"),
+        filters=TEXT,
+        validators=[_too_long(LONG_TEXT_MAX)],
+    )
+    safe_now = RadioField(
+        _l("Are you safe right now?"), choices=_radio_choices(SAFE_LABELS), validators=[Optional()]
+    )
+    assisted_by = RadioField(
+        _l("Is someone helping you fill this in?"),
+        choices=_radio_choices(ASSISTED_LABELS),
+        validators=[Optional()],
+    )
+    pseudonym = StringField(
+        _l("A made-up name, if you want one"),
+        description=_l("The board will call you this. Do not use your real name."),
+        filters=TEXT,
+        validators=[_too_long(PSEUDONYM_MAX)],
+    )
+    race = SelectField(
+        _l("Race or ethnicity"), choices=_select_choices(RACE_LABELS), validators=[Optional()]
+    )
+    gender = SelectField(
+        _l("Gender"), choices=_select_choices(GENDER_LABELS), validators=[Optional()]
+    )
+    age_band = SelectField(_l("Age"), choices=_select_choices(AGE_LABELS), validators=[Optional()])
+    # A field people never see. Programs that fill in every box fill this one too.
+    website = StringField(_l("Leave this box empty"), validators=[_too_long(SHORT_TEXT_MAX)])
+    form_token = HiddenField(validators=[Length(max=100)])
+
+    def __init__(self, agencies: tuple[str, ...], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency.choices = (
+            [_skip_choice()]
+            + [SelectChoice(name, name) for name in agencies]
+            + [SelectChoice(AGENCY_UNKNOWN, _l("I don't know"))]
+        )
+
+    def validate_website(self, field: StringField) -> None:
+        if field.data:
+            raise ValidationError(_l("Please leave this box empty."))
+
+
+class CheckForm(FlaskForm):
+    code = StringField(
+        _l("Your claim code"),
+        description=_l("It looks like K7QM-2XPA-9HDR-T4WE-8NCB. Dashes and spaces do not matter."),
+        validators=[
+            DataRequired(message=_l("Please type your claim code.")),
+            Length(
+                max=MAX_INPUT_LENGTH,
+                message=_l("That is longer than a claim code. Please check it and try again."),
+            ),
+        ],
+    )

@@ -1,0 +1,116 @@
+"""Tables. Dates are coarse on purpose: a day, or an hour, never the second something happened,
+so a copy of the database cannot be lined up with network logs to find who filed.
+
+Nothing here holds a client address, a user agent or a claim code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.choices import Status
+from portal.db import Base
+
+
+class Complaint(Base):
+    __tablename__ = "complaint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # First group of the claim code: unique, not secret, the board's reference.
+    locator: Mapped[str] = mapped_column(String(4), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+
+    kind: Mapped[str | None] = mapped_column(String(20))
+    actor_kind: Mapped[str | None] = mapped_column(String(20))
+    agency: Mapped[str | None] = mapped_column(String(200))
+    # Secret text: badge number or name of the person complained about.
+    officer: Mapped[str | None] = mapped_column(Text)
+    when_text: Mapped[str | None] = mapped_column(Text)
+    where_text: Mapped[str | None] = mapped_column(Text)
+    narrative: Mapped[str] = mapped_column(Text)
+    wants: Mapped[str | None] = mapped_column(Text)
+    pseudonym: Mapped[str | None] = mapped_column(Text)
+
+    # True when the person said they are not safe right now.
+    urgent: Mapped[bool] = mapped_column(default=False)
+    assisted_by: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+
+    status: Mapped[str] = mapped_column(String(20), default=Status.RECEIVED.value)
+    disposition: Mapped[str | None] = mapped_column(String(30))
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    updated_on: Mapped[dt.date] = mapped_column(Date)
+
+    demographics: Mapped[Demographics | None] = relationship(
+        back_populates="complaint", cascade="all, delete-orphan"
+    )
+    status_changes: Mapped[list[StatusChange]] = relationship(
+        back_populates="complaint", cascade="all, delete-orphan", order_by="StatusChange.id"
+    )
+
+    __table_args__ = (Index("ix_complaint_status_created", "status", "created_on"),)
+
+
+class Demographics(Base):
+    """Optional self-description, kept apart and used only in aggregate figures."""
+
+    __tablename__ = "demographics"
+
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), primary_key=True
+    )
+    race: Mapped[str | None] = mapped_column(String(20))
+    gender: Mapped[str | None] = mapped_column(String(20))
+    age_band: Mapped[str | None] = mapped_column(String(20))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="demographics")
+
+
+class StatusChange(Base):
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    # Plain words the complainant reads about why.
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Rounded down to the hour.
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="status_changes")
+
+
+class FilingReceipt(Base):
+    """Makes a retried filing POST idempotent without keeping the claim code readable.
+
+    Keyed by a hash of the one-time token in the person's form; the code is sealed under a key
+    derived from that token, so only a browser holding the form can read it back. The sealed
+    code is wiped after an hour; the row itself goes a week later.
+    """
+
+    __tablename__ = "filing_receipt"
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    sealed_code: Mapped[bytes | None] = mapped_column(LargeBinary(128))
+    # Rounded up to the hour.
+    seal_expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class CaseAccess(Base):
+    """An open case in one browser after a good claim code: revocable, short-lived."""
+
+    __tablename__ = "case_access"
+
+    # SHA-256 of the random id held in the browser's session, so a database copy cannot
+    # be used to open a case.
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)

@@ -1,0 +1,272 @@
+"""Participant pages: the start page, filing, checking a claim code, the open case, leaving.
+
+Views only wire a form to a domain function and a template. Every page here works without
+JavaScript and is sent with `Cache-Control: no-store` (see `headers`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_limiter import RequestLimit
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal import caseaccess, claimcodes, clock, complaints, db, receipts
+from portal.choices import (
+    ACTOR_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    STATUS_SHORT,
+    Status,
+)
+from portal.config import Config
+from portal.extensions import csrf
+from portal.forms import CheckForm, FileForm
+from portal.ratelimits import global_key, limiter
+from portal.sanitize import blank_to_none
+from portal.site import Site
+
+bp = Blueprint("participant", __name__)
+
+CASE_SESSION_KEY = "case"
+
+
+def _cfg() -> Config:
+    return current_app.extensions["portal.config"]
+
+
+def _site() -> Site:
+    return current_app.extensions["portal.site"]
+
+
+def _hasher() -> claimcodes.CodeHasher:
+    return current_app.extensions["portal.hasher"]
+
+
+def _idle() -> dt.timedelta:
+    return dt.timedelta(minutes=_cfg().case_idle_minutes)
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("participant/home.html")
+
+
+def _file_form() -> FileForm:
+    return FileForm(agencies=_site().agencies)
+
+
+def _render_file_form(
+    form: FileForm, status: int = 200, problem: str | None = None
+) -> tuple[str, int]:
+    if not form.form_token.data:
+        form.form_token.data = receipts.new_token()
+    return render_template("participant/file.html", form=form, problem=problem), status
+
+
+@bp.get("/file")
+def file_form() -> ResponseReturnValue:
+    return _render_file_form(_file_form())
+
+
+def _complaint_was_stored(_response: Response) -> bool:
+    return bool(g.get("complaint_stored"))
+
+
+def _too_many_filings(_limit: RequestLimit) -> Response:
+    """Over the filing limit: say so calmly and give back everything the person typed."""
+    form = _file_form()
+    form.validate()
+    for field in form:
+        field.errors = []
+    body, _status = _render_file_form(
+        form,
+        problem=_(
+            "A lot of complaints came from this connection in a short time, so we paused "
+            "for a while. Your words are still below. Please try again in an hour."
+        ),
+    )
+    return Response(body, status=429)
+
+
+@bp.post("/file")
+@limiter.limit(
+    lambda: _cfg().file_limit_per_client,
+    deduct_when=_complaint_was_stored,
+    on_breach=_too_many_filings,
+)
+def file_submit() -> ResponseReturnValue:
+    form = _file_form()
+    if not form.validate():
+        return _render_file_form(form, problem=_("Please look at the boxes marked below."))
+    if not form.form_token.data:
+        form.form_token.data = receipts.new_token()
+    values = complaints.NewComplaint(
+        narrative=form.narrative.data,
+        kind=blank_to_none(form.kind.data),
+        actor_kind=blank_to_none(form.actor_kind.data),
+        agency=blank_to_none(form.agency.data),
+        officer=blank_to_none(form.officer.data),
+        when_text=blank_to_none(form.when_text.data),
+        where_text=blank_to_none(form.where_text.data),
+        wants=blank_to_none(form.wants.data),
+        safe_now=blank_to_none(form.safe_now.data),
+        assisted_by=blank_to_none(form.assisted_by.data),
+        pseudonym=blank_to_none(form.pseudonym.data),
+        language=str(get_locale() or "en"),
+        race=blank_to_none(form.race.data),
+        gender=blank_to_none(form.gender.data),
+        age_band=blank_to_none(form.age_band.data),
+    )
+    try:
+        filed = complaints.file_complaint(
+            db.session(), _hasher(), values, form.form_token.data, clock.now()
+        )
+    except complaints.CodeInText as found:
+        getattr(form, found.field).errors.append(
+            _(
+                "This looks like a claim code. Please take it out: anyone who reads it could "
+                "open that complaint. If this is about an earlier complaint, say so in words."
+            )
+        )
+        return _render_file_form(form, problem=_("Please look at the boxes marked below."))
+    except complaints.AlreadyFiled:
+        return render_template("participant/already_filed.html")
+    except SQLAlchemyError:
+        current_app.logger.exception("could not store a complaint")
+        return _render_file_form(
+            form,
+            status=503,
+            problem=_(
+                "We could not save this just now. Nothing was sent. Your words are still below. "
+                "Please try again in a minute."
+            ),
+        )
+    g.complaint_stored = not filed.repeated
+    return render_template(
+        "participant/filed.html", code=claimcodes.parse(filed.code), urgent=filed.urgent
+    )
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(_error: CSRFError) -> ResponseReturnValue:
+    """A form that sat open too long: keep what the person typed and let them send again."""
+    if request.endpoint == "participant.file_submit":
+        form = _file_form()
+        form.validate()  # fills .data from the post; errors are cleared below
+        for field in form:
+            field.errors = []
+        return _render_file_form(
+            form,
+            status=400,
+            problem=_(
+                "This page was open for a long time, so we need you to press Send once more. "
+                "We kept what you wrote."
+            ),
+        )
+    return render_template("errors/expired.html"), 400
+
+
+def _code_was_checked(_response: Response) -> bool:
+    """Only a code with a valid check character costs a try; a typo is free."""
+    return bool(g.get("code_checked"))
+
+
+@bp.route("/check", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: _cfg().check_limit_per_client, methods=["POST"], deduct_when=_code_was_checked
+)
+@limiter.limit(
+    lambda: _cfg().check_limit_global,
+    key_func=global_key,
+    methods=["POST"],
+    deduct_when=_code_was_checked,
+)
+def check() -> ResponseReturnValue:
+    form = CheckForm()
+    if not form.validate_on_submit():
+        return render_template("participant/check.html", form=form)
+    try:
+        code = claimcodes.parse(form.code.data)
+    except claimcodes.ClaimCodeTypo:
+        form.code.errors.append(
+            _("One of the characters looks wrong. Please check the code and try again.")
+        )
+        return render_template("participant/check.html", form=form)
+    except claimcodes.ClaimCodeError:
+        form.code.errors.append(
+            _("A claim code has 20 letters and numbers. Please check it and try again.")
+        )
+        return render_template("participant/check.html", form=form)
+
+    g.code_checked = True
+    database = db.session()
+    complaint_id = complaints.find_by_code(database, _hasher(), code)
+    if complaint_id is None:
+        form.code.errors.append(
+            _("We could not open a complaint with that code. Please check it and try again.")
+        )
+        return render_template("participant/check.html", form=form)
+    caseaccess.close_case(database, session.get(CASE_SESSION_KEY))
+    session[CASE_SESSION_KEY] = caseaccess.open_case(database, complaint_id, clock.now(), _idle())
+    return redirect(url_for("participant.case"), code=303)
+
+
+@bp.get("/case")
+def case() -> ResponseReturnValue:
+    database = db.session()
+    complaint_id = caseaccess.current_case(
+        database, session.get(CASE_SESSION_KEY), clock.now(), _idle()
+    )
+    complaint = complaints.get(database, complaint_id) if complaint_id else None
+    if complaint is None:
+        session.pop(CASE_SESSION_KEY, None)
+        flash(_("To keep it private, your complaint closed. Please enter your code again."))
+        return redirect(url_for("participant.check"), code=303)
+    return render_template(
+        "participant/case.html",
+        complaint=complaint,
+        status_words=STATUS_LABELS[Status(complaint.status)],
+        status_short=STATUS_SHORT,
+        kind_labels=KIND_LABELS,
+        actor_labels=ACTOR_LABELS,
+    )
+
+
+def _end_everything() -> None:
+    caseaccess.close_case(db.session(), session.get(CASE_SESSION_KEY))
+    session.clear()
+
+
+# Leaving and the quick exit only ever end things, so a stale page's button must still work:
+# a form that sat open past its CSRF token's life would otherwise trap the person on an error
+# page at the worst moment. A forged request can do no more than close the case.
+@bp.post("/leave")
+@csrf.exempt
+def leave() -> ResponseReturnValue:
+    _end_everything()
+    flash(_("You left your complaint. To see it again, enter your claim code."))
+    return redirect(url_for("participant.home"), code=303)
+
+
+@bp.post("/exit")
+@csrf.exempt
+def quick_exit() -> ResponseReturnValue:
+    _end_everything()
+    return redirect(_site().quick_exit_url, code=303)

@@ -1,0 +1,101 @@
+"""Site specifics: what differs between one LEAD program and the next.
+
+Read from `site.toml` in the instance folder when it exists, with defaults that make a fresh
+install usable. Nothing here is secret. A later change lets admins edit these in the review
+area; this file stays the starting point for a new site.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+SITE_FILE = "site.toml"
+
+
+class SiteConfigError(ValueError):
+    """site.toml is not valid; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class HelpResource:
+    name: str
+    what: str = ""
+    phone: str = ""
+    hours: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Site:
+    program_name: str = "LEAD"
+    # Shown as the page title in the browser tab and history, so it does not say "complaint".
+    neutral_title: str = "Community notes"
+    # Where the quick exit sends people: an everyday site that raises no questions.
+    quick_exit_url: str = "https://www.weather.gov/"
+    # The address printed on the claim-code slip, so people know where to come back.
+    public_address: str = ""
+    agencies: tuple[str, ...] = (
+        "City police department",
+        "County sheriff's office",
+        "Prosecutor's office",
+        "LEAD case management",
+        "Housing provider",
+        "Treatment provider",
+    )
+    help_resources: tuple[HelpResource, ...] = field(
+        default_factory=lambda: (
+            HelpResource(
+                name="988 Suicide and Crisis Lifeline",
+                what="Call or text any time if you are in crisis.",
+                phone="988",
+                hours="24 hours",
+            ),
+            HelpResource(
+                name="National Domestic Violence Hotline",
+                what="Help if someone is hurting you or scaring you.",
+                phone="1-800-799-7233",
+                hours="24 hours",
+            ),
+            HelpResource(
+                name="Emergency",
+                what="If you are in danger right now.",
+                phone="911",
+            ),
+        )
+    )
+
+    @property
+    def quick_exit_origin(self) -> str:
+        parts = urlsplit(self.quick_exit_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+def load_site(instance_path: Path) -> Site:
+    """The site for this instance: `site.toml` over the defaults."""
+    path = instance_path / SITE_FILE
+    if not path.exists():
+        return Site()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SiteConfigError(f"{path}: {error}") from error
+    return site_from_mapping(data)
+
+
+def site_from_mapping(data: dict) -> Site:
+    known = set(Site.__dataclass_fields__)
+    unknown = set(data) - known
+    if unknown:
+        raise SiteConfigError(f"site.toml: unknown keys {sorted(unknown)}")
+    values = dict(data)
+    if "agencies" in values:
+        values["agencies"] = tuple(str(a) for a in values["agencies"])
+    if "help_resources" in values:
+        values["help_resources"] = tuple(HelpResource(**r) for r in values["help_resources"])
+    site = Site(**values)
+    if urlsplit(site.quick_exit_url).scheme != "https":
+        raise SiteConfigError("site.toml: quick_exit_url must be an https:// address")
+    return site
