@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hmac
 import urllib.parse
 from pathlib import Path
 
@@ -12,10 +13,22 @@ from flask import Flask, abort, request, session
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import cli, clock, db, errors, headers, logs, participant, public
+from portal import (
+    accounts,
+    cli,
+    clock,
+    db,
+    errors,
+    headers,
+    logs,
+    participant,
+    public,
+    sitesettings,
+)
 from portal.claimcodes import CodeHasher
 from portal.config import Config
 from portal.extensions import babel, csrf
+from portal.passwords import PasswordHashing
 from portal.ratelimits import limiter
 from portal.site import Site, load_site
 
@@ -52,9 +65,12 @@ def create_app(
     app.extensions["portal.config"] = config
     app.extensions["portal.site"] = site
     app.extensions[clock.EXTENSION_KEY] = now or clock.system_clock
-    time_cost, memory_cost, parallelism = config.argon2_parameters
-    app.extensions["portal.hasher"] = CodeHasher(
-        config.claim_pepper, time_cost, memory_cost, parallelism
+    cost = config.argon2_parameters
+    app.extensions["portal.hasher"] = CodeHasher(config.claim_pepper, *cost)
+    app.extensions["portal.account_secrets"] = accounts.Secrets(
+        hashing=PasswordHashing(*cost),
+        # Recovery codes are checked with a keyed hash under a key only the server holds.
+        recovery_key=hmac.new(config.secret_key.encode(), b"recovery-codes", "sha256").digest(),
     )
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops)
@@ -66,9 +82,11 @@ def create_app(
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
-    headers.init_app(app, site.quick_exit_origin)
+    headers.init_app(app, lambda: sitesettings.current().quick_exit_origin)
     errors.init_app(app)
-    app.context_processor(lambda: {"site": site, "current_locale": lambda: str(get_locale())})
+    app.context_processor(
+        lambda: {"site": sitesettings.current(), "current_locale": lambda: str(get_locale())}
+    )
 
     # The one place portal/ reaches into review/: registering its blueprint.
     from review import bp as review_bp

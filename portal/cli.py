@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
+from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
-from portal import migrate
+from portal import accounts, audit, clock, db, migrate
+from portal.accounts import Role
 from portal.config import ensure_instance_folder
 from portal.logs import AnonymousRequestHandler
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(db_upgrade)
-    app.cli.add_command(serve)
+    for command in (db_upgrade, serve, create_admin, audit_verify):
+        app.cli.add_command(command)
 
 
 @click.command("db-upgrade")
+@with_appcontext
 def db_upgrade() -> None:
     """Apply every database migration that has not run yet."""
     config = current_app.extensions["portal.config"]
@@ -25,12 +30,49 @@ def db_upgrade() -> None:
     click.echo("Database is up to date.")
 
 
+def first_admin_link() -> str:
+    """Make a one-time link that creates an admin account, and return it."""
+    config = current_app.extensions["portal.config"]
+    with current_app.test_request_context(base_url=config.base_url):
+        token = accounts.create_invite(db.session(), Role.ADMIN, None, clock.now())
+        return url_for("review.enroll_link", token=token, _external=True)
+
+
+@click.command("create-admin")
+@with_appcontext
+def create_admin() -> None:
+    """Print a one-time link (valid 72 hours) that creates an admin account."""
+    click.echo("Open this link to create an admin account. It works once, for 72 hours:")
+    click.echo(f"  {first_admin_link()}")
+
+
+@click.command("audit-verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check the audit log's hash chain and report the first broken link."""
+    report = audit.verify(db.session())
+    if report.intact:
+        click.echo(f"Audit log intact: {report.events} events.")
+        return
+    click.echo(
+        f"Audit log BROKEN at event {report.first_broken_seq}: {report.reason} "
+        f"({report.events} events read).",
+        err=True,
+    )
+    sys.exit(1)
+
+
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Serve the portal with the development server, logging no client addresses."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not accounts.has_active_admin(db.session()):
+        click.echo("No admin account yet. Open this one-time link (72 hours) to create one:")
+        click.echo(f"  {first_admin_link()}")
+    db.session().close()
     click.echo(f"Serving the portal on http://{host}:{port}/ (Ctrl+C stops it)")
     run_simple(
         host,

@@ -45,9 +45,13 @@ class Config:
     case_idle_minutes: int = 15
     # Whole request bodies above this are refused with a 413 page.
     max_body_bytes: int = 256 * 1024
+    # Where people reach the portal; used for links printed outside a request (invites).
+    base_url: str = "http://127.0.0.1:5000"
     check_limit_per_client: str = "10 per 15 minutes"
     check_limit_global: str = "600 per hour"
     file_limit_per_client: str = "10 per hour"
+    # Board sign-in: failures allowed per client and per account before a pause.
+    signin_limit: str = "5 per 15 minutes"
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -114,6 +118,10 @@ class Config:
             "ratelimit_storage": environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
             "argon2_profile": profile,
             "proxy_hops": int(environ.get("PORTAL_PROXY_HOPS", "0")),
+            "base_url": environ.get(
+                "PORTAL_BASE_URL",
+                f"http://{environ.get('HOST', '127.0.0.1')}:{environ.get('PORT', '5000')}",
+            ).rstrip("/"),
         }
         values.update(overrides)
         if isinstance(values["claim_pepper"], str):

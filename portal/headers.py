@@ -7,6 +7,8 @@ address, and only as a place a form may send the person to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, Response, request
 
 # Endpoints whose responses may be cached: our own static files, which hold nothing personal.
@@ -27,13 +29,11 @@ def content_security_policy(quick_exit_origin: str) -> str:
     )
 
 
-def init_app(app: Flask, quick_exit_origin: str) -> None:
-    policy = content_security_policy(quick_exit_origin)
-
+def init_app(app: Flask, quick_exit_origin: Callable[[], str]) -> None:
     @app.after_request
     def _set_headers(response: Response) -> Response:
         headers = response.headers
-        headers["Content-Security-Policy"] = policy
+        headers["Content-Security-Policy"] = content_security_policy(quick_exit_origin())
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["X-Frame-Options"] = "DENY"

@@ -27,7 +27,7 @@ from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import caseaccess, claimcodes, clock, complaints, db, receipts
+from portal import caseaccess, claimcodes, clock, complaints, db, receipts, sitesettings
 from portal.choices import (
     ACTOR_LABELS,
     KIND_LABELS,
@@ -52,7 +52,7 @@ def _cfg() -> Config:
 
 
 def _site() -> Site:
-    return current_app.extensions["portal.site"]
+    return sitesettings.current()
 
 
 def _hasher() -> claimcodes.CodeHasher:

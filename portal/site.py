@@ -7,6 +7,7 @@ area; this file stays the starting point for a new site.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,14 @@ class Site:
         )
     )
 
+    # Public figures: a count below this is shown as "fewer than N".
+    suppression_threshold: int = 10
+    # Pattern alerts: how many independent complaints must name the same person or provider.
+    pattern_threshold: int = 3
+    # Retention: days a closed or withdrawn case is kept, and an untouched one.
+    retention_closed_days: int = 365
+    retention_unopened_days: int = 365
+
     @property
     def quick_exit_origin(self) -> str:
         parts = urlsplit(self.quick_exit_url)
@@ -95,7 +104,32 @@ def site_from_mapping(data: dict) -> Site:
         values["agencies"] = tuple(str(a) for a in values["agencies"])
     if "help_resources" in values:
         values["help_resources"] = tuple(HelpResource(**r) for r in values["help_resources"])
-    site = Site(**values)
-    if urlsplit(site.quick_exit_url).scheme != "https":
+    try:
+        site = Site(**values)
+    except TypeError as error:
+        raise SiteConfigError(f"site.toml: {error}") from error
+    parts = urlsplit(site.quick_exit_url)
+    if (
+        parts.scheme != "https"
+        or not parts.netloc
+        or any(c in site.quick_exit_url for c in " ;'\"")
+    ):
         raise SiteConfigError("site.toml: quick_exit_url must be an https:// address")
+    for name in NUMBERS:
+        value = getattr(site, name)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 36500:
+            raise SiteConfigError(f"site.toml: {name} must be a whole number from 1 to 36500")
     return site
+
+
+NUMBERS = (
+    "suppression_threshold",
+    "pattern_threshold",
+    "retention_closed_days",
+    "retention_unopened_days",
+)
+
+
+def site_to_mapping(site: Site) -> dict:
+    """The inverse of `site_from_mapping`, for storing settings as JSON."""
+    return dataclasses.asdict(site)

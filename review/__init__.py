@@ -1,18 +1,112 @@
-"""The review board's area. Sign-in, the queue and case pages arrive in later changes; until
-then every route here answers 404, so nothing is reachable by accident."""
+"""The review board's area, under /review.
+
+Deny by default: a view answers only if it declares who may use it with `@access(...)` or
+`@public`. A route without a declaration answers 404 to everyone, so a new page cannot be
+left open by forgetting. The rule is checked here, once, before any view runs.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
+
+from portal import boardsessions, clock, db
+from portal.accounts import Role
 
 bp = Blueprint("review", __name__)
 
+F = TypeVar("F", bound=Callable[..., object])
+
+ALL_ROLES = frozenset(Role)
+FULL_ONLY = frozenset({boardsessions.FULL})
+
+
+@dataclass(frozen=True)
+class Access:
+    roles: frozenset[Role]
+    stages: frozenset[str]
+    public: bool = False
+
+
+def access(*roles: Role, stages: frozenset[str] = FULL_ONLY) -> Callable[[F], F]:
+    """Declare which roles (at which sign-in stage) may use a view."""
+
+    def mark(view: F) -> F:
+        view.review_access = Access(frozenset(roles) or ALL_ROLES, stages)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def public(view: F) -> F:
+    """A page anyone may open: sign-in and enrollment only."""
+    view.review_access = Access(frozenset(), frozenset(), public=True)  # type: ignore[attr-defined]
+    return view
+
+
+def cookie_name() -> str:
+    config = current_app.extensions["portal.config"]
+    return "__Host-board" if config.is_production else "board"
+
+
+def session_cookie() -> str | None:
+    return request.cookies.get(cookie_name())
+
+
+def set_session_cookie(response: Response, session_id: str) -> Response:
+    config = current_app.extensions["portal.config"]
+    response.set_cookie(
+        cookie_name(),
+        session_id,
+        httponly=True,
+        samesite="Strict",
+        secure=config.is_production,
+        path="/",
+    )
+    return response
+
+
+def clear_session_cookie(response: Response) -> Response:
+    config = current_app.extensions["portal.config"]
+    response.delete_cookie(
+        cookie_name(), path="/", httponly=True, samesite="Strict", secure=config.is_production
+    )
+    return response
+
+
+# Where a session at each unfinished stage is sent to finish signing in.
+STAGE_HOME = {
+    boardsessions.HALF: "review.sign_in_code",
+    boardsessions.ENROLL: "review.second_factor",
+}
+
 
 @bp.before_request
-def _closed_until_sign_in_exists() -> None:
-    abort(404)
+def _authorize() -> Response | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    rule: Access | None = getattr(view, "review_access", None)
+    if rule is None:
+        abort(404)
+    g.account, g.board_session = None, None
+    loaded = boardsessions.load(db.session(), session_cookie(), clock.now())
+    if loaded is not None:
+        g.board_session, g.account = loaded
+    if rule.public:
+        return None
+    if g.account is None:
+        if request.method == "GET":
+            return redirect(url_for("review.sign_in"), code=303)
+        abort(403)
+    if g.board_session.stage not in rule.stages:
+        target = STAGE_HOME.get(g.board_session.stage, "review.home")
+        return redirect(url_for(target), code=303)
+    if Role(g.account.role) not in rule.roles:
+        abort(403)
+    return None
 
 
-@bp.get("/")
-def queue() -> str:
-    abort(404)
+# Views register themselves on `bp` when imported.
+from review import account, admin, auth, home  # noqa: E402, F401

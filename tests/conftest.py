@@ -176,3 +176,10 @@ class Participant:
 @pytest.fixture
 def participant(client: FlaskClient) -> Participant:
     return Participant(client)
+
+
+@pytest.fixture
+def board(app: Flask, clock: FakeClock):  # noqa: ANN201
+    from tests.board import Board
+
+    return Board(app, clock)

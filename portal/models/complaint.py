@@ -1,5 +1,6 @@
-"""Tables. Dates are coarse on purpose: a day, or an hour, never the second something happened,
-so a copy of the database cannot be lined up with network logs to find who filed.
+"""Complaint tables. Dates are coarse on purpose: a day, or an hour, never the second
+something happened, so a copy of the database cannot be lined up with network logs to find
+who filed.
 
 Nothing here holds a client address, a user agent or a claim code.
 """

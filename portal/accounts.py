@@ -1,0 +1,451 @@
+"""Board accounts: invitations, enrollment, signing in, the second factor, and changes.
+
+Every function here that changes something also writes its audit event, in the same
+transaction, so the log cannot miss an action that happened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import secrets
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from portal import audit, boardsessions, passwords, totp
+from portal.db import write_transaction
+from portal.models import Account, Invite, RecoveryCode
+
+INVITE_LIFETIME = dt.timedelta(hours=72)
+USERNAME_MAX = 40
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    REVIEWER = "reviewer"
+    ADVOCATE = "advocate"
+
+
+# Roles that must have a second factor before they can do anything.
+SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be done; the message is for the person."""
+
+
+class InviteInvalid(AccountError):
+    """Unknown, used or expired invitation link."""
+
+
+class UsernameTaken(AccountError):
+    pass
+
+
+class PasswordRejected(AccountError):
+    """The new password breaks a rule; the message says which."""
+
+
+class WrongPassword(AccountError):
+    """The current password given to confirm a change is not right."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Secrets:
+    """What the account functions need from the app: hashing cost and the recovery-code key."""
+
+    hashing: passwords.PasswordHashing
+    recovery_key: bytes
+
+
+def needs_second_factor(account: Account) -> bool:
+    return account.role in SECOND_FACTOR_ROLES or account.totp_required
+
+
+def normal_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(b"invite:" + token.encode()).digest()
+
+
+# --- invitations -----------------------------------------------------------------------
+
+
+def create_invite(db: Session, role: Role, by_account_id: int | None, now: dt.datetime) -> str:
+    """A one-time invitation token (for a link) that expires after 72 hours."""
+    token = secrets.token_urlsafe(32)
+    with write_transaction(db):
+        invite = Invite(
+            token_hash=_token_hash(token),
+            role=role.value,
+            created_by=by_account_id,
+            created_at=now,
+            expires_at=now + INVITE_LIFETIME,
+        )
+        db.add(invite)
+        db.flush()
+        audit.record(
+            db,
+            "invite.create",
+            account_id=by_account_id,
+            now=now,
+            object_type="invite",
+            object_id=invite.id,
+            role=role.value,
+        )
+    return token
+
+
+def find_invite(db: Session, token: str, now: dt.datetime) -> Invite:
+    invite = db.scalar(select(Invite).where(Invite.token_hash == _token_hash(token)))
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        raise InviteInvalid
+    return invite
+
+
+def has_active_admin(db: Session) -> bool:
+    return bool(
+        db.scalar(
+            select(func.count())
+            .select_from(Account)
+            .where(Account.role == Role.ADMIN.value, Account.disabled.is_(False))
+        )
+    )
+
+
+def enroll(
+    db: Session, keys: Secrets, token: str, username: str, password: str, now: dt.datetime
+) -> tuple[str, str]:
+    """Make the account an invitation allows and start its first session.
+
+    Returns the session id and its stage. Accounts that need a second factor get an
+    "enroll" session that can do nothing but set one up.
+    """
+    username = normal_username(username)
+    problem = passwords.problem_with(password, username)
+    if problem:
+        raise PasswordRejected(problem)
+    password_hash = keys.hashing.hash(password)
+    with write_transaction(db):
+        invite = find_invite(db, token, now)
+        if db.scalar(select(Account.id).where(Account.username == username)) is not None:
+            raise UsernameTaken
+        account = Account(
+            username=username,
+            role=invite.role,
+            password_hash=password_hash,
+            created_at=now,
+        )
+        db.add(account)
+        db.flush()
+        invite.used_at, invite.account_id = now, account.id
+        audit.record(
+            db,
+            "account.enroll",
+            account_id=account.id,
+            now=now,
+            object_type="account",
+            object_id=account.id,
+            role=account.role,
+            invite=invite.id,
+        )
+        stage = boardsessions.ENROLL if needs_second_factor(account) else boardsessions.FULL
+        session_id = boardsessions.start(db, account.id, stage, now)
+    return session_id, stage
+
+
+# --- signing in ------------------------------------------------------------------------
+
+
+def check_password(
+    db: Session, keys: Secrets, username: str, password: str, now: dt.datetime
+) -> Account | None:
+    """The account if the username and password are right and the account is enabled.
+
+    One argon2 verification whatever happens, so a wrong username is not faster. Every
+    failure is recorded; the person only ever hears one generic message.
+    """
+    account = db.scalar(select(Account).where(Account.username == normal_username(username)))
+    # An over-long password can never be right, but still costs one verification.
+    candidate = password if len(password) <= passwords.MAX_LENGTH else ""
+    good = keys.hashing.verify(account.password_hash if account else None, candidate) and bool(
+        candidate
+    )
+    if account is None or not good or account.disabled:
+        with write_transaction(db):
+            audit.record(
+                db,
+                "signin.fail",
+                account_id=account.id if account else None,
+                now=now,
+                step="password",
+                known_account=account is not None,
+            )
+        return None
+    if keys.hashing.needs_rehash(account.password_hash):
+        with write_transaction(db):
+            db.execute(
+                update(Account)
+                .where(Account.id == account.id)
+                .values(password_hash=keys.hashing.hash(password))
+            )
+    return account
+
+
+def begin_session(db: Session, account: Account, now: dt.datetime) -> tuple[str, str]:
+    """After a good password: a session at the right stage. Returns (session id, stage)."""
+    if account.totp_confirmed:
+        stage = boardsessions.HALF  # anyone who has a second factor is asked for it
+    elif needs_second_factor(account):
+        stage = boardsessions.ENROLL
+    else:
+        stage = boardsessions.FULL
+    with write_transaction(db):
+        session_id = boardsessions.start(db, account.id, stage, now)
+        if stage == boardsessions.FULL:
+            _signed_in(db, account, now, method="password")
+    return session_id, stage
+
+
+def _signed_in(db: Session, account: Account, now: dt.datetime, method: str) -> None:
+    db.execute(update(Account).where(Account.id == account.id).values(last_sign_in_at=now))
+    audit.record(db, "signin", account_id=account.id, now=now, method=method)
+
+
+def second_factor(
+    db: Session, keys: Secrets, account: Account, old_session: str, code: str, now: dt.datetime
+) -> str | None:
+    """Check a TOTP or recovery code; on success swap the half session for a full one
+    (a new id, so a session id seen before sign-in is worthless after) and return its id."""
+    with write_transaction(db):
+        fresh = _existing(db, account.id)
+        method = _use_code(db, keys, fresh, code, now)
+        if method is None:
+            audit.record(db, "signin.fail", account_id=fresh.id, now=now, step="code")
+            return None
+        boardsessions.end(db, old_session)
+        session_id = boardsessions.start(db, fresh.id, boardsessions.FULL, now)
+        _signed_in(db, fresh, now, method=method)
+    return session_id
+
+
+def _existing(db: Session, account_id: int) -> Account:
+    account = db.get(Account, account_id)
+    if account is None:
+        raise AccountError(_l("No such account."))
+    return account
+
+
+def _use_code(
+    db: Session, keys: Secrets, account: Account, code: str, now: dt.datetime
+) -> str | None:
+    if account.totp_secret and account.totp_confirmed:
+        step = totp.matching_step(account.totp_secret, code, account.totp_last_step, _epoch(now))
+        if step is not None:
+            account.totp_last_step = step
+            return "totp"
+    recovery = db.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.account_id == account.id,
+            RecoveryCode.code_hash == totp.recovery_hash(keys.recovery_key, code),
+            RecoveryCode.used_at.is_(None),
+        )
+    )
+    if recovery is not None:
+        recovery.used_at = now
+        audit.record(db, "recovery_code.use", account_id=account.id, now=now)
+        return "recovery code"
+    return None
+
+
+def _epoch(now: dt.datetime) -> float:
+    """Seconds since 1970 for a naive UTC datetime (TOTP counts in these)."""
+    return now.replace(tzinfo=dt.UTC).timestamp()
+
+
+def sign_out(db: Session, account_id: int, session_id: str, now: dt.datetime) -> None:
+    with write_transaction(db):
+        boardsessions.end(db, session_id)
+        audit.record(db, "signout", account_id=account_id, now=now)
+
+
+# --- the second factor -----------------------------------------------------------------
+
+
+def start_totp_setup(db: Session, account: Account) -> str:
+    """A new, unconfirmed TOTP secret for the account (replacing an unconfirmed one)."""
+    if account.totp_confirmed:
+        raise AccountError(_l("A second factor is already set up."))
+    secret = totp.new_secret()
+    with write_transaction(db):
+        db.execute(update(Account).where(Account.id == account.id).values(totp_secret=secret))
+    account.totp_secret = secret
+    return secret
+
+
+def confirm_totp(
+    db: Session, keys: Secrets, account: Account, session_id: str, code: str, now: dt.datetime
+) -> tuple[list[str], str] | None:
+    """Confirm the secret with a real code. Returns the new recovery codes (shown once) and
+    a fresh full session id, or None if the code is wrong."""
+    with write_transaction(db):
+        fresh = _existing(db, account.id)
+        if not fresh.totp_secret or fresh.totp_confirmed:
+            return None
+        step = totp.matching_step(fresh.totp_secret, code, None, _epoch(now))
+        if step is None:
+            audit.record(db, "totp.confirm_fail", account_id=fresh.id, now=now)
+            return None
+        fresh.totp_confirmed, fresh.totp_last_step = True, step
+        codes = _replace_recovery_codes(db, keys, fresh.id)
+        audit.record(
+            db,
+            "totp.enroll",
+            account_id=fresh.id,
+            now=now,
+            object_type="account",
+            object_id=fresh.id,
+        )
+        boardsessions.end(db, session_id)
+        new_session = boardsessions.start(db, fresh.id, boardsessions.FULL, now)
+        _signed_in(db, fresh, now, method="enrollment")
+    return codes, new_session
+
+
+def _replace_recovery_codes(db: Session, keys: Secrets, account_id: int) -> list[str]:
+    db.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account_id))
+    codes = totp.new_recovery_codes()
+    for code in codes:
+        db.add(
+            RecoveryCode(
+                account_id=account_id, code_hash=totp.recovery_hash(keys.recovery_key, code)
+            )
+        )
+    return codes
+
+
+def new_recovery_codes(db: Session, keys: Secrets, account: Account, now: dt.datetime) -> list[str]:
+    with write_transaction(db):
+        codes = _replace_recovery_codes(db, keys, account.id)
+        audit.record(db, "recovery_code.renew", account_id=account.id, now=now)
+    return codes
+
+
+def unused_recovery_codes(db: Session, account_id: int) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
+
+
+# --- changes to accounts ----------------------------------------------------------------
+
+
+def change_password(
+    db: Session,
+    keys: Secrets,
+    account: Account,
+    session_id: str,
+    current: str,
+    new: str,
+    now: dt.datetime,
+) -> None:
+    """Change a password; every other session of the account ends."""
+    if len(current) > passwords.MAX_LENGTH or not keys.hashing.verify(
+        account.password_hash, current
+    ):
+        raise WrongPassword(_l("Your current password is not right. Please try again."))
+    problem = passwords.problem_with(new, account.username)
+    if problem:
+        raise PasswordRejected(problem)
+    new_hash = keys.hashing.hash(new)
+    with write_transaction(db):
+        db.execute(update(Account).where(Account.id == account.id).values(password_hash=new_hash))
+        ended = boardsessions.end_all_for(db, account.id, keep=session_id)
+        audit.record(
+            db,
+            "account.password_change",
+            account_id=account.id,
+            now=now,
+            object_type="account",
+            object_id=account.id,
+            sessions_ended=ended,
+        )
+
+
+def set_disabled(
+    db: Session, admin: Account, account_id: int, disabled: bool, now: dt.datetime
+) -> None:
+    """Disable (ending every session at once) or enable an account. Admins cannot disable
+    themselves, so a site never loses its last admin by accident."""
+    if account_id == admin.id:
+        raise AccountError(_l("You cannot disable your own account."))
+    with write_transaction(db):
+        target = db.get(Account, account_id)
+        if target is None:
+            raise AccountError(_l("No such account."))
+        target.disabled = disabled
+        ended = boardsessions.end_all_for(db, account_id) if disabled else 0
+        audit.record(
+            db,
+            "account.disable" if disabled else "account.enable",
+            account_id=admin.id,
+            now=now,
+            object_type="account",
+            object_id=account_id,
+            sessions_ended=ended,
+        )
+
+
+def set_flags(
+    db: Session, admin: Account, account_id: int, now: dt.datetime, **flags: bool
+) -> None:
+    """Admin switches: `totp_required` (advocates), `trained_sensitive` (reviewers)."""
+    allowed = {"totp_required", "trained_sensitive"}
+    if not set(flags) <= allowed:
+        raise AccountError(_l("Unknown setting."))
+    with write_transaction(db):
+        target = db.get(Account, account_id)
+        if target is None:
+            raise AccountError(_l("No such account."))
+        for name, value in flags.items():
+            setattr(target, name, value)
+        audit.record(
+            db,
+            "account.change",
+            account_id=admin.id,
+            now=now,
+            object_type="account",
+            object_id=account_id,
+            **flags,
+        )
+
+
+def end_session(db: Session, admin: Account, handle: str, now: dt.datetime) -> bool:
+    with write_transaction(db):
+        ended = boardsessions.end_by_handle(db, handle)
+        if ended is None:
+            return False
+        audit.record(
+            db,
+            "session.end",
+            account_id=admin.id,
+            now=now,
+            object_type="account",
+            object_id=ended.account_id,
+        )
+    return True
+
+
+def all_accounts(db: Session) -> list[Account]:
+    return list(db.scalars(select(Account).order_by(Account.role, Account.username)))

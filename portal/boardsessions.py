@@ -1,0 +1,122 @@
+"""Server-side sessions for board accounts: revocable, short-lived, never in the cookie.
+
+The browser holds a random 256-bit id; the table holds its SHA-256, so a copy of the
+database cannot be replayed as a cookie. Sessions end after 30 idle minutes or 12 hours in
+all, at sign-out, when the password changes, when the account is disabled, or when an admin
+ends them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from portal.db import write_transaction
+from portal.models import Account, BoardSession
+
+IDLE = dt.timedelta(minutes=30)
+ABSOLUTE = dt.timedelta(hours=12)
+# A half-finished sign-in (password right, code still to come) lasts only this long.
+PENDING = dt.timedelta(minutes=5)
+TOUCH_EVERY = dt.timedelta(minutes=1)
+
+FULL = "full"
+HALF = "half"
+ENROLL = "enroll"
+STAGES = (FULL, HALF, ENROLL)
+
+
+def _hash(session_id: str) -> bytes:
+    return hashlib.sha256(session_id.encode()).digest()
+
+
+def start(db: Session, account_id: int, stage: str, now: dt.datetime) -> str:
+    """A new session (the caller commits). Returns the id for the cookie."""
+    session_id = secrets.token_urlsafe(32)
+    db.add(
+        BoardSession(
+            id_hash=_hash(session_id),
+            account_id=account_id,
+            stage=stage,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    return session_id
+
+
+def _expired(board_session: BoardSession, now: dt.datetime) -> bool:
+    idle = PENDING if board_session.stage != FULL else IDLE
+    return now - board_session.last_seen_at > idle or now - board_session.created_at > ABSOLUTE
+
+
+def load(
+    db: Session, session_id: str | None, now: dt.datetime
+) -> tuple[BoardSession, Account] | None:
+    """The live session and its account, with the idle timer moved on; None if there is none.
+
+    An expired session, or one whose account is disabled, is deleted on sight.
+    """
+    if not session_id:
+        return None
+    row = db.execute(
+        select(BoardSession, Account)
+        .join(Account, Account.id == BoardSession.account_id)
+        .where(BoardSession.id_hash == _hash(session_id))
+    ).first()
+    if row is None:
+        return None
+    board_session, account = row
+    if account.disabled or _expired(board_session, now):
+        with write_transaction(db):
+            end(db, session_id)
+        return None
+    # Moving the idle timer is a write; once a minute is precise enough.
+    if now - board_session.last_seen_at >= TOUCH_EVERY:
+        with write_transaction(db):
+            db.execute(
+                update(BoardSession)
+                .where(BoardSession.id_hash == board_session.id_hash)
+                .values(last_seen_at=now)
+            )
+        board_session.last_seen_at = now
+    return board_session, account
+
+
+def end(db: Session, session_id: str | None) -> None:
+    if session_id:
+        db.execute(delete(BoardSession).where(BoardSession.id_hash == _hash(session_id)))
+
+
+def end_all_for(db: Session, account_id: int, keep: str | None = None) -> int:
+    """End every session of an account, except optionally the one in use. Returns how many."""
+    statement = delete(BoardSession).where(BoardSession.account_id == account_id)
+    if keep:
+        statement = statement.where(BoardSession.id_hash != _hash(keep))
+    return db.execute(statement).rowcount or 0
+
+
+def live_sessions(db: Session, now: dt.datetime) -> list[tuple[BoardSession, Account]]:
+    rows = db.execute(
+        select(BoardSession, Account)
+        .join(Account, Account.id == BoardSession.account_id)
+        .order_by(BoardSession.last_seen_at.desc())
+    ).all()
+    return [(s, a) for s, a in rows if not _expired(s, now)]
+
+
+def public_handle(board_session: BoardSession) -> str:
+    """A short, stable label for a session on admin pages (not usable as a cookie)."""
+    return board_session.id_hash.hex()[:12]
+
+
+def end_by_handle(db: Session, handle: str) -> BoardSession | None:
+    for board_session in db.scalars(select(BoardSession)):
+        if public_handle(board_session) == handle:
+            db.delete(board_session)
+            return board_session
+    return None

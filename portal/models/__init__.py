@@ -1,0 +1,26 @@
+"""Tables, grouped by what they hold. Importing this package registers every table."""
+
+from portal.models.audit import AuditEvent, AuditHead
+from portal.models.board import Account, BoardSession, Invite, RecoveryCode, SiteSettings
+from portal.models.complaint import (
+    CaseAccess,
+    Complaint,
+    Demographics,
+    FilingReceipt,
+    StatusChange,
+)
+
+__all__ = [
+    "Account",
+    "AuditEvent",
+    "AuditHead",
+    "BoardSession",
+    "CaseAccess",
+    "Complaint",
+    "Demographics",
+    "FilingReceipt",
+    "Invite",
+    "RecoveryCode",
+    "SiteSettings",
+    "StatusChange",
+]

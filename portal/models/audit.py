@@ -1,0 +1,40 @@
+"""The audit log: every board action, hash-chained so an edit anywhere shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Position in the chain, 1, 2, 3...; unique, so two writers can never both append.
+    seq: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Who did it. No foreign key: the log outlives accounts and must not change when one goes.
+    account_id: Mapped[int | None] = mapped_column()
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str | None] = mapped_column(String(20))
+    object_id: Mapped[str | None] = mapped_column(String(40))
+    # Small JSON object with details; never an address, a claim code or complaint text.
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_event_action_at", "action", "at"),)
+
+
+class AuditHead(Base):
+    """One row holding the newest link, locked while appending so appends are serialized."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str] = mapped_column(String(64))

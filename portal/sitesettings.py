@@ -1,0 +1,66 @@
+"""Site settings as admins edit them: the instance's site.toml, overridden by what is saved
+in the database. Read once per request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask import current_app, g
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from portal import audit, db
+from portal.db import write_transaction
+from portal.models import SiteSettings
+from portal.site import Site, site_from_mapping, site_to_mapping
+
+ROW_ID = 1
+
+
+def base_site() -> Site:
+    return current_app.extensions["portal.site"]
+
+
+def effective(db_session: Session, base: Site) -> Site:
+    row = db_session.get(SiteSettings, ROW_ID)
+    if row is None:
+        return base
+    return site_from_mapping({**site_to_mapping(base), **json.loads(row.data)})
+
+
+def current() -> Site:
+    """The site for this request. If the database cannot be read, the file's settings are
+    used, so participant pages still show (with their quick exit) during an outage."""
+    if "site" not in g:
+        try:
+            g.site = effective(db.session(), base_site())
+        except SQLAlchemyError:
+            db.session().rollback()
+            g.site = base_site()
+    return g.site
+
+
+def save(db_session: Session, base: Site, changes: dict, account_id: int, now: dt.datetime) -> Site:
+    """Validate and store new settings; record which keys changed (not their values)."""
+    before = effective(db_session, base)
+    after = site_from_mapping({**site_to_mapping(before), **changes})
+    old, new = site_to_mapping(before), site_to_mapping(after)
+    changed = sorted(key for key in new if new[key] != old[key])
+    with write_transaction(db_session):
+        row = db_session.get(SiteSettings, ROW_ID)
+        if row is None:
+            row = SiteSettings(id=ROW_ID, data="{}", version=0)
+            db_session.add(row)
+        row.data = json.dumps(new)
+        row.version += 1
+        audit.record(
+            db_session,
+            "settings.change",
+            account_id=account_id,
+            now=now,
+            object_type="settings",
+            object_id=row.version,
+            changed=changed,
+        )
+    return after

@@ -1,0 +1,67 @@
+"""A signed-in person's own account: password, second factor, recovery codes."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from portal import accounts, clock, db
+from review import access as access_rule
+from review import bp, session_cookie
+from review.auth import keys
+from review.forms import EmptyForm, PasswordChangeForm
+
+
+@bp.get("/account")
+@access_rule()
+def account() -> ResponseReturnValue:
+    return _page(PasswordChangeForm())
+
+
+def _page(form: PasswordChangeForm, status: int = 200) -> ResponseReturnValue:
+    remaining = accounts.unused_recovery_codes(db.session(), g.account.id)
+    return (
+        render_template(
+            "review/account.html",
+            account=g.account,
+            form=form,
+            button=EmptyForm(),
+            recovery_left=remaining,
+        ),
+        status,
+    )
+
+
+@bp.post("/account/password")
+@access_rule()
+def change_password() -> ResponseReturnValue:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                db.session(),
+                keys(),
+                g.account,
+                session_cookie() or "",
+                form.current.data,
+                form.password.data,
+                clock.now(),
+            )
+        except accounts.WrongPassword as problem:
+            form.current.errors.append(str(problem))
+        except accounts.PasswordRejected as problem:
+            form.password.errors.append(str(problem))
+        else:
+            flash(_("Your password is changed. You are signed out everywhere else."))
+            return redirect(url_for("review.account"), code=303)
+    return _page(form, 400)
+
+
+@bp.post("/account/recovery-codes")
+@access_rule()
+def renew_recovery_codes() -> ResponseReturnValue:
+    if not EmptyForm().validate_on_submit() or not g.account.totp_confirmed:
+        return redirect(url_for("review.account"), code=303)
+    codes = accounts.new_recovery_codes(db.session(), keys(), g.account, clock.now())
+    return render_template("review/recovery_codes.html", codes=codes, form=EmptyForm())

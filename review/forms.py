@@ -1,0 +1,157 @@
+"""Forms for the review area. Length caps everywhere; messages say how to fix things."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+
+from portal.accounts import USERNAME_MAX, Role
+from portal.passwords import MAX_LENGTH
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Admin (board chair or program administrator)"),
+    Role.REVIEWER: _l("Reviewer (board member)"),
+    Role.ADVOCATE: _l("Peer advocate (helps people file; never sees cases)"),
+}
+
+
+class SignInForm(FlaskForm):
+    username = StringField(
+        _l("Username"), validators=[DataRequired(_l("Please type your username.")), Length(max=100)]
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please type your password.")), Length(max=1000)],
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l(
+            "The 6-digit code from your authenticator app, or one of your recovery codes."
+        ),
+        validators=[DataRequired(_l("Please type the code.")), Length(max=40)],
+    )
+
+
+class NewPasswordMixin:
+    password = PasswordField(
+        _l("New password"),
+        description=_l(
+            "At least 12 characters. A few unrelated words together are strong "
+            "and easy to remember."
+        ),
+        validators=[DataRequired(_l("Please choose a password.")), Length(max=MAX_LENGTH + 1)],
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
+    )
+
+
+class EnrollForm(NewPasswordMixin, FlaskForm):
+    username = StringField(
+        _l("Choose a username"),
+        description=_l("3 to 40 lower-case letters, numbers, dots, dashes or underscores."),
+        filters=[lambda value: value.strip().lower() if value else value],
+        validators=[
+            DataRequired(_l("Please choose a username.")),
+            Regexp(
+                rf"^[a-z0-9._-]{{3,{USERNAME_MAX}}}$",
+                message=_l("Use 3 to 40 lower-case letters, numbers, dots, dashes or underscores."),
+            ),
+        ],
+    )
+
+
+class PasswordChangeForm(NewPasswordMixin, FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Please type your current password.")), Length(max=1000)],
+    )
+
+
+class InviteForm(FlaskForm):
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A button that only needs its CSRF token."""
+
+
+class SettingsForm(FlaskForm):
+    program_name = StringField(_l("Program name"), validators=[DataRequired(), Length(max=100)])
+    neutral_title = StringField(
+        _l("Neutral page title"),
+        description=_l("Shown in the browser tab and history. It should not say complaint."),
+        validators=[DataRequired(), Length(max=60)],
+    )
+    quick_exit_url = StringField(
+        _l("Quick exit address"),
+        description=_l("An everyday https:// site the quick exit goes to."),
+        validators=[
+            DataRequired(),
+            Length(max=200),
+            Regexp(r"^https://[^\s;'\"]+$", message=_l("Use an address that starts with https://")),
+        ],
+    )
+    public_address = StringField(_l("This portal's public address"), validators=[Length(max=200)])
+    agencies = TextAreaField(
+        _l("Agencies"),
+        description=_l("One per line. People choose from these when they file."),
+        validators=[Length(max=5000)],
+    )
+    help_resources = TextAreaField(
+        _l("Local help"),
+        description=_l(
+            "One place per line: name | what it does | phone | hours | address. "
+            "Only the name is required."
+        ),
+        validators=[Length(max=10000)],
+    )
+    suppression_threshold = IntegerField(
+        _l("Smallest count shown on the public figures"),
+        validators=[DataRequired(), NumberRange(min=1, max=1000)],
+    )
+    pattern_threshold = IntegerField(
+        _l("Complaints naming the same person before the board is alerted"),
+        validators=[DataRequired(), NumberRange(min=2, max=100)],
+    )
+    retention_closed_days = IntegerField(
+        _l("Days to keep closed and withdrawn cases"),
+        validators=[DataRequired(), NumberRange(min=1, max=36500)],
+    )
+    retention_unopened_days = IntegerField(
+        _l("Days to keep cases nobody has opened"),
+        validators=[DataRequired(), NumberRange(min=1, max=36500)],
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter that changes nothing
+
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=40)])
+    account = IntegerField(_l("Account number"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+
+
+class FlagsForm(FlaskForm):
+    totp_required = BooleanField(_l("Require a second factor"))
+    trained_sensitive = BooleanField(_l("Trained for sexual misconduct cases"))
