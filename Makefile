@@ -29,8 +29,9 @@ format: $(BIN)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# `make bench BENCHFLAGS=--quick` for a shorter, rougher run.
 bench: $(BIN)/.installed
-	$(BIN)/python bench/filing.py
+	$(BIN)/python bench/filing.py $(BENCHFLAGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -7,6 +7,7 @@ from alembic import context
 from portal import models  # noqa: F401  (registers every table on Base.metadata)
 from portal.config import Config
 from portal.db import Base, make_engine
+from portal.migrate import include_object
 
 config = context.config
 
@@ -35,6 +36,7 @@ def run_migrations_online() -> None:
             # SQLite cannot alter most columns in place; batch mode copies the table instead.
             render_as_batch=True,
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -15,13 +15,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import (
     accounts,
+    casepage,
     cli,
     clock,
     db,
     errors,
     headers,
     logs,
-    participant,
     public,
     sitesettings,
 )
@@ -91,7 +91,9 @@ def create_app(
     # The one place portal/ reaches into review/: registering its blueprint.
     from review import bp as review_bp
 
-    app.register_blueprint(participant.bp)
+    # One blueprint for participants: portal/participant.py adds filing and checking to it,
+    # portal/casepage.py the case page.
+    app.register_blueprint(casepage.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(review_bp, url_prefix="/review")
     cli.init_app(app)

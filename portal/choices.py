@@ -182,3 +182,52 @@ AGE_LABELS = {
 }
 
 LANGUAGES = ("en", "es")
+
+
+class Disposition(StrEnum):
+    SUBSTANTIATED = "substantiated"
+    NOT_SUBSTANTIATED = "not_substantiated"
+    UNDETERMINED = "undetermined"
+    REFERRED = "referred"
+    SERVICE_CHANGED = "service_changed"
+    POLICY_RECOMMENDATION = "policy_recommendation"
+    WITHDRAWN = "withdrawn"
+
+
+DISPOSITION_LABELS = {
+    Disposition.SUBSTANTIATED: _l("What you said happened was found to be true"),
+    Disposition.NOT_SUBSTANTIATED: _l("The board could not find that it happened as described"),
+    Disposition.UNDETERMINED: _l("The board could not tell what happened"),
+    Disposition.REFERRED: _l("Passed on to another office"),
+    Disposition.SERVICE_CHANGED: _l("The service was changed"),
+    Disposition.POLICY_RECOMMENDATION: _l("The board asked for a rule or practice to change"),
+    Disposition.WITHDRAWN: _l("Withdrawn"),
+}
+
+
+class ReferralBody(StrEnum):
+    OVERSIGHT = "oversight"
+    GRIEVANCE = "grievance"
+    LEGAL_AID = "legal_aid"
+    OTHER = "other"
+
+
+REFERRAL_LABELS = {
+    ReferralBody.OVERSIGHT: _l("The police oversight office"),
+    ReferralBody.GRIEVANCE: _l("The service provider's complaint process"),
+    ReferralBody.LEGAL_AID: _l("Legal aid"),
+    ReferralBody.OTHER: _l("Another office"),
+}
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    SOMEWHAT = "somewhat"
+    NO = "no"
+
+
+ANSWER_LABELS = {
+    Answer.YES: _l("Yes"),
+    Answer.SOMEWHAT: _l("Somewhat"),
+    Answer.NO: _l("No"),
+}

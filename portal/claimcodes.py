@@ -111,8 +111,11 @@ def parse(text: str) -> ClaimCode:
 
 
 # Something shaped like a claim code inside free text: 20 code characters, optionally in
-# groups of four joined by a dash or spaces.
-_EMBEDDED = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{4}(?:[ \-]*[0-9A-Za-z]{4}){4}(?![0-9A-Za-z])")
+# groups of four joined by a dash or spaces. The lookahead makes matches overlap, so a word
+# just before a code ("code K7QM-...") cannot swallow its first group.
+_EMBEDDED = re.compile(
+    r"(?<![0-9A-Za-z])(?=([0-9A-Za-z]{4}(?:[ \-]*[0-9A-Za-z]{4}){4})(?![0-9A-Za-z]))"
+)
 
 
 def find_in_text(text: str) -> bool:
@@ -122,7 +125,7 @@ def find_in_text(text: str) -> bool:
     """
     for match in _EMBEDDED.finditer(text):
         try:
-            parse(match.group(0))
+            parse(match.group(1))
         except ClaimCodeError:
             continue
         return True

@@ -57,6 +57,7 @@ class NewComplaint:
     safe_now: str | None = None
     assisted_by: str | None = None
     pseudonym: str | None = None
+    keep_away: str | None = None
     language: str = "en"
     race: str | None = None
     gender: str | None = None
@@ -64,7 +65,15 @@ class NewComplaint:
 
 
 # Free-text fields a person could paste a claim code into.
-TEXT_FIELDS = ("narrative", "officer", "when_text", "where_text", "wants", "pseudonym")
+TEXT_FIELDS = (
+    "narrative",
+    "officer",
+    "when_text",
+    "where_text",
+    "wants",
+    "pseudonym",
+    "keep_away",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +168,7 @@ def _insert(
         narrative=values.narrative,
         wants=values.wants,
         pseudonym=values.pseudonym,
+        keep_away=values.keep_away,
         urgent=values.safe_now == SafeNow.NO,
         assisted_by=values.assisted_by,
         language=values.language,

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from portal.choices import (
     ACTOR_LABELS,
     AGE_LABELS,
+    ANSWER_LABELS,
     ASSISTED_LABELS,
     GENDER_LABELS,
     KIND_LABELS,
@@ -115,6 +116,15 @@ class FileForm(FlaskForm):
         choices=_radio_choices(ASSISTED_LABELS),
         validators=[Optional()],
     )
+    keep_away = TextAreaField(
+        _l("Is there someone who should not see your complaint?"),
+        description=_l(
+            "For example: a board member who knows me, or my case manager. "
+            "The board chair will make sure they do not see it."
+        ),
+        filters=TEXT,
+        validators=[_too_long(500)],
+    )
     pseudonym = StringField(
         _l("A made-up name, if you want one"),
         description=_l("The board will call you this. Do not use your real name."),
@@ -156,4 +166,68 @@ class CheckForm(FlaskForm):
                 message=_l("That is longer than a claim code. Please check it and try again."),
             ),
         ],
+    )
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(
+        _l("Write to the review board"),
+        description=_l("Answer their question, or add anything you remember."),
+        filters=TEXT,
+        validators=[
+            DataRequired(message=_l("Please write something first.")),
+            _too_long(LONG_TEXT_MAX * 2 + 1000),
+        ],
+    )
+
+
+class KeepAwayForm(FlaskForm):
+    keep_away = TextAreaField(
+        _l("Is there someone who should not see your complaint?"),
+        description=_l(
+            "For example: a board member who knows me, or my case manager. "
+            "The board chair will make sure they do not see it."
+        ),
+        filters=TEXT,
+        validators=[DataRequired(message=_l("Please write who.")), _too_long(500)],
+    )
+
+
+class WithdrawForm(FlaskForm):
+    how = RadioField(
+        _l("How do you want to stop?"),
+        choices=[
+            SelectChoice("stop", _l("Stop the complaint. Keep what I wrote.")),
+            SelectChoice("delete", _l("Stop the complaint and delete what I wrote, for good.")),
+        ],
+        validators=[DataRequired(message=_l("Please choose one."))],
+    )
+
+
+class SurveyForm(FlaskForm):
+    respected = RadioField(
+        _l("Did the board treat you with respect?"),
+        choices=_radio_choices(ANSWER_LABELS),
+        validators=[Optional()],
+    )
+    listened = RadioField(
+        _l("Did you feel listened to?"),
+        choices=_radio_choices(ANSWER_LABELS),
+        validators=[Optional()],
+    )
+    would_use_again = RadioField(
+        _l("Would you use this again, or tell a friend to?"),
+        choices=_radio_choices(ANSWER_LABELS),
+        validators=[Optional()],
+    )
+
+
+class ReferralAnswerForm(FlaskForm):
+    answer = RadioField(
+        _l("Your answer"),
+        choices=[
+            SelectChoice("yes", _l("Yes, pass it on")),
+            SelectChoice("no", _l("No, do not pass it on")),
+        ],
+        validators=[DataRequired(message=_l("Please choose yes or no."))],
     )

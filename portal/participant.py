@@ -28,13 +28,6 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import caseaccess, claimcodes, clock, complaints, db, receipts, sitesettings
-from portal.choices import (
-    ACTOR_LABELS,
-    KIND_LABELS,
-    STATUS_LABELS,
-    STATUS_SHORT,
-    Status,
-)
 from portal.config import Config
 from portal.extensions import csrf
 from portal.forms import CheckForm, FileForm
@@ -129,6 +122,7 @@ def file_submit() -> ResponseReturnValue:
         safe_now=blank_to_none(form.safe_now.data),
         assisted_by=blank_to_none(form.assisted_by.data),
         pseudonym=blank_to_none(form.pseudonym.data),
+        keep_away=blank_to_none(form.keep_away.data),
         language=str(get_locale() or "en"),
         race=blank_to_none(form.race.data),
         gender=blank_to_none(form.gender.data),
@@ -226,27 +220,6 @@ def check() -> ResponseReturnValue:
     caseaccess.close_case(database, session.get(CASE_SESSION_KEY))
     session[CASE_SESSION_KEY] = caseaccess.open_case(database, complaint_id, clock.now(), _idle())
     return redirect(url_for("participant.case"), code=303)
-
-
-@bp.get("/case")
-def case() -> ResponseReturnValue:
-    database = db.session()
-    complaint_id = caseaccess.current_case(
-        database, session.get(CASE_SESSION_KEY), clock.now(), _idle()
-    )
-    complaint = complaints.get(database, complaint_id) if complaint_id else None
-    if complaint is None:
-        session.pop(CASE_SESSION_KEY, None)
-        flash(_("To keep it private, your complaint closed. Please enter your code again."))
-        return redirect(url_for("participant.check"), code=303)
-    return render_template(
-        "participant/case.html",
-        complaint=complaint,
-        status_words=STATUS_LABELS[Status(complaint.status)],
-        status_short=STATUS_SHORT,
-        kind_labels=KIND_LABELS,
-        actor_labels=ACTOR_LABELS,
-    )
 
 
 def _end_everything() -> None:

@@ -29,13 +29,18 @@ class Access:
     roles: frozenset[Role]
     stages: frozenset[str]
     public: bool = False
+    # What a signed-in account of another role hears: 403, or 404 where even knowing that
+    # the page exists says too much (case pages).
+    refusal: int = 403
 
 
-def access(*roles: Role, stages: frozenset[str] = FULL_ONLY) -> Callable[[F], F]:
+def access(
+    *roles: Role, stages: frozenset[str] = FULL_ONLY, refusal: int = 403
+) -> Callable[[F], F]:
     """Declare which roles (at which sign-in stage) may use a view."""
 
     def mark(view: F) -> F:
-        view.review_access = Access(frozenset(roles) or ALL_ROLES, stages)  # type: ignore[attr-defined]
+        view.review_access = Access(frozenset(roles) or ALL_ROLES, stages, refusal=refusal)  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -104,9 +109,9 @@ def _authorize() -> Response | None:
         target = STAGE_HOME.get(g.board_session.stage, "review.home")
         return redirect(url_for(target), code=303)
     if Role(g.account.role) not in rule.roles:
-        abort(403)
+        abort(rule.refusal)
     return None
 
 
 # Views register themselves on `bp` when imported.
-from review import account, admin, auth, home  # noqa: E402, F401
+from review import account, admin, auth, cases, home  # noqa: E402, F401

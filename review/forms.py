@@ -155,3 +155,78 @@ class AuditFilterForm(FlaskForm):
 class FlagsForm(FlaskForm):
     totp_required = BooleanField(_l("Require a second factor"))
     trained_sensitive = BooleanField(_l("Trained for sexual misconduct cases"))
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter that changes nothing
+
+    status = SelectField(_l("Status"), validators=[Optional()])
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+    urgent = BooleanField(_l("Only people who said they are not safe"))
+    assigned = SelectField(
+        _l("Assigned"),
+        choices=[
+            SelectChoice("", _l("Anyone")),
+            SelectChoice("me", _l("Me")),
+            SelectChoice("nobody", _l("Nobody")),
+        ],
+        validators=[Optional()],
+    )
+    unread = BooleanField(_l("Has new replies"))
+    older_than = IntegerField(
+        _l("Older than (days)"), validators=[Optional(), NumberRange(min=0, max=3650)]
+    )
+
+
+def _text(label: object, limit: int = 10_000, required: bool = True) -> TextAreaField:
+    checks = [Length(max=limit, message=_l("Please keep this under %(max)d characters."))]
+    if required:
+        checks.insert(0, DataRequired(_l("Please write something here.")))
+    else:
+        checks.insert(0, Optional())
+    return TextAreaField(label, validators=checks)
+
+
+class AssignForm(FlaskForm):
+    to = SelectField(_l("Assign to"), validators=[Optional()])
+
+
+class StatusForm(FlaskForm):
+    target = SelectField(_l("New status"))
+    reason = _text(_l("Why, in plain words the person will read"), 2000)
+
+
+class NoteForm(FlaskForm):
+    body = _text(_l("Internal note (the person never sees this)"))
+
+
+class MessageForm(FlaskForm):
+    body = _text(_l("Message to the person"), 5000)
+
+
+class DecisionForm(FlaskForm):
+    disposition = SelectField(_l("Decision"))
+    recommendation = _text(_l("The board's recommendation"), required=False)
+    dissent = _text(_l("Any member's dissent"), required=False)
+    letter = _text(_l("Letter to the person, in plain words"))
+    confirm = BooleanField(
+        _l("This is the board's decision"),
+        validators=[DataRequired(_l("Please tick this box to confirm."))],
+    )
+
+
+class ReferralForm(FlaskForm):
+    body = SelectField(_l("Pass it to"))
+    explanation = _text(_l("What to tell the person about it"), 2000)
+
+
+class RecuseForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I know someone in this case, so I should not work on it"),
+        validators=[DataRequired(_l("Please tick this box to confirm."))],
+    )
+
+
+class KeepAwayForm(FlaskForm):
+    member = SelectField(_l("Board member to keep away from this case"))

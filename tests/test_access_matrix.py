@@ -7,6 +7,7 @@ may use it.
 
 from __future__ import annotations
 
+import dataclasses
 from http import HTTPStatus
 
 import pytest
@@ -23,6 +24,20 @@ HALF = "half"  # only between password and code
 
 ADMIN, REVIEWER, ADVOCATE = Role.ADMIN, Role.REVIEWER, Role.ADVOCATE
 EVERY_ROLE = frozenset(Role)
+
+
+@dataclasses.dataclass(frozen=True)
+class Hidden:
+    """Roles allowed; every other signed-in role gets 404, as if there were no such case."""
+
+    roles: frozenset[Role]
+
+    def __contains__(self, role: object) -> bool:
+        return role in self.roles
+
+
+CASE = Hidden(frozenset({ADMIN, REVIEWER}))
+CASE_CHAIR = Hidden(frozenset({ADMIN}))
 
 POLICY: dict[str, object] = {
     "review.sign_in": PUBLIC,
@@ -45,18 +60,34 @@ POLICY: dict[str, object] = {
     "review.audit_page": {ADMIN},
     "review.audit_csv": {ADMIN},
     "review.settings_page": {ADMIN},
+    "review.case_page": CASE,
+    "review.assign": CASE,
+    "review.change_status": CASE,
+    "review.add_note": CASE,
+    "review.send_message": CASE,
+    "review.decide": CASE,
+    "review.propose_referral": CASE,
+    "review.referral_sent": CASE,
+    "review.recuse": CASE,
+    "review.keep_away": CASE_CHAIR,
 }
 
-SAMPLE_ARGUMENTS = {"token": "not-a-real-invite", "account_id": 999, "handle": "000000000000"}
+SAMPLE_ARGUMENTS = {
+    "token": "not-a-real-invite",
+    "account_id": 999,
+    "handle": "000000000000",
+    "referral_id": 999,
+}
 
 
-def review_routes(app: Flask) -> list[tuple[str, str, str]]:
+def review_routes(app: Flask, locator: str = "ZZZZ") -> list[tuple[str, str, str]]:
     routes = []
+    arguments = {**SAMPLE_ARGUMENTS, "locator": locator}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if not rule.endpoint.startswith("review."):
                 continue
-            path = url_for(rule.endpoint, **{n: SAMPLE_ARGUMENTS[n] for n in rule.arguments})
+            path = url_for(rule.endpoint, **{n: arguments[n] for n in rule.arguments})
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 routes.append((rule.endpoint, method, path))
     # Sign-out last, so it does not end the session the other requests use.
@@ -88,9 +119,10 @@ def clients(app: Flask, board: Board) -> dict[str, FlaskClient]:
     return signed_in
 
 
-def test_each_role_gets_exactly_what_the_policy_allows(app: Flask, clients) -> None:  # noqa: ANN001
+def test_each_role_gets_exactly_what_the_policy_allows(app: Flask, clients, participant) -> None:  # noqa: ANN001
+    locator = participant.file_and_get_code()[:4]
     problems = []
-    for endpoint, method, path in review_routes(app):
+    for endpoint, method, path in review_routes(app, locator):
         rule = POLICY[endpoint]
         for who, client in clients.items():
             response = request(client, method, path)
@@ -107,6 +139,8 @@ def test_each_role_gets_exactly_what_the_policy_allows(app: Flask, clients) -> N
                 ok = status not in (HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND) and (
                     not sent_to_sign_in or endpoint == "review.sign_out"
                 )
+            elif isinstance(rule, Hidden):
+                ok = status == HTTPStatus.NOT_FOUND
             else:
                 ok = status == HTTPStatus.FORBIDDEN
             if not ok:

@@ -138,6 +138,9 @@ def test_repr_never_shows_the_secret() -> None:
     ("template", "found"),
     [
         ("my code is {code} please help", True),
+        ("my code {code}", True),
+        ("code {spaced}", True),
+        ("abcd efgh {code}", True),
         ("{compact}", True),
         ("about {spaced} from before", True),
         ("badge 4471, car 12, on 3rd and Pine", False),

@@ -2,6 +2,7 @@
 
 from portal.models.audit import AuditEvent, AuditHead
 from portal.models.board import Account, BoardSession, Invite, RecoveryCode, SiteSettings
+from portal.models.casework import Message, Note, Recusal, Referral, SurveyAnswer
 from portal.models.complaint import (
     CaseAccess,
     Complaint,
@@ -20,6 +21,11 @@ __all__ = [
     "Demographics",
     "FilingReceipt",
     "Invite",
+    "Message",
+    "Note",
+    "Recusal",
+    "Referral",
+    "SurveyAnswer",
     "RecoveryCode",
     "SiteSettings",
     "StatusChange",

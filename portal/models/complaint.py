@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Text, desc
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.choices import Status
@@ -40,10 +40,31 @@ class Complaint(Base):
     assisted_by: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(5), default="en")
 
+    # Who should not see this case, in the complainant's words, for the board chair.
+    keep_away: Mapped[str | None] = mapped_column(Text)
+
     status: Mapped[str] = mapped_column(String(20), default=Status.RECEIVED.value)
+    assigned_to: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="SET NULL"), index=True
+    )
+    # The decision, recorded when the case is resolved.
     disposition: Mapped[str | None] = mapped_column(String(30))
+    recommendation: Mapped[str | None] = mapped_column(Text)
+    dissent: Mapped[str | None] = mapped_column(Text)
+    # Plain-language letter the complainant reads on their case page.
+    outcome_letter: Mapped[str | None] = mapped_column(Text)
     created_on: Mapped[dt.date] = mapped_column(Date)
     updated_on: Mapped[dt.date] = mapped_column(Date)
+    # For timeliness figures: the day the board first answered, and the day it decided.
+    first_response_on: Mapped[dt.date | None] = mapped_column(Date)
+    resolved_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The complainant withdrew and asked for their words to be deleted: only a tombstone
+    # (kind, dates, status, demographics) remains for the public figures.
+    text_deleted: Mapped[bool] = mapped_column(default=False)
+    # Replies from the complainant the board has not opened yet (kept here so the queue
+    # needs no count per row).
+    unread_replies: Mapped[int] = mapped_column(default=0)
+    survey_done: Mapped[bool] = mapped_column(default=False)
 
     demographics: Mapped[Demographics | None] = relationship(
         back_populates="complaint", cascade="all, delete-orphan"
@@ -52,7 +73,11 @@ class Complaint(Base):
         back_populates="complaint", cascade="all, delete-orphan", order_by="StatusChange.id"
     )
 
-    __table_args__ = (Index("ix_complaint_status_created", "status", "created_on"),)
+    __table_args__ = (
+        Index("ix_complaint_status_created", "status", "created_on"),
+        # The queue's order: urgent first, then oldest.
+        Index("ix_complaint_queue", desc("urgent"), "created_on", "id"),
+    )
 
 
 class Demographics(Base):
@@ -81,6 +106,8 @@ class StatusChange(Base):
     to_status: Mapped[str] = mapped_column(String(20))
     # Plain words the complainant reads about why.
     reason: Mapped[str | None] = mapped_column(Text)
+    # The board member who made the change; None for the complainant or the system.
+    by_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     # Rounded down to the hour.
     at: Mapped[dt.datetime] = mapped_column(DateTime)
 

@@ -1,0 +1,196 @@
+"""The complainant's case page (`/case`) and what they can do there.
+
+Open only while the browser holds a live case access (a good claim code in the last 15 idle
+minutes). Every form here keeps what the person typed if something is wrong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from portal import caseaccess, clock, complainant, complaints, db
+from portal.choices import (
+    ACTOR_LABELS,
+    DISPOSITION_LABELS,
+    KIND_LABELS,
+    REFERRAL_LABELS,
+    STATUS_LABELS,
+    STATUS_SHORT,
+    Status,
+)
+from portal.forms import KeepAwayForm, ReferralAnswerForm, ReplyForm, SurveyForm, WithdrawForm
+from portal.models import Complaint
+from portal.participant import CASE_SESSION_KEY, bp
+from portal.transitions import WITHDRAW_FROM, TransitionNotAllowed
+
+CODE_IN_REPLY = (
+    "This looks like a claim code. Please take it out: anyone who reads it could open "
+    "your complaint."
+)
+
+
+def _idle() -> dt.timedelta:
+    return dt.timedelta(minutes=current_app.extensions["portal.config"].case_idle_minutes)
+
+
+def _current() -> Complaint | None:
+    database = db.session()
+    complaint_id = caseaccess.current_case(
+        database, session.get(CASE_SESSION_KEY), clock.now(), _idle()
+    )
+    return complaints.get(database, complaint_id) if complaint_id else None
+
+
+def _closed() -> ResponseReturnValue:
+    session.pop(CASE_SESSION_KEY, None)
+    flash(_("To keep it private, your complaint closed. Please enter your code again."))
+    return redirect(url_for("participant.check"), code=303)
+
+
+def _render(complaint: Complaint, status: int = 200, **forms: object) -> ResponseReturnValue:
+    database = db.session()
+    status_now = Status(complaint.status)
+    page = render_template(
+        "participant/case.html",
+        complaint=complaint,
+        status_words=STATUS_LABELS[status_now],
+        status_short=STATUS_SHORT,
+        kind_labels=KIND_LABELS,
+        actor_labels=ACTOR_LABELS,
+        disposition_labels=DISPOSITION_LABELS,
+        referral_labels=REFERRAL_LABELS,
+        items=complainant.timeline(database, complaint),
+        pending=complainant.pending_referrals(database, complaint.id),
+        went=complainant.where_it_went(database, complaint.id),
+        can_write=status_now not in (Status.CLOSED, Status.WITHDRAWN),
+        can_withdraw=status_now in WITHDRAW_FROM,
+        reply_form=forms.get("reply_form") or ReplyForm(),
+        keep_away_form=forms.get("keep_away_form") or KeepAwayForm(),
+        withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
+        survey_form=forms.get("survey_form") or SurveyForm(),
+        referral_form=ReferralAnswerForm(),
+    )
+    return page, status
+
+
+def _back() -> ResponseReturnValue:
+    return redirect(url_for("participant.case"), code=303)
+
+
+@bp.get("/case")
+def case() -> ResponseReturnValue:
+    complaint = _current()
+    if complaint is None:
+        return _closed()
+    response = _render(complaint)
+    # Shown once as "new"; read from now on.
+    complainant.mark_board_messages_read(db.session(), complaint.id, clock.now())
+    return response
+
+
+@bp.post("/case/reply")
+def reply() -> ResponseReturnValue:
+    complaint = _current()
+    if complaint is None:
+        return _closed()
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            complainant.reply(db.session(), complaint, form.body.data, clock.now())
+        except complaints.CodeInText:
+            form.body.errors.append(_(CODE_IN_REPLY))
+        except complainant.NothingToDo:
+            form.body.errors.append(_("This complaint is closed, so it cannot take new messages."))
+        else:
+            flash(_("Sent. The review board will see it."))
+            return _back()
+    return _render(complaint, 400, reply_form=form)
+
+
+@bp.post("/case/keep-away")
+def keep_away() -> ResponseReturnValue:
+    complaint = _current()
+    if complaint is None:
+        return _closed()
+    form = KeepAwayForm()
+    if form.validate_on_submit():
+        try:
+            complainant.keep_away(db.session(), complaint, form.keep_away.data, clock.now())
+        except complaints.CodeInText:
+            form.keep_away.errors.append(_(CODE_IN_REPLY))
+        except complainant.NothingToDo:
+            form.keep_away.errors.append(_("Please write who."))
+        else:
+            flash(_("Thank you. The board chair will make sure they do not see it."))
+            return _back()
+    return _render(complaint, 400, keep_away_form=form)
+
+
+@bp.post("/case/referrals/<int:referral_id>")
+def answer_referral(referral_id: int) -> ResponseReturnValue:
+    complaint = _current()
+    if complaint is None:
+        return _closed()
+    form = ReferralAnswerForm()
+    if form.validate_on_submit():
+        agree = form.answer.data == "yes"
+        try:
+            complainant.answer_referral(db.session(), complaint, referral_id, agree, clock.now())
+        except complainant.NothingToDo:
+            flash(_("This question was already answered."))
+        else:
+            flash(
+                _("Thank you. We will pass it on.")
+                if agree
+                else _("Thank you. We will not pass it on.")
+            )
+        return _back()
+    return _render(complaint, 400)
+
+
+@bp.post("/case/withdraw")
+def withdraw() -> ResponseReturnValue:
+    complaint = _current()
+    if complaint is None:
+        return _closed()
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _render(complaint, 400, withdraw_form=form)
+    delete_text = form.how.data == "delete"
+    try:
+        complainant.withdraw(db.session(), complaint, delete_text, clock.now())
+    except TransitionNotAllowed:
+        flash(_("This complaint is already closed."))
+        return _back()
+    if delete_text:
+        # Nothing is left to open: end the case in this browser too.
+        caseaccess.close_case(db.session(), session.get(CASE_SESSION_KEY))
+        session.pop(CASE_SESSION_KEY, None)
+        return render_template("participant/deleted.html")
+    flash(_("Your complaint is stopped. You can still read it with your code."))
+    return _back()
+
+
+@bp.post("/case/survey")
+def survey() -> ResponseReturnValue:
+    complaint = _current()
+    if complaint is None:
+        return _closed()
+    form = SurveyForm()
+    if form.validate_on_submit():
+        answers = {
+            "respected": form.respected.data,
+            "listened": form.listened.data,
+            "would_use_again": form.would_use_again.data,
+        }
+        # A second answer (a resent form) is quietly ignored.
+        with contextlib.suppress(complainant.NothingToDo):
+            complainant.answer_survey(db.session(), complaint, answers, clock.now())
+        flash(_("Thank you for telling us."))
+        return _back()
+    return _render(complaint, 400, survey_form=form)

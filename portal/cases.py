@@ -1,0 +1,440 @@
+"""The board's work on a case: who may see it, and every action taken on it.
+
+Every action writes its audit event in the same transaction as the change. A case an account
+may not see raises `CaseNotVisible`, which the views answer with 404, so a refused account
+cannot even tell that the case exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import audit, claimcodes
+from portal.accounts import Role
+from portal.choices import Disposition, Kind, ReferralBody, Status
+from portal.clock import hour_floor
+from portal.db import write_transaction
+from portal.models import (
+    Account,
+    Complaint,
+    Message,
+    Note,
+    Recusal,
+    Referral,
+    StatusChange,
+)
+from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
+from portal.transitions import DECIDE_FROM, REFER_FROM, TransitionNotAllowed, check_board_move
+
+CASE_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})
+TEXT_MAX = 10_000
+
+
+class CaseNotVisible(LookupError):
+    """No such case, or not one this account may see."""
+
+
+class CaseActionError(ValueError):
+    """The action cannot be done as asked; the message is for the board member."""
+
+
+def is_sensitive(complaint: Complaint) -> bool:
+    return complaint.kind == Kind.SEXUAL
+
+
+def recused_ids(db: Session, account_id: int) -> set[int]:
+    return set(db.scalars(select(Recusal.complaint_id).where(Recusal.account_id == account_id)))
+
+
+def may_see(db: Session, account: Account, complaint: Complaint) -> bool:
+    if Role(account.role) not in CASE_ROLES:
+        return False
+    if is_sensitive(complaint) and not account.trained_sensitive:
+        return False
+    recused = db.scalar(
+        select(Recusal.id).where(
+            Recusal.complaint_id == complaint.id, Recusal.account_id == account.id
+        )
+    )
+    return recused is None
+
+
+def load(db: Session, account: Account, locator: str) -> Complaint:
+    complaint = db.scalar(select(Complaint).where(Complaint.locator == locator.upper()[:4]))
+    if complaint is None or not may_see(db, account, complaint):
+        raise CaseNotVisible
+    return complaint
+
+
+def record_view(db: Session, account: Account, complaint: Complaint, now: dt.datetime) -> None:
+    with write_transaction(db):
+        audit.record(
+            db,
+            "case.view",
+            account_id=account.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+        )
+
+
+# --- what the case page shows ----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One line of a case timeline."""
+
+    at: dt.datetime
+    kind: str  # status, message_in, message_out, note, referral
+    text: str | None
+    who: str | None = None
+    status: str | None = None
+    new: bool = False
+
+
+def timeline(db: Session, complaint: Complaint, names: dict[int, str]) -> list[Entry]:
+    """Everything that happened on a case, newest first, for the board."""
+    entries = [
+        Entry(c.at, "status", c.reason, names.get(c.by_account_id or 0), c.to_status)
+        for c in db.scalars(select(StatusChange).where(StatusChange.complaint_id == complaint.id))
+    ]
+    for message in db.scalars(select(Message).where(Message.complaint_id == complaint.id)):
+        incoming = message.direction == FROM_COMPLAINANT
+        entries.append(
+            Entry(
+                message.created_at,
+                "message_in" if incoming else "message_out",
+                message.body,
+                None if incoming else names.get(message.author_id or 0),
+                new=incoming and message.read_at is None,
+            )
+        )
+    for note in db.scalars(select(Note).where(Note.complaint_id == complaint.id)):
+        entries.append(Entry(note.created_at, "note", note.body, names.get(note.author_id or 0)))
+    for referral in referrals(db, complaint.id):
+        entries.append(
+            Entry(
+                dt.datetime.combine(referral.proposed_on, dt.time()),
+                "referral",
+                referral.explanation,
+                names.get(referral.proposed_by or 0),
+                referral.state,
+            )
+        )
+    return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def referrals(db: Session, complaint_id: int) -> list[Referral]:
+    return list(
+        db.scalars(
+            select(Referral).where(Referral.complaint_id == complaint_id).order_by(Referral.id)
+        )
+    )
+
+
+def mark_replies_read(db: Session, complaint: Complaint, now: dt.datetime) -> None:
+    with write_transaction(db):
+        for message in db.scalars(
+            select(Message).where(
+                Message.complaint_id == complaint.id,
+                Message.direction == FROM_COMPLAINANT,
+                Message.read_at.is_(None),
+            )
+        ):
+            message.read_at = now
+        complaint.unread_replies = 0
+
+
+def case_workers(db: Session) -> list[Account]:
+    return list(
+        db.scalars(
+            select(Account)
+            .where(Account.role.in_([r.value for r in CASE_ROLES]), Account.disabled.is_(False))
+            .order_by(Account.username)
+        )
+    )
+
+
+# --- actions ---------------------------------------------------------------------------
+
+
+def _clean(text: str | None, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise CaseActionError(f"Please write the {what}.")
+    if len(text) > TEXT_MAX:
+        raise CaseActionError(f"Please keep the {what} under {TEXT_MAX} characters.")
+    return text
+
+
+def _touch(complaint: Complaint, now: dt.datetime, answered: bool = False) -> None:
+    complaint.updated_on = now.date()
+    if answered and complaint.first_response_on is None:
+        complaint.first_response_on = now.date()
+
+
+def _move(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    target: Status,
+    reason: str,
+    now: dt.datetime,
+) -> None:
+    db.add(
+        StatusChange(
+            complaint_id=complaint.id,
+            from_status=complaint.status,
+            to_status=target.value,
+            reason=reason,
+            by_account_id=account.id,
+            at=hour_floor(now),
+        )
+    )
+    complaint.status = target.value
+    _touch(complaint, now, answered=True)
+
+
+def assign(
+    db: Session, account: Account, complaint: Complaint, to: int | None, now: dt.datetime
+) -> None:
+    with write_transaction(db):
+        if to is not None:
+            target = db.get(Account, to)
+            if target is None or not may_see(db, target, complaint):
+                raise CaseActionError("That person cannot take this case.")
+        complaint.assigned_to = to
+        audit.record(
+            db,
+            "case.assign",
+            account_id=account.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+            to=to,
+        )
+
+
+def change_status(
+    db: Session, account: Account, complaint: Complaint, target: str, reason: str, now: dt.datetime
+) -> None:
+    """Move along the transitions table, with a reason the complainant will read."""
+    reason = _clean(reason, "reason the person will read")
+    check_board_move(complaint.status, target)
+    with write_transaction(db):
+        before = complaint.status
+        _move(db, account, complaint, Status(target), reason, now)
+        audit.record(
+            db,
+            "case.status",
+            account_id=account.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+            before=before,
+            after=target,
+        )
+
+
+def add_note(
+    db: Session, account: Account, complaint: Complaint, body: str, now: dt.datetime
+) -> None:
+    body = _clean(body, "note")
+    with write_transaction(db):
+        db.add(Note(complaint_id=complaint.id, author_id=account.id, body=body, created_at=now))
+        _touch(complaint, now)
+        audit.record(
+            db,
+            "case.note",
+            account_id=account.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+        )
+
+
+def message_complainant(
+    db: Session, account: Account, complaint: Complaint, body: str, now: dt.datetime
+) -> None:
+    body = _clean(body, "message")
+    if claimcodes.find_in_text(body):
+        raise CaseActionError("Messages must not contain a claim code.")
+    with write_transaction(db):
+        db.add(
+            Message(
+                complaint_id=complaint.id,
+                direction=TO_COMPLAINANT,
+                body=body,
+                author_id=account.id,
+                created_at=hour_floor(now),
+            )
+        )
+        _touch(complaint, now, answered=True)
+        audit.record(
+            db,
+            "case.message",
+            account_id=account.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+        )
+
+
+def decide(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    *,
+    disposition: str,
+    recommendation: str | None,
+    dissent: str | None,
+    letter: str,
+    now: dt.datetime,
+) -> None:
+    """Record the board's decision and resolve the case; the letter goes to the complainant."""
+    if Status(complaint.status) not in DECIDE_FROM:
+        raise TransitionNotAllowed(f"{complaint.status} -> resolved")
+    Disposition(disposition)
+    letter = _clean(letter, "letter to the person")
+    with write_transaction(db):
+        complaint.disposition = disposition
+        complaint.recommendation = (recommendation or "").strip() or None
+        complaint.dissent = (dissent or "").strip() or None
+        complaint.outcome_letter = letter
+        complaint.resolved_on = now.date()
+        _move(db, account, complaint, Status.RESOLVED, letter, now)
+        audit.record(
+            db,
+            "case.decide",
+            account_id=account.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+            disposition=disposition,
+        )
+
+
+def recuse(db: Session, account: Account, complaint: Complaint, now: dt.datetime) -> None:
+    """Declare a conflict: the case leaves this member's queue and answers 404 to them."""
+    with write_transaction(db):
+        db.add(
+            Recusal(complaint_id=complaint.id, account_id=account.id, reason="self", created_at=now)
+        )
+        if complaint.assigned_to == account.id:
+            complaint.assigned_to = None
+        audit.record(
+            db,
+            "case.recuse",
+            account_id=account.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+        )
+
+
+def keep_away(
+    db: Session, chair: Account, complaint: Complaint, account_id: int, now: dt.datetime
+) -> None:
+    """The chair honours the complainant's wish that a given member not see the case."""
+    if Role(chair.role) != Role.ADMIN:
+        raise CaseActionError("Only the board chair can do this.")
+    if account_id == chair.id:
+        raise CaseActionError("To step away yourself, use 'I know the people in this case'.")
+    with write_transaction(db):
+        exists = db.scalar(
+            select(Recusal.id).where(
+                Recusal.complaint_id == complaint.id, Recusal.account_id == account_id
+            )
+        )
+        if exists is None:
+            db.add(
+                Recusal(
+                    complaint_id=complaint.id,
+                    account_id=account_id,
+                    reason="complainant",
+                    created_at=now,
+                )
+            )
+        if complaint.assigned_to == account_id:
+            complaint.assigned_to = None
+        audit.record(
+            db,
+            "case.keep_away",
+            account_id=chair.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+            member=account_id,
+        )
+
+
+def propose_referral(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    body: str,
+    explanation: str,
+    now: dt.datetime,
+) -> None:
+    """Ask the complainant whether the case may go to another body. Nothing leaves yet."""
+    ReferralBody(body)
+    explanation = _clean(explanation, "explanation for the person")
+    if Status(complaint.status) not in REFER_FROM:
+        raise TransitionNotAllowed(f"{complaint.status} -> referral")
+    with write_transaction(db):
+        db.add(
+            Referral(
+                complaint_id=complaint.id,
+                body=body,
+                explanation=explanation,
+                state="proposed",
+                proposed_by=account.id,
+                proposed_on=now.date(),
+            )
+        )
+        _touch(complaint, now, answered=True)
+        audit.record(
+            db,
+            "case.referral_propose",
+            account_id=account.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+            body=body,
+        )
+
+
+def mark_referral_sent(
+    db: Session, account: Account, complaint: Complaint, referral_id: int, now: dt.datetime
+) -> None:
+    """Record that an agreed referral was passed on. Refused unless the person said yes."""
+    with write_transaction(db):
+        referral = db.get(Referral, referral_id)
+        if referral is None or referral.complaint_id != complaint.id:
+            raise CaseActionError("No such referral.")
+        if referral.state != "agreed":
+            raise CaseActionError("The person has not agreed to this referral.")
+        referral.state, referral.sent_on = "sent", now.date()
+        if Status(complaint.status) != Status.REFERRED:
+            _move(
+                db,
+                account,
+                complaint,
+                Status.REFERRED,
+                "Your complaint was passed on, as you agreed.",
+                now,
+            )
+        audit.record(
+            db,
+            "case.referral_sent",
+            account_id=account.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+            body=referral.body,
+        )

@@ -1,0 +1,249 @@
+"""What the complainant sees and does on their own case page, after a good claim code.
+
+The complainant's timeline holds only what is meant for them: status changes with their
+reasons, the board's messages, their own replies, referrals and the outcome letter. Internal
+notes are never read here. Times of the complainant's own actions are kept to the hour.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from portal import audit, claimcodes
+from portal.choices import Answer, Disposition, Status
+from portal.clock import hour_floor
+from portal.complaints import CodeInText
+from portal.db import write_transaction
+from portal.models import Complaint, Message, Note, Referral, StatusChange, SurveyAnswer
+from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
+from portal.transitions import WITHDRAW_FROM, TransitionNotAllowed
+
+REPLY_MAX = 5_000
+TOMBSTONE = ""
+# Not an argon2 hash, so no code can ever verify against it.
+DELETED_HASH = "deleted"  # noqa: S105
+
+
+class NothingToDo(ValueError):
+    """The action does not apply to this case now (already answered, already closed...)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    at: dt.datetime
+    kind: str  # status, from_board, from_me, referral
+    text: str | None
+    status: str | None = None
+    new: bool = False
+
+
+def timeline(db: Session, complaint: Complaint) -> list[Item]:
+    """The complainant's own timeline, newest first. Never includes internal notes."""
+    items = [
+        Item(change.at, "status", change.reason, change.to_status)
+        for change in db.scalars(
+            select(StatusChange).where(StatusChange.complaint_id == complaint.id)
+        )
+    ]
+    for message in db.scalars(select(Message).where(Message.complaint_id == complaint.id)):
+        from_board = message.direction == TO_COMPLAINANT
+        items.append(
+            Item(
+                message.created_at,
+                "from_board" if from_board else "from_me",
+                message.body,
+                new=from_board and message.read_at is None,
+            )
+        )
+    for referral in db.scalars(select(Referral).where(Referral.complaint_id == complaint.id)):
+        items.append(
+            Item(
+                dt.datetime.combine(referral.proposed_on, dt.time()),
+                "referral",
+                referral.explanation,
+                referral.state,
+            )
+        )
+    # New board messages first, then newest first.
+    return sorted(items, key=lambda item: (item.new, item.at), reverse=True)
+
+
+def pending_referrals(db: Session, complaint_id: int) -> list[Referral]:
+    return list(
+        db.scalars(
+            select(Referral).where(
+                Referral.complaint_id == complaint_id, Referral.state == "proposed"
+            )
+        )
+    )
+
+
+def where_it_went(db: Session, complaint_id: int) -> list[Referral]:
+    return list(
+        db.scalars(
+            select(Referral).where(
+                Referral.complaint_id == complaint_id, Referral.state.in_(("agreed", "sent"))
+            )
+        )
+    )
+
+
+def mark_board_messages_read(db: Session, complaint_id: int, now: dt.datetime) -> None:
+    with write_transaction(db):
+        db.execute(
+            update(Message)
+            .where(
+                Message.complaint_id == complaint_id,
+                Message.direction == TO_COMPLAINANT,
+                Message.read_at.is_(None),
+            )
+            .values(read_at=hour_floor(now))
+        )
+
+
+def _open(complaint: Complaint) -> None:
+    if Status(complaint.status) in (Status.CLOSED, Status.WITHDRAWN):
+        raise NothingToDo
+
+
+def reply(db: Session, complaint: Complaint, body: str, now: dt.datetime) -> None:
+    """Answer the board or add information. A claim code in the text is refused."""
+    _open(complaint)
+    body = body.strip()
+    if not body:
+        raise NothingToDo
+    if claimcodes.find_in_text(body):
+        raise CodeInText("body")
+    with write_transaction(db):
+        db.add(
+            Message(
+                complaint_id=complaint.id,
+                direction=FROM_COMPLAINANT,
+                body=body[:REPLY_MAX],
+                created_at=hour_floor(now),
+            )
+        )
+        complaint.unread_replies += 1
+        complaint.updated_on = now.date()
+        _record(db, "complainant.reply", complaint, now)
+
+
+def _record(
+    db: Session, action: str, complaint: Complaint, now: dt.datetime, **detail: object
+) -> None:
+    # The hour only: the log must not time the person's visit to the second.
+    audit.record(
+        db,
+        action,
+        account_id=None,
+        now=hour_floor(now),
+        object_type="complaint",
+        object_id=complaint.locator,
+        **detail,
+    )
+
+
+def answer_referral(
+    db: Session, complaint: Complaint, referral_id: int, agree: bool, now: dt.datetime
+) -> None:
+    with write_transaction(db):
+        referral = db.get(Referral, referral_id)
+        if (
+            referral is None
+            or referral.complaint_id != complaint.id
+            or referral.state != "proposed"
+        ):
+            raise NothingToDo
+        referral.state = "agreed" if agree else "refused"
+        referral.decided_on = now.date()
+        complaint.updated_on = now.date()
+        _record(db, "complainant.referral_answer", complaint, now, agree=agree, body=referral.body)
+
+
+def keep_away(db: Session, complaint: Complaint, text: str, now: dt.datetime) -> None:
+    """The person asks that a named role or person not see their case."""
+    text = text.strip()[:500]
+    if not text:
+        raise NothingToDo
+    if claimcodes.find_in_text(text):
+        raise CodeInText("keep_away")
+    with write_transaction(db):
+        complaint.keep_away = text if not complaint.keep_away else f"{complaint.keep_away}\n{text}"
+        complaint.updated_on = now.date()
+        _record(db, "complainant.keep_away", complaint, now)
+
+
+def withdraw(db: Session, complaint: Complaint, delete_text: bool, now: dt.datetime) -> None:
+    """Stop the case; optionally delete everything the person wrote, for good.
+
+    With deletion, the narrative and every free-text answer, every message in either
+    direction, the board's notes and letters, and the claim-code hash are wiped (SQLite's
+    secure_delete overwrites the old pages); what stays is the tombstone the public figures
+    need: kind, actor kind, dates, status and the optional demographics.
+    """
+    if Status(complaint.status) not in WITHDRAW_FROM:
+        raise TransitionNotAllowed(f"{complaint.status} -> withdrawn")
+    with write_transaction(db):
+        db.add(
+            StatusChange(
+                complaint_id=complaint.id,
+                from_status=complaint.status,
+                to_status=Status.WITHDRAWN.value,
+                reason=None,
+                at=hour_floor(now),
+            )
+        )
+        complaint.status = Status.WITHDRAWN.value
+        complaint.disposition = Disposition.WITHDRAWN.value
+        complaint.updated_on = now.date()
+        if delete_text:
+            _delete_text(db, complaint)
+        _record(db, "complainant.withdraw", complaint, now, deleted=delete_text)
+
+
+TEXT_FIELDS = (
+    "officer",
+    "when_text",
+    "where_text",
+    "wants",
+    "pseudonym",
+    "keep_away",
+    "agency",
+    "recommendation",
+    "dissent",
+    "outcome_letter",
+)
+
+
+def _delete_text(db: Session, complaint: Complaint) -> None:
+    for field in TEXT_FIELDS:
+        setattr(complaint, field, None)
+    complaint.narrative = TOMBSTONE
+    complaint.text_deleted = True
+    # The code can no longer open anything: there is nothing left to read.
+    complaint.secret_hash = DELETED_HASH
+    complaint.unread_replies = 0
+    db.execute(delete(Message).where(Message.complaint_id == complaint.id))
+    # Board notes may quote the person, so they go too; referrals stay, as counts only.
+    db.execute(delete(Note).where(Note.complaint_id == complaint.id))
+    db.execute(update(Referral).where(Referral.complaint_id == complaint.id).values(explanation=""))
+    db.execute(
+        update(StatusChange).where(StatusChange.complaint_id == complaint.id).values(reason=None)
+    )
+
+
+def answer_survey(
+    db: Session, complaint: Complaint, answers: dict[str, str | None], now: dt.datetime
+) -> None:
+    """Three questions after the outcome letter; stored apart from the case, by quarter."""
+    if complaint.outcome_letter is None or complaint.survey_done:
+        raise NothingToDo
+    values = {key: (Answer(v).value if v else None) for key, v in answers.items()}
+    quarter = f"{now.year}Q{(now.month - 1) // 3 + 1}"
+    with write_transaction(db):
+        db.add(SurveyAnswer(quarter=quarter, **values))
+        complaint.survey_done = True

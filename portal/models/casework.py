@@ -1,0 +1,93 @@
+"""What the board and the complainant add to a case after it is filed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base
+
+TO_COMPLAINANT = "to_complainant"
+FROM_COMPLAINANT = "from_complainant"
+
+
+class Message(Base):
+    __tablename__ = "message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    # The board member who wrote it (messages to the complainant only).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    # Rounded down to the hour.
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # When the other side first saw it; None is "new".
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_message_unread", "complaint_id", "direction", "read_at"),)
+
+
+class Note(Base):
+    """An internal board note. Never shown to the complainant."""
+
+    __tablename__ = "note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Recusal(Base):
+    """This account must not see this case: a declared conflict, or the complainant's wish."""
+
+    __tablename__ = "recusal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    # "self": declared by the member; "complainant": set by the chair at the person's request.
+    reason: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("complaint_id", "account_id"),)
+
+
+class Referral(Base):
+    """Passing a complaint to another body, which needs the complainant's yes first."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(String(30))
+    # What the board tells the complainant about it, in plain words.
+    explanation: Mapped[str] = mapped_column(Text)
+    # proposed -> agreed | refused; agreed -> sent.
+    state: Mapped[str] = mapped_column(String(10))
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    proposed_on: Mapped[dt.date] = mapped_column()
+    decided_on: Mapped[dt.date | None] = mapped_column()
+    sent_on: Mapped[dt.date | None] = mapped_column()
+
+
+class SurveyAnswer(Base):
+    """'How were you treated': kept apart from the case, by quarter, for the figures only."""
+
+    __tablename__ = "survey_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(7))  # e.g. 2026Q3
+    respected: Mapped[str | None] = mapped_column(String(10))
+    listened: Mapped[str | None] = mapped_column(String(10))
+    would_use_again: Mapped[str | None] = mapped_column(String(10))

@@ -1,0 +1,114 @@
+"""The review queue: what is new, urgent, waiting and old, for one board member.
+
+Two queries per page whatever the page size: the counts by status, and the page of cases
+with their assignees joined in (unread replies are counted on the complaint row). Cases the
+member is recused from, and sensitive cases a member is not trained for, are left out of both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from portal.choices import Kind, Status
+from portal.models import Account, Complaint, Recusal
+
+PAGE_SIZE = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueFilter:
+    status: str | None = None
+    kind: str | None = None
+    urgent: bool = False
+    assigned: str | None = None  # "me", "nobody", or None for anyone
+    unread: bool = False
+    older_than_days: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    locator: str
+    kind: str | None
+    status: str
+    created_on: dt.date
+    urgent: bool
+    unread: int
+    assignee: str | None
+
+    def age_days(self, today: dt.date) -> int:
+        return (today - self.created_on).days
+
+
+@dataclasses.dataclass(frozen=True)
+class QueuePage:
+    rows: list[Row]
+    counts: dict[str, int]
+    number: int
+    has_next: bool
+
+
+def _visible(statement: Select, account: Account) -> Select:
+    recused = select(Recusal.complaint_id).where(Recusal.account_id == account.id)
+    statement = statement.where(Complaint.id.not_in(recused))
+    if not account.trained_sensitive:
+        statement = statement.where(
+            or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value)
+        )
+    return statement
+
+
+def counts(db: Session, account: Account) -> dict[str, int]:
+    statement = _visible(select(Complaint.status, func.count()).group_by(Complaint.status), account)
+    found = dict(db.execute(statement).all())
+    return {status.value: found.get(status.value, 0) for status in Status}
+
+
+def page(
+    db: Session, account: Account, query: QueueFilter, number: int, today: dt.date
+) -> QueuePage:
+    assignee = aliased(Account)
+    statement = select(
+        Complaint.locator,
+        Complaint.kind,
+        Complaint.status,
+        Complaint.created_on,
+        Complaint.urgent,
+        Complaint.unread_replies,
+        assignee.username,
+    ).outerjoin(assignee, assignee.id == Complaint.assigned_to)
+    statement = _visible(statement, account)
+    if query.status:
+        statement = statement.where(Complaint.status == query.status)
+    else:
+        # By default the queue is work still to do.
+        done = (Status.CLOSED.value, Status.WITHDRAWN.value, Status.RESOLVED.value)
+        statement = statement.where(Complaint.status.not_in(done))
+    if query.kind:
+        statement = statement.where(Complaint.kind == query.kind)
+    if query.urgent:
+        statement = statement.where(Complaint.urgent.is_(True))
+    if query.assigned == "me":
+        statement = statement.where(Complaint.assigned_to == account.id)
+    elif query.assigned == "nobody":
+        statement = statement.where(Complaint.assigned_to.is_(None))
+    if query.unread:
+        statement = statement.where(Complaint.unread_replies > 0)
+    if query.older_than_days is not None:
+        cutoff = today - dt.timedelta(days=query.older_than_days)
+        statement = statement.where(Complaint.created_on < cutoff)
+    statement = (
+        statement.order_by(Complaint.urgent.desc(), Complaint.created_on, Complaint.id)
+        .offset((number - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    )
+    rows = [Row(*values) for values in db.execute(statement).all()]
+    return QueuePage(
+        rows=rows[:PAGE_SIZE],
+        counts=counts(db, account),
+        number=number,
+        has_next=len(rows) > PAGE_SIZE,
+    )
