@@ -27,7 +27,7 @@ from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import caseaccess, claimcodes, clock, complaints, db, receipts, sitesettings
+from portal import blankform, caseaccess, claimcodes, clock, complaints, db, receipts, sitesettings
 from portal.config import Config
 from portal.extensions import csrf
 from portal.forms import CheckForm, FileForm
@@ -75,7 +75,12 @@ def _render_file_form(
 
 @bp.get("/file")
 def file_form() -> ResponseReturnValue:
-    return _render_file_form(_file_form())
+    def render(form_token: str) -> str:
+        form = _file_form()
+        form.form_token.data = form_token
+        return _render_file_form(form)[0]
+
+    return blankform.page(render)
 
 
 def _complaint_was_stored(_response: Response) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 from flask import current_app, g
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,16 +30,34 @@ def effective(db_session: Session, base: Site) -> Site:
     return site_from_mapping({**site_to_mapping(base), **json.loads(row.data)})
 
 
+# Each process re-reads the settings at most this often; a save in this process is seen at
+# once, a save in another worker within this time.
+REFRESH_SECONDS = 5.0
+CACHE_KEY = "portal.site_cache"
+
+
 def current() -> Site:
     """The site for this request. If the database cannot be read, the file's settings are
     used, so participant pages still show (with their quick exit) during an outage."""
-    if "site" not in g:
-        try:
-            g.site = effective(db.session(), base_site())
-        except SQLAlchemyError:
-            db.session().rollback()
-            g.site = base_site()
+    if "site" in g:
+        return g.site
+    cache = current_app.extensions.setdefault(CACHE_KEY, {})
+    if cache and time.monotonic() - cache["loaded"] < REFRESH_SECONDS:
+        g.site = cache["site"]
+        return g.site
+    try:
+        g.site = effective(db.session(), base_site())
+    except SQLAlchemyError:
+        db.session().rollback()
+        g.site = base_site()
+        return g.site
+    cache.update(site=g.site, loaded=time.monotonic())
     return g.site
+
+
+def forget_cached() -> None:
+    current_app.extensions.pop(CACHE_KEY, None)
+    g.pop("site", None)
 
 
 def save(db_session: Session, base: Site, changes: dict, account_id: int, now: dt.datetime) -> Site:
@@ -63,4 +82,5 @@ def save(db_session: Session, base: Site, changes: dict, account_id: int, now: d
             object_id=row.version,
             changed=changed,
         )
+    forget_cached()
     return after

@@ -335,7 +335,8 @@ def test_a_recused_reviewer_gets_404_and_loses_the_case_from_the_queue(
     assert reviewer.get(f"/review/cases/{locator}").status_code == HTTPStatus.NOT_FOUND
     assert locator not in reviewer.get("/review/").get_data(as_text=True)
     blocked = reviewer.post(
-        f"/review/cases/{locator}/note", data={"csrf_token": csrf(reviewer, "/review/"), "body": "x"}
+        f"/review/cases/{locator}/note",
+        data={"csrf_token": csrf(reviewer, "/review/"), "body": "x"},
     )
     assert blocked.status_code == HTTPStatus.NOT_FOUND
     assert last_action(app) == "case.recuse"

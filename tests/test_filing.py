@@ -347,3 +347,13 @@ def test_mistakes_do_not_count_against_the_filing_limit(client, app: Flask, conf
     for _ in range(allowed + 2):
         Participant(client).file(narrative="")
     assert Participant(client).file().status_code == HTTPStatus.OK
+
+
+def test_each_blank_form_gets_fresh_tokens_that_work(client, app: Flask) -> None:  # noqa: ANN001
+    first, second = Participant(client).open_form(), Participant(client).open_form()
+    assert first["form_token"] != second["form_token"]
+    assert "__portal" not in client.get("/file").get_data(as_text=True)
+    for form in (first, second):
+        response = client.post("/file", data={**form, "narrative": "It happened."})
+        assert response.status_code == HTTPStatus.OK
+    assert count(app, Complaint) == 2
