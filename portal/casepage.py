@@ -47,8 +47,10 @@ def _current() -> Complaint | None:
 
 
 def _closed() -> ResponseReturnValue:
-    session.pop(CASE_SESSION_KEY, None)
-    flash(_("To keep it private, your complaint closed. Please enter your code again."))
+    # Only a case that timed out in this browser is mentioned. After Leave or the quick
+    # exit nothing is said, so Back on a shared phone does not tell that a complaint exists.
+    if session.pop(CASE_SESSION_KEY, None):
+        flash(_("To keep it private, your complaint closed. Please enter your code again."))
     return redirect(url_for("participant.check"), code=303)
 
 

@@ -49,7 +49,7 @@ def _too_long(limit: int):
 
 
 def _skip_choice() -> SelectChoice:
-    return SelectChoice(NOT_CHOSEN, _l("Choose one (you can skip this)"))
+    return SelectChoice(NOT_CHOSEN, _l("Choose one"))
 
 
 def _select_choices(labels: dict) -> list[SelectChoice]:

@@ -207,3 +207,12 @@ def test_the_code_never_travels_in_a_url_or_the_session(participant: Participant
     assert session["case"]  # the case is open...
     assert code.secret not in stored  # ...by an opaque id, not the code
     assert code.secret[:4] not in stored.upper()
+
+
+def test_after_leaving_back_says_nothing_about_a_complaint(participant: Participant) -> None:
+    participant.check(participant.file_and_get_code())
+    participant.client.post("/exit")
+    response = participant.client.get("/case", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "complaint closed" not in page
+    assert "Your complaint" not in page
