@@ -50,6 +50,21 @@ def gunicorn(
     app_spec: str, cwd: Path, env: Mapping[str, str], log_path: Path, workers: int = 2
 ) -> Iterator[int]:
     """Serve `app_spec` with gunicorn's sync workers; yield the port once it answers."""
+    with gunicorn_server(app_spec, cwd, env, log_path, workers) as server:
+        yield server.port
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+    pid: int  # gunicorn's master process; its children are the workers
+
+
+@contextlib.contextmanager
+def gunicorn_server(
+    app_spec: str, cwd: Path, env: Mapping[str, str], log_path: Path, workers: int = 2
+) -> Iterator[Server]:
+    """As `gunicorn`, yielding the master's pid too (for benchmarks that kill workers)."""
     port = free_port()
     command = [
         sys.executable,
@@ -72,7 +87,7 @@ def gunicorn(
         )
         try:
             _wait_until_up(process, port, log_path)
-            yield port
+            yield Server(port, process.pid)
         finally:
             _stop(process)
 

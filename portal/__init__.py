@@ -28,8 +28,9 @@ from portal import (
 from portal.claimcodes import CodeHasher
 from portal.config import Config
 from portal.extensions import babel, csrf
+from portal.notify import Notifier
 from portal.passwords import PasswordHashing
-from portal.ratelimits import limiter
+from portal.ratelimits import limiter, storage_options
 from portal.site import Site, load_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,11 @@ def create_app(
         # We send no Referer (Referrer-Policy: no-referrer), so Flask-WTF must not demand one.
         WTF_CSRF_SSL_STRICT=False,
         RATELIMIT_STORAGE_URI=config.ratelimit_storage,
+        RATELIMIT_STORAGE_OPTIONS=storage_options(config.ratelimit_storage),
+        # If Redis stops answering, count in this process with stricter limits (ratelimits.py);
+        # a storage error in the one step that has no fallback (a late deduction) is logged.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_HEADERS_ENABLED=True,
         BABEL_DEFAULT_LOCALE="en",
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "portal" / "translations"),
@@ -67,6 +73,7 @@ def create_app(
     app.extensions[clock.EXTENSION_KEY] = now or clock.system_clock
     cost = config.argon2_parameters
     app.extensions["portal.hasher"] = CodeHasher(config.claim_pepper, *cost)
+    app.extensions["portal.notifier"] = Notifier()
     app.extensions["portal.account_secrets"] = accounts.Secrets(
         hashing=PasswordHashing(*cost),
         # Recovery codes are checked with a keyed hash under a key only the server holds.

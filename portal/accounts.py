@@ -408,10 +408,11 @@ def set_disabled(
 
 
 def set_flags(
-    db: Session, admin: Account, account_id: int, now: dt.datetime, **flags: bool
+    db: Session, admin: Account, account_id: int, now: dt.datetime, **flags: bool | str | None
 ) -> None:
-    """Admin switches: `totp_required` (advocates), `trained_sensitive` (reviewers)."""
-    allowed = {"totp_required", "trained_sensitive"}
+    """Admin switches: `totp_required` (advocates), `trained_sensitive` (reviewers), and an
+    advocate's `organisation`."""
+    allowed = {"totp_required", "trained_sensitive", "organisation"}
     if not set(flags) <= allowed:
         raise AccountError(_l("Unknown setting."))
     with write_transaction(db):
@@ -449,3 +450,34 @@ def end_session(db: Session, admin: Account, handle: str, now: dt.datetime) -> b
 
 def all_accounts(db: Session) -> list[Account]:
     return list(db.scalars(select(Account).order_by(Account.role, Account.username)))
+
+
+def set_notices(
+    db: Session,
+    account: Account,
+    *,
+    email: str | None,
+    new: bool,
+    urgent: bool,
+    reply: bool,
+    now: dt.datetime,
+) -> None:
+    """A member's own choice of email notices (none unless they opt in)."""
+    with write_transaction(db):
+        db.execute(
+            update(Account)
+            .where(Account.id == account.id)
+            .values(notify_email=email, notify_new=new, notify_urgent=urgent, notify_reply=reply)
+        )
+        audit.record(
+            db,
+            "account.notices",
+            account_id=account.id,
+            now=now,
+            object_type="account",
+            object_id=account.id,
+            email_set=email is not None,
+            new=new,
+            urgent=urgent,
+            reply=reply,
+        )

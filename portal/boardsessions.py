@@ -30,6 +30,11 @@ ENROLL = "enroll"
 STAGES = (FULL, HALF, ENROLL)
 
 
+def cookie_name(is_production: bool) -> str:
+    """The board session cookie; `__Host-` in production so it is Secure, host-only, path /."""
+    return "__Host-board" if is_production else "board"
+
+
 def _hash(session_id: str) -> bytes:
     return hashlib.sha256(session_id.encode()).digest()
 

@@ -13,7 +13,7 @@ from flask import current_app, flash, redirect, render_template, session, url_fo
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from portal import caseaccess, clock, complainant, complaints, db
+from portal import caseaccess, clock, complainant, complaints, db, notify
 from portal.choices import (
     ACTOR_LABELS,
     DISPOSITION_LABELS,
@@ -68,6 +68,11 @@ def _render(complaint: Complaint, status: int = 200, **forms: object) -> Respons
         referral_labels=REFERRAL_LABELS,
         items=complainant.timeline(database, complaint),
         pending=complainant.pending_referrals(database, complaint.id),
+        pending_links=complainant.pending_links(database, complaint.id),
+        earlier=[
+            (case, STATUS_LABELS[Status(case.status)])
+            for case in complainant.earlier_cases(database, complaint.id)
+        ],
         went=complainant.where_it_went(database, complaint.id),
         can_write=status_now not in (Status.CLOSED, Status.WITHDRAWN),
         can_withdraw=status_now in WITHDRAW_FROM,
@@ -109,6 +114,7 @@ def reply() -> ResponseReturnValue:
         except complainant.NothingToDo:
             form.body.errors.append(_("This complaint is closed, so it cannot take new messages."))
         else:
+            notify.tell_board(db.session(), notify.REPLY, complaint.id)
             flash(_("Sent. The review board will see it."))
             return _back()
     return _render(complaint, 400, reply_form=form)
@@ -196,3 +202,25 @@ def survey() -> ResponseReturnValue:
         flash(_("Thank you for telling us."))
         return _back()
     return _render(complaint, 400, survey_form=form)
+
+
+@bp.post("/case/links/<int:link_id>")
+def answer_link(link_id: int) -> ResponseReturnValue:
+    complaint = _current()
+    if complaint is None:
+        return _closed()
+    form = ReferralAnswerForm()
+    if form.validate_on_submit():
+        agree = form.answer.data == "yes"
+        try:
+            complainant.answer_link(db.session(), complaint, link_id, agree, clock.now())
+        except complainant.NothingToDo:
+            flash(_("This question was already answered."))
+        else:
+            flash(
+                _("Thank you. Your code now opens both.")
+                if agree
+                else _("Thank you. We will keep them apart.")
+            )
+        return _back()
+    return _render(complaint, 400)

@@ -20,6 +20,7 @@ from portal.clock import hour_floor
 from portal.db import write_transaction
 from portal.models import (
     Account,
+    CaseLink,
     Complaint,
     Message,
     Note,
@@ -438,3 +439,47 @@ def mark_referral_sent(
             object_id=complaint.locator,
             body=referral.body,
         )
+
+
+def propose_link(
+    db: Session, account: Account, complaint: Complaint, earlier_locator: str, now: dt.datetime
+) -> None:
+    """Suggest that this complaint is about an earlier one whose code was lost. The person
+    must confirm on their case page before the new code opens the earlier case."""
+    earlier = db.scalar(
+        select(Complaint).where(Complaint.locator == earlier_locator.strip().upper()[:4])
+    )
+    if earlier is None or earlier.id == complaint.id or not may_see(db, account, earlier):
+        raise CaseActionError("There is no earlier case with that reference.")
+    with write_transaction(db):
+        db.add(
+            CaseLink(
+                new_id=complaint.id,
+                earlier_id=earlier.id,
+                state="proposed",
+                proposed_by=account.id,
+                proposed_on=now.date(),
+            )
+        )
+        audit.record(
+            db,
+            "case.link_propose",
+            account_id=account.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+            earlier=earlier.locator,
+        )
+
+
+def links(db: Session, complaint_id: int) -> list[tuple[CaseLink, str]]:
+    """This case's links to earlier cases, with the earlier case's reference."""
+    return [
+        (link, locator)
+        for link, locator in db.execute(
+            select(CaseLink, Complaint.locator)
+            .join(Complaint, Complaint.id == CaseLink.earlier_id)
+            .where(CaseLink.new_id == complaint_id)
+            .order_by(CaseLink.id)
+        ).all()
+    ]

@@ -9,15 +9,16 @@ from flask import Flask, current_app, url_for
 from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
-from portal import accounts, audit, clock, db, migrate
+from portal import accounts, audit, backupcli, clock, db, demodata, migrate
 from portal.accounts import Role
 from portal.config import ensure_instance_folder
 from portal.logs import AnonymousRequestHandler
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_upgrade, serve, create_admin, audit_verify):
+    for command in (db_upgrade, serve, create_admin, audit_verify, demo_data):
         app.cli.add_command(command)
+    backupcli.init_app(app)
 
 
 @click.command("db-upgrade")
@@ -82,3 +83,22 @@ def serve(host: str, port: int) -> None:
         threaded=True,
         use_reloader=False,
     )
+
+
+@click.command("demo-data")
+@click.option(
+    "--complaints", "count", default=200, show_default=True, type=click.IntRange(1, 500_000)
+)
+@with_appcontext
+def demo_data(count: int) -> None:
+    """Fill a development instance with clearly fake cases. Refused in production."""
+    config = current_app.extensions["portal.config"]
+    if config.is_production:
+        click.echo("demo-data is refused on a production instance.", err=True)
+        sys.exit(1)
+    codes = demodata.fill(
+        db.session(), current_app.extensions["portal.hasher"], count, clock.now().date()
+    )
+    click.echo(f"Added {count} demo cases.")
+    for code in codes:
+        click.echo(f"  working claim code: {code}")

@@ -18,7 +18,15 @@ from portal.choices import Answer, Disposition, Status
 from portal.clock import hour_floor
 from portal.complaints import CodeInText
 from portal.db import write_transaction
-from portal.models import Complaint, Message, Note, Referral, StatusChange, SurveyAnswer
+from portal.models import (
+    CaseLink,
+    Complaint,
+    Message,
+    Note,
+    Referral,
+    StatusChange,
+    SurveyAnswer,
+)
 from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
 from portal.transitions import WITHDRAW_FROM, TransitionNotAllowed
 
@@ -247,3 +255,36 @@ def answer_survey(
     with write_transaction(db):
         db.add(SurveyAnswer(quarter=quarter, **values))
         complaint.survey_done = True
+
+
+def pending_links(db: Session, complaint_id: int) -> list[tuple[CaseLink, Complaint]]:
+    return list(
+        db.execute(
+            select(CaseLink, Complaint)
+            .join(Complaint, Complaint.id == CaseLink.earlier_id)
+            .where(CaseLink.new_id == complaint_id, CaseLink.state == "proposed")
+        ).all()
+    )
+
+
+def earlier_cases(db: Session, complaint_id: int) -> list[Complaint]:
+    """Earlier complaints this one's code also opens: only links the person confirmed."""
+    return list(
+        db.scalars(
+            select(Complaint)
+            .join(CaseLink, CaseLink.earlier_id == Complaint.id)
+            .where(CaseLink.new_id == complaint_id, CaseLink.state == "confirmed")
+        )
+    )
+
+
+def answer_link(
+    db: Session, complaint: Complaint, link_id: int, agree: bool, now: dt.datetime
+) -> None:
+    with write_transaction(db):
+        link = db.get(CaseLink, link_id)
+        if link is None or link.new_id != complaint.id or link.state != "proposed":
+            raise NothingToDo
+        link.state = "confirmed" if agree else "refused"
+        link.decided_on = now.date()
+        _record(db, "complainant.link_answer", complaint, now, agree=agree)

@@ -56,6 +56,8 @@ class NewComplaint:
     wants: str | None = None
     safe_now: str | None = None
     assisted_by: str | None = None
+    assisted_org: str | None = None
+    lost_code_note: str | None = None
     pseudonym: str | None = None
     keep_away: str | None = None
     language: str = "en"
@@ -73,6 +75,7 @@ TEXT_FIELDS = (
     "wants",
     "pseudonym",
     "keep_away",
+    "lost_code_note",
 )
 
 
@@ -81,6 +84,7 @@ class Filed:
     code: str  # display form, shown once
     urgent: bool
     repeated: bool  # True when this was a retry of a form already filed
+    complaint_id: int
 
 
 def check_for_codes(values: NewComplaint) -> None:
@@ -118,8 +122,13 @@ def file_complaint(
                     code = ClaimCode(claimcodes.random_locator(), code.secret)
                     continue
                 _forget_old_receipts(db, now)
-                _insert(db, values, code, secret_hash, form_token, token_id, now)
-            return Filed(code=code.display, urgent=values.safe_now == SafeNow.NO, repeated=False)
+                complaint_id = _insert(db, values, code, secret_hash, form_token, token_id, now)
+            return Filed(
+                code=code.display,
+                urgent=values.safe_now == SafeNow.NO,
+                repeated=False,
+                complaint_id=complaint_id,
+            )
         except IntegrityError:
             # Another writer took the same locator (or sent the same form) at the same moment.
             code = ClaimCode(claimcodes.random_locator(), code.secret)
@@ -142,8 +151,10 @@ def _earlier_filing(
     if code is None:
         raise AlreadyFiled
     locator = code[: claimcodes.LOCATOR_LENGTH]
-    urgent = db.scalar(select(Complaint.urgent).where(Complaint.locator == locator))
-    return Filed(code=code, urgent=bool(urgent), repeated=True)
+    row = db.execute(
+        select(Complaint.id, Complaint.urgent).where(Complaint.locator == locator)
+    ).one()
+    return Filed(code=code, urgent=row.urgent, repeated=True, complaint_id=row.id)
 
 
 def _insert(
@@ -154,7 +165,7 @@ def _insert(
     form_token: str,
     token_id: bytes,
     now: dt.datetime,
-) -> None:
+) -> int:
     today = now.date()
     complaint = Complaint(
         locator=code.locator,
@@ -171,6 +182,8 @@ def _insert(
         keep_away=values.keep_away,
         urgent=values.safe_now == SafeNow.NO,
         assisted_by=values.assisted_by,
+        assisted_org=values.assisted_org,
+        lost_code_note=values.lost_code_note,
         language=values.language,
         status=Status.RECEIVED.value,
         created_on=today,
@@ -192,6 +205,7 @@ def _insert(
         )
     )
     db.flush()
+    return complaint.id
 
 
 def _forget_old_receipts(db: Session, now: dt.datetime) -> None:

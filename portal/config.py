@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import limits
+
 ENVIRONMENTS = ("development", "production", "test")
 
 # Argon2id cost profiles. "default" is argon2-cffi's RFC 9106 low-memory profile; "test" is
@@ -50,8 +52,18 @@ class Config:
     check_limit_per_client: str = "10 per 15 minutes"
     check_limit_global: str = "600 per hour"
     file_limit_per_client: str = "10 per hour"
+    # SMTP login for board notices, if the mail server wants one (kept out of the database).
+    smtp_username: str = ""
+    smtp_password: str = ""
     # Board sign-in: failures allowed per client and per account before a pause.
     signin_limit: str = "5 per 15 minutes"
+    # While the shared rate-limit storage (Redis) is unreachable each worker counts alone, so
+    # claim-code checks and sign-in fall back to these stricter limits, per process.
+    check_limit_per_client_fallback: str = "3 per 15 minutes"
+    check_limit_global_fallback: str = "100 per hour"
+    signin_limit_fallback: str = "2 per 15 minutes"
+    # Server processes sharing this configuration (gunicorn workers); see `from_env`.
+    workers: int = 1
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -118,15 +130,67 @@ class Config:
             "ratelimit_storage": environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
             "argon2_profile": profile,
             "proxy_hops": int(environ.get("PORTAL_PROXY_HOPS", "0")),
+            "smtp_username": environ.get("PORTAL_SMTP_USERNAME", ""),
+            "smtp_password": environ.get("PORTAL_SMTP_PASSWORD", ""),
             "base_url": environ.get(
                 "PORTAL_BASE_URL",
                 f"http://{environ.get('HOST', '127.0.0.1')}:{environ.get('PORT', '5000')}",
             ).rstrip("/"),
         }
+        values.update(_operator_limits(environ))
         values.update(overrides)
         if isinstance(values["claim_pepper"], str):
             values["claim_pepper"] = values["claim_pepper"].encode()
-        return cls(**values)  # type: ignore[arg-type]
+        config = cls(**values)  # type: ignore[arg-type]
+        _refuse_per_worker_counting(config)
+        return config
+
+
+# Operator settings for the rate limits, e.g. PORTAL_FILE_LIMIT="10 per hour". Raising them is
+# for load tests on 127.0.0.1, where every client shares one address; see docs/deploy.md.
+LIMIT_VARIABLES = {
+    "PORTAL_FILE_LIMIT": "file_limit_per_client",
+    "PORTAL_CHECK_LIMIT": "check_limit_per_client",
+    "PORTAL_CHECK_LIMIT_GLOBAL": "check_limit_global",
+    "PORTAL_SIGNIN_LIMIT": "signin_limit",
+}
+
+
+def _operator_limits(environ: Mapping[str, str]) -> dict[str, object]:
+    """Limits set in the environment, each parsed now so a typo stops the start rather than
+    a request; and the worker count (PORTAL_WORKERS, else WEB_CONCURRENCY, which gunicorn
+    itself reads)."""
+    found: dict[str, object] = {}
+    for variable, name in LIMIT_VARIABLES.items():
+        value = environ.get(variable)
+        if value is None:
+            continue
+        try:
+            limits.parse_many(value)
+        except ValueError:
+            raise ConfigError(f'{variable} must look like "10 per hour", not {value!r}') from None
+        found[name] = value
+    workers = environ.get("PORTAL_WORKERS") or environ.get("WEB_CONCURRENCY") or "1"
+    try:
+        found["workers"] = int(workers)
+    except ValueError:
+        raise ConfigError("PORTAL_WORKERS and WEB_CONCURRENCY must be whole numbers") from None
+    return found
+
+
+def _refuse_per_worker_counting(config: Config) -> None:
+    """With memory storage every worker keeps its own counts, so N workers would let a guesser
+    try N times as many claim codes. Production with several workers needs shared storage."""
+    if (
+        config.is_production
+        and config.workers > 1
+        and config.ratelimit_storage.startswith("memory")
+    ):
+        raise ConfigError(
+            f"{config.workers} workers with PORTAL_RATELIMIT_STORAGE={config.ratelimit_storage} "
+            "would each count tries alone. Set PORTAL_RATELIMIT_STORAGE to a redis:// address "
+            "all workers share, or run one worker."
+        )
 
 
 def ensure_instance_folder(instance_path: Path) -> None:

@@ -33,12 +33,26 @@ class Base(DeclarativeBase):
     )
 
 
+# Never put statement parameters (a narrative, a message) into logs or error text.
+PRIVATE = {"hide_parameters": True}
+# Seconds to wait for PostgreSQL to answer a new connection: during an outage a person should
+# get the "could not save, your words are below" page soon, not a worker timeout.
+PG_CONNECT_TIMEOUT = 5
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": 15}, **PRIVATE)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if url.startswith("postgresql"):
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT},
+            **PRIVATE,
+        )
+    return create_engine(url, pool_pre_ping=True, **PRIVATE)
 
 
 def _configure_sqlite(engine: Engine) -> None:

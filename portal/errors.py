@@ -5,15 +5,17 @@ The 500 handler rolls the session back, so a failed request never leaves half a 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from http import HTTPStatus
 
-from flask import Flask, g, render_template
+from flask import Flask, current_app, g, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.ratelimits import limiter
@@ -84,18 +86,35 @@ def _handle_csrf(_error: CSRFError) -> ResponseReturnValue:
     return render_template("errors/expired.html"), HTTPStatus.BAD_REQUEST
 
 
-def _handle_unexpected(_error: InternalServerError) -> ResponseReturnValue:
-    # Flask has already logged the original exception (path and method, never the client).
+def _rollback_request_session() -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
-        db_session.rollback()
+        # A connection that died with the database may fail even to roll back.
+        with contextlib.suppress(SQLAlchemyError):
+            db_session.rollback()
         db_session.close()
+
+
+def _handle_unexpected(_error: InternalServerError) -> ResponseReturnValue:
+    # Flask has already logged the original exception (path and method, never the client).
+    _rollback_request_session()
     title, message = _messages()[HTTPStatus.INTERNAL_SERVER_ERROR]
     return _page(HTTPStatus.INTERNAL_SERVER_ERROR, title, message)
 
 
+def _handle_database_down(error: OperationalError) -> ResponseReturnValue:
+    """The database cannot be reached or written (an outage, a full disk): that is a 503 and
+    a calm page, not a 500. Logged by kind only; the engine hides statement parameters."""
+    current_app.logger.error("database unavailable: %s", type(error.orig).__name__)
+    _rollback_request_session()
+    title, message = _messages()[HTTPStatus.SERVICE_UNAVAILABLE]
+    body, status = _page(HTTPStatus.SERVICE_UNAVAILABLE, title, message)
+    return body, status, {"Retry-After": "60"}
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(OperationalError, _handle_database_down)
     app.register_error_handler(HTTPStatus.TOO_MANY_REQUESTS, _handle_rate_limit)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(InternalServerError, _handle_unexpected)

@@ -125,6 +125,15 @@ class FileForm(FlaskForm):
         filters=TEXT,
         validators=[_too_long(500)],
     )
+    lost_code_note = TextAreaField(
+        _l("Is this about an earlier complaint you lost the code for?"),
+        description=_l(
+            "If so, write what you remember about it: roughly when you sent it and what it "
+            "was about. The board will ask you before they put the two together."
+        ),
+        filters=TEXT,
+        validators=[_too_long(LONG_TEXT_MAX)],
+    )
     pseudonym = StringField(
         _l("A made-up name, if you want one"),
         description=_l("The board will call you this. Do not use your real name."),

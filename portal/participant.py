@@ -27,11 +27,23 @@ from flask_limiter import RequestLimit
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import blankform, caseaccess, claimcodes, clock, complaints, db, receipts, sitesettings
+from portal import (
+    assist,
+    blankform,
+    boardsessions,
+    caseaccess,
+    claimcodes,
+    clock,
+    complaints,
+    db,
+    notify,
+    receipts,
+    sitesettings,
+)
 from portal.config import Config
 from portal.extensions import csrf
 from portal.forms import CheckForm, FileForm
-from portal.ratelimits import global_key, limiter
+from portal.ratelimits import from_config, global_key, limiter
 from portal.sanitize import blank_to_none
 from portal.site import Site
 
@@ -73,8 +85,18 @@ def _render_file_form(
     return render_template("participant/file.html", form=form, problem=problem), status
 
 
+def _needs_consent() -> bool:
+    """An advocate signed in here must do the consent step with the person first."""
+    advocate = assist.signed_in_advocate(db.session(), clock.now())
+    g.advocate = advocate
+    return advocate is not None and not assist.consent_given()
+
+
 @bp.get("/file")
 def file_form() -> ResponseReturnValue:
+    if _needs_consent():
+        return redirect(url_for("review.assist"), code=303)
+
     def render(form_token: str) -> str:
         form = _file_form()
         form.form_token.data = form_token
@@ -110,6 +132,8 @@ def _too_many_filings(_limit: RequestLimit) -> Response:
     on_breach=_too_many_filings,
 )
 def file_submit() -> ResponseReturnValue:
+    if _needs_consent():
+        return redirect(url_for("review.assist"), code=303)
     form = _file_form()
     if not form.validate():
         return _render_file_form(form, problem=_("Please look at the boxes marked below."))
@@ -125,9 +149,11 @@ def file_submit() -> ResponseReturnValue:
         where_text=blank_to_none(form.where_text.data),
         wants=blank_to_none(form.wants.data),
         safe_now=blank_to_none(form.safe_now.data),
-        assisted_by=blank_to_none(form.assisted_by.data),
+        assisted_by=assist.ADVOCATE if g.advocate else blank_to_none(form.assisted_by.data),
+        assisted_org=g.advocate.organisation if g.advocate else None,
         pseudonym=blank_to_none(form.pseudonym.data),
         keep_away=blank_to_none(form.keep_away.data),
+        lost_code_note=blank_to_none(form.lost_code_note.data),
         language=str(get_locale() or "en"),
         race=blank_to_none(form.race.data),
         gender=blank_to_none(form.gender.data),
@@ -158,15 +184,36 @@ def file_submit() -> ResponseReturnValue:
             ),
         )
     g.complaint_stored = not filed.repeated
-    return render_template(
-        "participant/filed.html", code=claimcodes.parse(filed.code), urgent=filed.urgent
-    )
+    code = claimcodes.parse(filed.code)
+    if g.advocate is not None:
+        if not filed.repeated:
+            assist.record_filing(db.session(), g.advocate, clock.now())
+        assist.used_consent()
+        return render_template(
+            "participant/handover.html", code=code, urgent=filed.urgent, spelled=assist.spelled
+        )
+    if not filed.repeated:
+        notify.tell_board(
+            db.session(), notify.URGENT if filed.urgent else notify.NEW, filed.complaint_id
+        )
+    return render_template("participant/filed.html", code=code, urgent=filed.urgent)
+
+
+# Flask-WTF's words for a token that was right but is too old. Any other failure means this
+# browser's session is not the one the form came from: it was ended (Leave, quick exit,
+# "Finish and clear", kiosk idle) or never existed.
+EXPIRED = "The CSRF token has expired."
 
 
 @bp.errorhandler(CSRFError)
-def csrf_failed(_error: CSRFError) -> ResponseReturnValue:
-    """A form that sat open too long: keep what the person typed and let them send again."""
-    if request.endpoint == "participant.file_submit":
+def csrf_failed(error: CSRFError) -> ResponseReturnValue:
+    """A form that sat open too long: keep what the person typed and let them send again.
+
+    Only when the session is the same one the form came from. A form replayed after the
+    session ended (Back and "resend" on a shared phone) gets a blank form: echoing its text,
+    or repeating its claim code, would show one person's complaint to the next.
+    """
+    if request.endpoint == "participant.file_submit" and error.description == EXPIRED:
         form = _file_form()
         form.validate()  # fills .data from the post; errors are cleared below
         for field in form:
@@ -179,7 +226,17 @@ def csrf_failed(_error: CSRFError) -> ResponseReturnValue:
                 "We kept what you wrote."
             ),
         )
+    if request.endpoint == "participant.file_submit":
+        return _render_file_form(
+            _file_form_blank(),
+            status=400,
+            problem=_("This form was closed. If you want to make a complaint, please start here."),
+        )
     return render_template("errors/expired.html"), 400
+
+
+def _file_form_blank() -> FileForm:
+    return FileForm(agencies=_site().agencies, formdata=None)
 
 
 def _code_was_checked(_response: Response) -> bool:
@@ -189,10 +246,10 @@ def _code_was_checked(_response: Response) -> bool:
 
 @bp.route("/check", methods=["GET", "POST"])
 @limiter.limit(
-    lambda: _cfg().check_limit_per_client, methods=["POST"], deduct_when=_code_was_checked
+    from_config("check_limit_per_client"), methods=["POST"], deduct_when=_code_was_checked
 )
 @limiter.limit(
-    lambda: _cfg().check_limit_global,
+    from_config("check_limit_global"),
     key_func=global_key,
     methods=["POST"],
     deduct_when=_code_was_checked,
@@ -248,3 +305,30 @@ def leave() -> ResponseReturnValue:
 def quick_exit() -> ResponseReturnValue:
     _end_everything()
     return redirect(_site().quick_exit_url, code=303)
+
+
+@bp.post("/finish")
+@csrf.exempt
+def finish() -> ResponseReturnValue:
+    """An advocate's "Finish and clear": end the case, the advocate's sign-in and this
+    browser's session, and go back to a blank start page for the next person."""
+    _end_everything()
+    assist.end_advocate_session(db.session())
+    response = redirect(url_for("participant.home"), code=303)
+    config = current_app.extensions["portal.config"]
+    response.delete_cookie(
+        boardsessions.cookie_name(config.is_production),
+        path="/",
+        secure=config.is_production,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+@bp.get("/idle")
+def idle() -> ResponseReturnValue:
+    """Kiosk mode's idle timeout: end any open case and show the blank start page. A GET so
+    that a page's own refresh can reach it without JavaScript; it only ever ends things."""
+    _end_everything()
+    return redirect(url_for("participant.home"), code=303)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Callable
 
 from flask import current_app, request
 from flask_limiter import Limiter
@@ -40,3 +41,41 @@ def client_key() -> str:
 
 def global_key() -> str:
     return GLOBAL_KEY
+
+
+# --- when the shared storage (Redis) is unreachable -------------------------------------------
+#
+# Flask-Limiter's in-memory fallback (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) then counts in this
+# process alone and tries the storage again after growing pauses (up to about half a minute).
+# With N workers that would let a guesser try N times as often, so the limits that guard
+# secrets (claim-code checks, board sign-in) switch to stricter values from the config until
+# the storage answers again. Neither failing open nor a 500.
+
+# A hung Redis must not hang every request behind it: give up quickly and count locally.
+STORAGE_TIMEOUT_SECONDS = 0.5
+
+
+def storage_options(storage_uri: str) -> dict[str, float]:
+    if storage_uri.startswith("redis"):
+        return {
+            "socket_timeout": STORAGE_TIMEOUT_SECONDS,
+            "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS,
+        }
+    return {}
+
+
+def storage_is_down() -> bool:
+    """True while Flask-Limiter counts in this process's memory instead of the shared storage."""
+    return limiter.limiter.storage is not limiter.storage
+
+
+def configured(name: str) -> str:
+    """The config's limit `name`, or its stricter `name_fallback` while the shared storage is
+    down."""
+    config = current_app.extensions["portal.config"]
+    return getattr(config, f"{name}_fallback" if storage_is_down() else name)
+
+
+def from_config(name: str) -> Callable[[], str]:
+    """A limit provider for `@limiter.limit`, read at each request (see `configured`)."""
+    return lambda: configured(name)

@@ -75,6 +75,15 @@ class Site:
     # Retention: days a closed or withdrawn case is kept, and an untouched one.
     retention_closed_days: int = 365
     retention_unopened_days: int = 365
+    # Kiosk mode, for drop-in centre computers: after this many idle seconds any participant
+    # page is replaced by the start page and any open case ends.
+    kiosk_mode: bool = False
+    kiosk_idle_seconds: int = 120
+    # Email notices to board members who opt in. Empty host: no email is ever sent.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "portal@localhost"
+    smtp_starttls: bool = False
 
     @property
     def quick_exit_origin(self) -> str:
@@ -119,10 +128,13 @@ def site_from_mapping(data: dict) -> Site:
         value = getattr(site, name)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 36500:
             raise SiteConfigError(f"site.toml: {name} must be a whole number from 1 to 36500")
+    if not isinstance(site.smtp_port, int) or not 1 <= site.smtp_port <= 65535:
+        raise SiteConfigError("site.toml: smtp_port must be a port number")
     return site
 
 
 NUMBERS = (
+    "kiosk_idle_seconds",
     "suppression_threshold",
     "pattern_threshold",
     "retention_closed_days",

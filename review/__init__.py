@@ -53,8 +53,7 @@ def public(view: F) -> F:
 
 
 def cookie_name() -> str:
-    config = current_app.extensions["portal.config"]
-    return "__Host-board" if config.is_production else "board"
+    return boardsessions.cookie_name(current_app.extensions["portal.config"].is_production)
 
 
 def session_cookie() -> str | None:
@@ -114,4 +113,4 @@ def _authorize() -> Response | None:
 
 
 # Views register themselves on `bp` when imported.
-from review import account, admin, auth, cases, home  # noqa: E402, F401
+from review import account, admin, assist, auth, cases, home  # noqa: E402, F401

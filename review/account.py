@@ -10,7 +10,7 @@ from portal import accounts, clock, db
 from review import access as access_rule
 from review import bp, session_cookie
 from review.auth import keys
-from review.forms import EmptyForm, PasswordChangeForm
+from review.forms import EmptyForm, NoticeForm, PasswordChangeForm
 
 
 @bp.get("/account")
@@ -19,18 +19,42 @@ def account() -> ResponseReturnValue:
     return _page(PasswordChangeForm())
 
 
-def _page(form: PasswordChangeForm, status: int = 200) -> ResponseReturnValue:
+def _page(
+    form: PasswordChangeForm, status: int = 200, notices: NoticeForm | None = None
+) -> ResponseReturnValue:
     remaining = accounts.unused_recovery_codes(db.session(), g.account.id)
+    if notices is None:
+        notices = NoticeForm(obj=g.account)
     return (
         render_template(
             "review/account.html",
             account=g.account,
             form=form,
+            notices=notices,
             button=EmptyForm(),
             recovery_left=remaining,
         ),
         status,
     )
+
+
+@bp.post("/account/notices")
+@access_rule()
+def notices() -> ResponseReturnValue:
+    form = NoticeForm()
+    if not form.validate_on_submit():
+        return _page(PasswordChangeForm(formdata=None), 400, notices=form)
+    accounts.set_notices(
+        db.session(),
+        g.account,
+        email=form.notify_email.data or None,
+        new=form.notify_new.data,
+        urgent=form.notify_urgent.data,
+        reply=form.notify_reply.data,
+        now=clock.now(),
+    )
+    flash(_("Your notice settings are saved."))
+    return redirect(url_for("review.account"), code=303)
 
 
 @bp.post("/account/password")

@@ -81,6 +81,7 @@ def account_flags(account_id: int) -> ResponseReturnValue:
                 clock.now(),
                 totp_required=form.totp_required.data,
                 trained_sensitive=form.trained_sensitive.data,
+                organisation=(form.organisation.data or "").strip() or None,
             )
         except accounts.AccountError as problem:
             flash(str(problem))
@@ -178,6 +179,25 @@ def _help_to_text(places: list[dict[str, str]]) -> str:
     return "\n".join(" | ".join(place.get(k, "") for k in keys).rstrip(" |") for place in places)
 
 
+# Settings edited as one box each; agencies and help places are edited one per line.
+SIMPLE_SETTINGS = (
+    "program_name",
+    "neutral_title",
+    "quick_exit_url",
+    "public_address",
+    "suppression_threshold",
+    "pattern_threshold",
+    "retention_closed_days",
+    "retention_unopened_days",
+    "kiosk_mode",
+    "kiosk_idle_seconds",
+    "smtp_host",
+    "smtp_port",
+    "smtp_from",
+    "smtp_starttls",
+)
+
+
 @bp.route("/admin/settings", methods=["GET", "POST"])
 @admin_only
 def settings_page() -> ResponseReturnValue:
@@ -185,33 +205,12 @@ def settings_page() -> ResponseReturnValue:
     form = SettingsForm()
     if request.method == "GET":
         values = site_to_mapping(site)
-        for name in (
-            "program_name",
-            "neutral_title",
-            "quick_exit_url",
-            "public_address",
-            "suppression_threshold",
-            "pattern_threshold",
-            "retention_closed_days",
-            "retention_unopened_days",
-        ):
+        for name in SIMPLE_SETTINGS:
             getattr(form, name).data = values[name]
         form.agencies.data = "\n".join(values["agencies"])
         form.help_resources.data = _help_to_text(values["help_resources"])
     elif form.validate_on_submit():
-        changes = {
-            name: getattr(form, name).data
-            for name in (
-                "program_name",
-                "neutral_title",
-                "quick_exit_url",
-                "public_address",
-                "suppression_threshold",
-                "pattern_threshold",
-                "retention_closed_days",
-                "retention_unopened_days",
-            )
-        }
+        changes = {name: getattr(form, name).data for name in SIMPLE_SETTINGS}
         changes["agencies"] = _lines(form.agencies.data)
         changes["help_resources"] = _help_from_text(form.help_resources.data)
         try:

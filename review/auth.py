@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 
 from portal import accounts, boardsessions, clock, db, sitesettings, totp
 from portal.db import write_transaction
-from portal.ratelimits import client_key, limiter
+from portal.ratelimits import client_key, configured, limiter
 from review import (
     ALL_ROLES,
     bp,
@@ -43,7 +43,7 @@ def keys() -> accounts.Secrets:
 
 
 def _signin_limit() -> str:
-    return current_app.extensions["portal.config"].signin_limit
+    return configured("signin_limit")
 
 
 def _account_key() -> str:

@@ -33,6 +33,7 @@ from review.forms import (
     DecisionForm,
     EmptyForm,
     KeepAwayForm,
+    LinkForm,
     MessageForm,
     NoteForm,
     QueueFilterForm,
@@ -125,6 +126,7 @@ def _forms(complaint: Complaint) -> dict[str, object]:
         "referral_form": referral,
         "recuse_form": RecuseForm(),
         "keep_away_form": keep_away,
+        "link_form": LinkForm(),
         "button": EmptyForm(),
     }
 
@@ -139,6 +141,7 @@ def _render(complaint: Complaint, status: int = 200, **replacements: object) -> 
             sensitive=cases.is_sensitive(complaint),
             timeline=cases.timeline(db.session(), complaint, names),
             referrals=cases.referrals(db.session(), complaint.id),
+            links=cases.links(db.session(), complaint.id),
             assignee=names.get(complaint.assigned_to or 0),
             can_decide=Status(complaint.status) in DECIDE_FROM,
             can_refer=Status(complaint.status) in REFER_FROM,
@@ -300,4 +303,19 @@ def keep_away(locator: str) -> ResponseReturnValue:
 
     return _act(
         locator, "keep_away_form", KeepAwayForm, do, _("That member can no longer see this case.")
+    )
+
+
+@bp.post("/cases/<locator>/link")
+@case_workers
+def propose_link(locator: str) -> ResponseReturnValue:
+    def do(complaint: Complaint, form: LinkForm) -> None:
+        cases.propose_link(db.session(), g.account, complaint, form.earlier.data, clock.now())
+
+    return _act(
+        locator,
+        "link_form",
+        LinkForm,
+        do,
+        _("The person will be asked whether the earlier complaint is theirs."),
     )

@@ -140,6 +140,34 @@ class SettingsForm(FlaskForm):
         _l("Days to keep cases nobody has opened"),
         validators=[DataRequired(), NumberRange(min=1, max=36500)],
     )
+    kiosk_mode = BooleanField(_l("Kiosk mode (for shared computers at a drop-in centre)"))
+    kiosk_idle_seconds = IntegerField(
+        _l("Kiosk: seconds without use before the screen clears"),
+        validators=[DataRequired(), NumberRange(min=30, max=3600)],
+    )
+    smtp_host = StringField(
+        _l("Mail server for board notices"),
+        description=_l("Leave empty to send no email at all."),
+        validators=[Optional(), Length(max=200), Regexp(r"^[A-Za-z0-9.\-]+$")],
+    )
+    smtp_port = IntegerField(_l("Mail server port"), validators=[NumberRange(min=1, max=65535)])
+    smtp_from = StringField(_l("Notices come from"), validators=[DataRequired(), Length(max=254)])
+    smtp_starttls = BooleanField(_l("Use STARTTLS"))
+
+
+class NoticeForm(FlaskForm):
+    notify_email = StringField(
+        _l("Email address for notices"),
+        description=_l("Notices only say that something is waiting. They never hold case details."),
+        validators=[
+            Optional(),
+            Length(max=254),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Please check the email address.")),
+        ],
+    )
+    notify_new = BooleanField(_l("When a new case arrives"))
+    notify_urgent = BooleanField(_l("When a person says they are not safe"))
+    notify_reply = BooleanField(_l("When a person replies"))
 
 
 class AuditFilterForm(FlaskForm):
@@ -155,6 +183,11 @@ class AuditFilterForm(FlaskForm):
 class FlagsForm(FlaskForm):
     totp_required = BooleanField(_l("Require a second factor"))
     trained_sensitive = BooleanField(_l("Trained for sexual misconduct cases"))
+    organisation = StringField(
+        _l("Organisation (advocates)"),
+        description=_l("Recorded on complaints they help file. Never their name."),
+        validators=[Optional(), Length(max=200)],
+    )
 
 
 class QueueFilterForm(FlaskForm):
@@ -230,3 +263,17 @@ class RecuseForm(FlaskForm):
 
 class KeepAwayForm(FlaskForm):
     member = SelectField(_l("Board member to keep away from this case"))
+
+
+class ConsentForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I read this to the person, and they want to go on"),
+        validators=[DataRequired(_l("Please read the steps to the person and tick this box."))],
+    )
+
+
+class LinkForm(FlaskForm):
+    earlier = StringField(
+        _l("Reference of the earlier complaint"),
+        validators=[DataRequired(_l("Please type the 4-character reference.")), Length(max=10)],
+    )

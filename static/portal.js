@@ -21,6 +21,23 @@
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });
   });
+  // Kiosk mode: after the idle time with no use at all, clear the screen and end the case.
+  var idle = Number(document.body.getAttribute("data-idle-seconds"));
+  var idleUrl = document.body.getAttribute("data-idle-url");
+  if (idle > 0 && idleUrl) {
+    var timer = null;
+    var restart = function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        document.body.hidden = true;
+        window.location.replace(idleUrl);
+      }, idle * 1000);
+    };
+    ["keydown", "pointerdown", "input", "scroll", "touchstart"].forEach(function (name) {
+      window.addEventListener(name, restart, { passive: true });
+    });
+    restart();
+  }
   // Move focus to the list of problems so screen readers announce it.
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }

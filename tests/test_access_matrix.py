@@ -50,6 +50,8 @@ POLICY: dict[str, object] = {
     "review.account": EVERY_ROLE,
     "review.change_password": EVERY_ROLE,
     "review.renew_recovery_codes": EVERY_ROLE,
+    "review.notices": EVERY_ROLE,
+    "review.assist": {ADVOCATE},
     "review.accounts_page": {ADMIN},
     "review.create_invite": {ADMIN},
     "review.disable_account": {ADMIN},
@@ -70,6 +72,7 @@ POLICY: dict[str, object] = {
     "review.referral_sent": CASE,
     "review.recuse": CASE,
     "review.keep_away": CASE_CHAIR,
+    "review.propose_link": CASE,
 }
 
 SAMPLE_ARGUMENTS = {

@@ -456,3 +456,40 @@ def test_every_case_action_is_audited(app: Flask, clock, reviewer) -> None:  # n
     for action, data, recorded in steps:
         assert act(reviewer, locator, action, **data).status_code == HTTPStatus.SEE_OTHER
         assert last_action(app) == recorded
+
+
+def test_queue_counts_stay_exact_through_every_kind_of_change(
+    app: Flask, clock, board: Board, client
+) -> None:  # noqa: ANN001
+    from sqlalchemy import func
+
+    from portal.models import StatusCount
+
+    codes = [file_directly(app, clock, kind=kind) for kind in ("police", "sexual", "provider")]
+    app.test_cli_runner().invoke(args=["demo-data", "--complaints", "120"])
+    reviewer = signed_in(app, board, Role.REVIEWER, "rev")
+    act(reviewer, codes[0][:4], "status", target="triaged", reason="Read.")
+    complainant_page(client, codes[2])
+    client.post("/case/withdraw", data={"csrf_token": csrf(client, "/case"), "how": "delete"})
+    with app.app_context():
+        session = db.session()
+        kept = {
+            (s, bool(sens)): n
+            for s, sens, n in session.execute(
+                select(StatusCount.status, StatusCount.sensitive, StatusCount.n)
+            )
+            if n
+        }
+        sensitive = Complaint.kind.is_not(None) & (Complaint.kind == "sexual")
+        actual = {
+            (s, bool(sens)): n
+            for s, sens, n in session.execute(
+                select(Complaint.status, sensitive, func.count()).group_by(
+                    Complaint.status, sensitive
+                )
+            )
+        }
+    assert kept == actual
+    page = reviewer.get("/review/?status=triaged").get_data(as_text=True)
+    triaged_visible = sum(n for (s, sens), n in actual.items() if s == "triaged" and not sens)
+    assert f"<strong>{triaged_visible}</strong> Looked at" in page

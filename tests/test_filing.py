@@ -237,7 +237,9 @@ def test_control_characters_are_dropped(participant: Participant, app: Flask) ->
 def test_a_post_without_csrf_token_is_refused(client, app: Flask) -> None:
     response = client.post("/file", data={"narrative": "Forged from another site"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "press Send once more" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "This form was closed" in page
+    assert "Forged from another site" not in page
     assert count(app, Complaint) == 0
 
 
@@ -357,3 +359,20 @@ def test_each_blank_form_gets_fresh_tokens_that_work(client, app: Flask) -> None
         response = client.post("/file", data={**form, "narrative": "It happened."})
         assert response.status_code == HTTPStatus.OK
     assert count(app, Complaint) == 2
+
+
+@pytest.mark.parametrize("ending", ["/exit", "/leave"])
+def test_a_form_replayed_after_the_session_ended_shows_nothing_of_it(
+    participant: Participant, app: Flask, ending: str
+) -> None:
+    # Back and "resend" on a shared phone after the person left: the browser posts the
+    # old form again, but the session it came from is gone.
+    first = participant.file(narrative="PLANTED-REPLAY-TEXT they hurt me")
+    code = code_on_page(first.get_data(as_text=True))
+    participant.client.post(ending)
+    replay = participant.resend()
+    page = replay.get_data(as_text=True)
+    assert replay.status_code == HTTPStatus.BAD_REQUEST
+    assert "PLANTED-REPLAY-TEXT" not in page
+    assert code.split("-")[1] not in page
+    assert count(app, Complaint) == 1

@@ -24,6 +24,10 @@ FORM = {
     "pattern_threshold": "3",
     "retention_closed_days": "365",
     "retention_unopened_days": "180",
+    "kiosk_idle_seconds": "120",
+    "smtp_host": "",
+    "smtp_port": "25",
+    "smtp_from": "portal@localhost",
 }
 
 

@@ -2,13 +2,14 @@
 
 from portal.models.audit import AuditEvent, AuditHead
 from portal.models.board import Account, BoardSession, Invite, RecoveryCode, SiteSettings
-from portal.models.casework import Message, Note, Recusal, Referral, SurveyAnswer
+from portal.models.casework import CaseLink, Message, Note, Recusal, Referral, SurveyAnswer
 from portal.models.complaint import (
     CaseAccess,
     Complaint,
     Demographics,
     FilingReceipt,
     StatusChange,
+    StatusCount,
 )
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "AuditHead",
     "BoardSession",
     "CaseAccess",
+    "CaseLink",
     "Complaint",
     "Demographics",
     "FilingReceipt",
@@ -29,4 +31,5 @@ __all__ = [
     "RecoveryCode",
     "SiteSettings",
     "StatusChange",
+    "StatusCount",
 ]

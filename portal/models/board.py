@@ -30,6 +30,11 @@ class Account(Base):
     # For advocates: the organisation recorded on complaints they help file.
     organisation: Mapped[str | None] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(default=False)
+    # Opt-in email notices. They never carry complaint content.
+    notify_email: Mapped[str | None] = mapped_column(String(254))
+    notify_new: Mapped[bool] = mapped_column(default=False)
+    notify_urgent: Mapped[bool] = mapped_column(default=False)
+    notify_reply: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 

@@ -91,3 +91,22 @@ class SurveyAnswer(Base):
     respected: Mapped[str | None] = mapped_column(String(10))
     listened: Mapped[str | None] = mapped_column(String(10))
     would_use_again: Mapped[str | None] = mapped_column(String(10))
+
+
+class CaseLink(Base):
+    """A new complaint that says it is about an earlier one whose code was lost.
+
+    The board proposes the link; it holds only once the person confirms on the new case's
+    page, and then the new code opens both.
+    """
+
+    __tablename__ = "case_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    new_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
+    earlier_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
+    # proposed -> confirmed | refused
+    state: Mapped[str] = mapped_column(String(10))
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    proposed_on: Mapped[dt.date] = mapped_column()
+    decided_on: Mapped[dt.date | None] = mapped_column()

@@ -38,6 +38,10 @@ class Complaint(Base):
     # True when the person said they are not safe right now.
     urgent: Mapped[bool] = mapped_column(default=False)
     assisted_by: Mapped[str | None] = mapped_column(String(20))
+    # The peer advocate's organisation, when one helped; never the advocate's account.
+    assisted_org: Mapped[str | None] = mapped_column(String(200))
+    # "I lost my code": what the person remembers about the earlier complaint.
+    lost_code_note: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(5), default="en")
 
     # Who should not see this case, in the complainant's words, for the board chair.
@@ -53,6 +57,12 @@ class Complaint(Base):
     dissent: Mapped[str | None] = mapped_column(Text)
     # Plain-language letter the complainant reads on their case page.
     outcome_letter: Mapped[str | None] = mapped_column(Text)
+    # "You said, we did": what the board wrote for publication (never the person's words),
+    # and what the program or agency did about it, added later by an admin.
+    public_summary: Mapped[str | None] = mapped_column(Text)
+    program_response: Mapped[str | None] = mapped_column(Text)
+    # The board chose to put this case's public summary in its review packet.
+    in_packet: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_on: Mapped[dt.date] = mapped_column(Date)
     updated_on: Mapped[dt.date] = mapped_column(Date)
     # For timeliness figures: the day the board first answered, and the day it decided.
@@ -142,3 +152,15 @@ class CaseAccess(Base):
         ForeignKey("complaint.id", ondelete="CASCADE"), index=True
     )
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class StatusCount(Base):
+    """How many complaints are in each status, split by whether they are sensitive (sexual
+    misconduct). Kept exact by database triggers on `complaint` (migration 0005), so the
+    queue's counts cost a few rows to read however many cases there are."""
+
+    __tablename__ = "status_count"
+
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sensitive: Mapped[bool] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)

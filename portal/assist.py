@@ -1,0 +1,81 @@
+"""Filing with a peer advocate's help, and leaving nothing behind on a shared screen.
+
+An advocate signs in, reads the consent step to the person, and the person files on the
+ordinary form. The complaint records that it was assisted and the advocate's organisation,
+never the advocate's account; the audit log records that the advocate helped someone file,
+never which complaint (and only to the hour, so the two cannot be lined up by time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, request, session
+from sqlalchemy.orm import Session
+
+from portal import audit, boardsessions
+from portal.clock import hour_floor
+from portal.db import write_transaction
+from portal.models import Account
+
+CONSENT_KEY = "assist_consent"
+ADVOCATE = "advocate"
+
+# NATO spelling for reading a claim code aloud. Digits are read as digits.
+NATO = {
+    "A": "alfa", "B": "bravo", "C": "charlie", "D": "delta", "E": "echo", "F": "foxtrot",
+    "G": "golf", "H": "hotel", "J": "juliett", "K": "kilo", "M": "mike", "N": "november",
+    "P": "papa", "Q": "quebec", "R": "romeo", "S": "sierra", "T": "tango", "V": "victor",
+    "W": "whiskey", "X": "x-ray", "Y": "yankee", "Z": "zulu",
+}  # fmt: skip
+
+
+def spelled(group: str) -> list[tuple[str, str | None]]:
+    """Each character of a code group with its spelling word (None for a digit)."""
+    return [(char, NATO.get(char)) for char in group]
+
+
+def signed_in_advocate(db: Session, now: dt.datetime) -> Account | None:
+    """The advocate signed in on this browser, if any (read from the board session)."""
+    cookie = request.cookies.get(
+        boardsessions.cookie_name(current_app.extensions["portal.config"].is_production)
+    )
+    loaded = boardsessions.load(db, cookie, now)
+    if loaded is None:
+        return None
+    board_session, account = loaded
+    if account.role != ADVOCATE or board_session.stage != boardsessions.FULL:
+        return None
+    return account
+
+
+def consent_given() -> bool:
+    return bool(session.get(CONSENT_KEY))
+
+
+def record_consent() -> None:
+    session[CONSENT_KEY] = True
+
+
+def used_consent() -> None:
+    """Consent is for one person and one complaint."""
+    session.pop(CONSENT_KEY, None)
+
+
+def record_filing(db: Session, advocate: Account, now: dt.datetime) -> None:
+    with write_transaction(db):
+        audit.record(
+            db,
+            "assist.file",
+            account_id=advocate.id,
+            now=hour_floor(now),
+            organisation=advocate.organisation,
+        )
+
+
+def end_advocate_session(db: Session) -> None:
+    cookie = request.cookies.get(
+        boardsessions.cookie_name(current_app.extensions["portal.config"].is_production)
+    )
+    with write_transaction(db):
+        boardsessions.end(db, cookie)

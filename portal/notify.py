@@ -1,0 +1,137 @@
+"""Email notices to board members who asked for them: "a case is waiting", never its content.
+
+Notices are sent from a background thread after the person's request has been answered, so a
+slow or broken mail server never delays or blocks filing. A failure is logged without any
+address or content and otherwise forgotten.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import sitesettings
+from portal.cases import CASE_ROLES, may_see
+from portal.models import Account, Complaint
+from portal.site import Site
+
+log = logging.getLogger(__name__)
+
+NEW, URGENT, REPLY = "new", "urgent", "reply"
+TIMEOUT_SECONDS = 10
+
+SUBJECTS = {
+    NEW: "A case is waiting for the review board",
+    URGENT: "An urgent case is waiting for the review board",
+    REPLY: "A case has a new reply for the review board",
+}
+WANTS = {NEW: "notify_new", URGENT: "notify_urgent", REPLY: "notify_reply"}
+
+
+@dataclass(frozen=True)
+class Mailer:
+    host: str
+    port: int
+    sender: str
+    starttls: bool
+    username: str
+    password: str
+
+
+class Notifier:
+    """Owns the one background thread that talks to the mail server."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notices")
+        self._pending: list[Future] = []
+
+    def case_event(
+        self,
+        db: Session,
+        site: Site,
+        mailer_login: tuple[str, str],
+        event: str,
+        complaint_id: int,
+        review_url: str,
+    ) -> int:
+        """Queue notices for an event; returns how many were queued. Never raises."""
+        try:
+            if not site.smtp_host:
+                return 0
+            recipients = _recipients(db, event, complaint_id)
+            mailer = Mailer(
+                site.smtp_host, site.smtp_port, site.smtp_from, site.smtp_starttls, *mailer_login
+            )
+            for address in recipients:
+                self._pending.append(
+                    self._pool.submit(_send, mailer, address, SUBJECTS[event], review_url)
+                )
+            return len(recipients)
+        except Exception:  # noqa: BLE001  a notice must never break the request that caused it
+            log.warning("board notices could not be queued")
+            return 0
+
+    def wait(self) -> None:
+        """Block until every queued notice has been tried (for tests and shutdown)."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.exception()
+
+
+def _recipients(db: Session, event: str, complaint_id: int) -> list[str]:
+    complaint = db.get(Complaint, complaint_id)
+    if complaint is None:
+        return []
+    accounts = db.scalars(
+        select(Account).where(
+            Account.disabled.is_(False),
+            Account.notify_email.is_not(None),
+            Account.role.in_([role.value for role in CASE_ROLES]),
+            getattr(Account, WANTS[event]).is_(True),
+        )
+    )
+    return [a.notify_email for a in accounts if a.notify_email and may_see(db, a, complaint)]
+
+
+def _send(mailer: Mailer, address: str, subject: str, review_url: str) -> None:
+    message = EmailMessage()
+    message["From"] = mailer.sender
+    message["To"] = address
+    message["Subject"] = subject
+    message.set_content(
+        f"{subject}.\n\nSign in to see it: {review_url}\n\n"
+        "This notice holds no details of the case on purpose.\n"
+    )
+    try:
+        with smtplib.SMTP(mailer.host, mailer.port, timeout=TIMEOUT_SECONDS) as smtp:
+            if mailer.starttls:
+                smtp.starttls()
+            if mailer.username:
+                smtp.login(mailer.username, mailer.password)
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("a board notice could not be sent: %s", type(error).__name__)
+
+
+def tell_board(db: Session, event: str, complaint_id: int) -> None:
+    """From a request: queue notices for `event` on a complaint. Never raises."""
+    try:
+        config = current_app.extensions["portal.config"]
+        review_url = config.base_url + url_for("review.home")
+        current_app.extensions["portal.notifier"].case_event(
+            db,
+            sitesettings.current(),
+            (config.smtp_username, config.smtp_password),
+            event,
+            complaint_id,
+            review_url,
+        )
+    except Exception:  # noqa: BLE001  a notice must never break the request that caused it
+        log.warning("board notices could not be queued")

@@ -1,0 +1,422 @@
+"""The public figures: counted from the database, small counts hidden, kept for an hour.
+
+`figures(db, period, ...)` is the one entry point. It returns a plain `Figures` value that
+the public pages, the open-data files, the board's review packet and the command line all
+read, so they can never disagree.
+
+Each quarter is counted once and suppressed on its own. Twelve months are the sum of their
+four quarters and are suppressed together with them (`portal.suppression` with the quarters'
+marks fixed), so nothing hidden in a quarter can be worked out from the year or the other
+way round. What a quarter counts is in `portal.figuretables`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import statistics
+from collections import Counter
+from collections.abc import Iterable, MutableMapping
+
+from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from portal import figuretables as ft
+from portal.choices import PREFER_NOT, Status
+from portal.models import Complaint, Demographics, Referral, SurveyAnswer
+from portal.periods import Period, Quarter, four_quarters_to
+from portal.suppression import HIDDEN, SHOWN, SMALL, Equation, suppress
+
+TOO_FEW = "too_few"  # a median over fewer complaints than the threshold
+MAX_AGE = dt.timedelta(hours=1)
+PUBLISHED_STATUSES = (Status.RESOLVED.value, Status.CLOSED.value)
+_OWN = "*"
+
+__all__ = ["HIDDEN", "SHOWN", "SMALL", "TOO_FEW", "Cell", "Figures", "Story", "figures"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    value: int | float | None  # None when not shown
+    mark: str  # SHOWN, SMALL, HIDDEN or TOO_FEW
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    layout: ft.Layout
+    cells: dict[tuple[str, str], Cell]
+
+    @property
+    def id(self) -> str:
+        return self.layout.id
+
+    def cell(self, row: str, column: str) -> Cell:
+        return self.cells[(row, column)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Story:
+    """One 'You said, we did' entry: only what the board wrote for publication."""
+
+    quarter: str  # the quarter the board decided in
+    board_said: str
+    program_did: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Figures:
+    period: Period
+    threshold: int
+    tables: dict[str, Table]
+    stories: tuple[Story, ...]
+    built_at: dt.datetime
+
+    @property
+    def total(self) -> Cell:
+        return self.tables["kind"].cell(ft.ALL, "complaints")
+
+    @property
+    def has_equity(self) -> bool:
+        return "race_summary" in self.tables
+
+
+@dataclasses.dataclass
+class Raw:
+    """One quarter before anything is hidden. Never published as it is."""
+
+    counts: Counter = dataclasses.field(default_factory=Counter)
+    days: dict[tuple[str, ...], Counter] = dataclasses.field(default_factory=dict)
+    stories: list[Story] = dataclasses.field(default_factory=list)
+
+    def add_days(self, key: tuple[str, ...], days: int, count: int) -> None:
+        self.days.setdefault(key, Counter())[days] += count
+
+
+# --- counting ----------------------------------------------------------------------------
+
+
+def _group(value: str | None, known: tuple[str, ...]) -> str:
+    if value is None or value == PREFER_NOT or value not in known:
+        return ft.DID_NOT_SAY
+    return value
+
+
+def _outcome(status: str, disposition: str | None) -> str:
+    if status == Status.WITHDRAWN:
+        return ft.WITHDRAWN
+    if status in PUBLISHED_STATUSES and disposition in ft.DECISIONS:
+        return disposition
+    return ft.NO_DECISION
+
+
+def _days_between(db: Session, later, earlier):  # noqa: ANN001, ANN202 - SQL expressions
+    if db.get_bind().dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier
+
+
+def collect(db: Session, quarters: Iterable[Quarter]) -> dict[str, Raw]:
+    """Count every quarter asked for, in one pass over each table."""
+    quarters = sorted(set(quarters))
+    raws = {quarter.key: Raw() for quarter in quarters}
+    if not quarters:
+        return raws
+    bucket = case(
+        *[
+            (and_(Complaint.created_on >= q.start, Complaint.created_on < q.end), q.key)
+            for q in quarters
+        ]
+    ).label("bucket")
+    in_range = and_(
+        Complaint.created_on >= quarters[0].start, Complaint.created_on < quarters[-1].end
+    )
+    joined = select().select_from(Complaint).outerjoin(Demographics)
+    _count_complaints(db, raws, bucket, in_range, joined)
+    for measure, column in (
+        ("response", Complaint.first_response_on),
+        ("resolution", Complaint.resolved_on),
+    ):
+        days = _days_between(db, column, Complaint.created_on).label("days")
+        rows = db.execute(
+            joined.add_columns(bucket, Demographics.race, Demographics.gender, days, func.count())
+            .where(in_range, column.is_not(None))
+            .group_by(bucket, Demographics.race, Demographics.gender, days)
+        )
+        for key, race, gender, number, count in rows:
+            raw = raws[key]
+            raw.add_days((measure, ft.ALL), number, count)
+            raw.add_days((measure, "race", _group(race, ft.RACES)), number, count)
+            raw.add_days((measure, "gender", _group(gender, ft.GENDERS)), number, count)
+    _count_referrals(db, raws, bucket, in_range, joined)
+    _count_survey(db, raws, quarters)
+    _collect_stories(db, raws, quarters)
+    return raws
+
+
+def _count_complaints(db: Session, raws: dict[str, Raw], bucket, in_range, joined) -> None:  # noqa: ANN001
+    answered = case((Complaint.first_response_on.is_(None), 0), else_=1)
+    decided = case((Complaint.resolved_on.is_(None), 0), else_=1)
+    columns = (
+        bucket,
+        Complaint.kind,
+        Complaint.actor_kind,
+        Complaint.status,
+        Complaint.disposition,
+        Demographics.race,
+        Demographics.gender,
+        answered,
+        decided,
+    )
+    rows = db.execute(joined.add_columns(*columns, func.count()).where(in_range).group_by(*columns))
+    for key, kind, actor, status, disposition, race, gender, responded, resolved, n in rows:
+        counts = raws[key].counts
+        kind = kind if kind in ft.KINDS else ft.NOT_GIVEN
+        actor = actor if actor in ft.ACTORS else ft.NOT_GIVEN
+        outcome = _outcome(status, disposition)
+        counts[ft.TOTAL] += n
+        counts[("kind", kind)] += n
+        counts[("actor", actor)] += n
+        counts[("status", status)] += n
+        if outcome != ft.WITHDRAWN:  # counted once, as the withdrawn status
+            counts[("outcome", outcome)] += n
+        counts[ft.RESPONDED] += n * responded
+        counts[ft.RESOLVED] += n * resolved
+        for grouping, value in (
+            ("race", _group(race, ft.RACES)),
+            ("gender", _group(gender, ft.GENDERS)),
+        ):
+            counts[(grouping, value)] += n
+            counts[(f"{grouping}_kind", value, kind)] += n
+            counts[(f"{grouping}_actor", value, actor)] += n
+            counts[(f"{grouping}_outcome", value, outcome)] += n
+            counts[(f"{grouping}_responded", value)] += n * responded
+            counts[(f"{grouping}_resolved", value)] += n * resolved
+
+
+def _count_referrals(db: Session, raws: dict[str, Raw], bucket, in_range, joined) -> None:  # noqa: ANN001
+    rows = db.execute(
+        joined.join(Referral, Referral.complaint_id == Complaint.id)
+        .add_columns(bucket, Referral.body, Demographics.race, Demographics.gender, func.count())
+        .where(in_range, Referral.state.in_(ft.REFERRAL_STATES))
+        .group_by(bucket, Referral.body, Demographics.race, Demographics.gender)
+    )
+    for key, body, race, gender, n in rows:
+        counts = raws[key].counts
+        counts[ft.REFERRALS] += n
+        counts[("body", body if body in ft.BODIES else "other")] += n
+        counts[("race_referrals", _group(race, ft.RACES))] += n
+        counts[("gender_referrals", _group(gender, ft.GENDERS))] += n
+
+
+def _count_survey(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) -> None:
+    columns = (
+        SurveyAnswer.quarter,
+        SurveyAnswer.respected,
+        SurveyAnswer.listened,
+        SurveyAnswer.would_use_again,
+    )
+    rows = db.execute(
+        select(*columns, func.count())
+        .where(SurveyAnswer.quarter.in_([q.key for q in quarters]))
+        .group_by(*columns)
+    )
+    for key, *answers, n in rows:
+        counts = raws[key].counts
+        counts[ft.SURVEYS] += n
+        for question, answer in zip(ft.QUESTIONS, answers, strict=True):
+            answer = answer if answer in ft.ANSWERS else ft.DID_NOT_SAY
+            counts[("survey", question, answer)] += n
+
+
+def _collect_stories(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) -> None:
+    rows = db.execute(
+        select(Complaint.resolved_on, Complaint.public_summary, Complaint.program_response)
+        .where(
+            Complaint.resolved_on >= quarters[0].start,
+            Complaint.resolved_on < quarters[-1].end,
+            Complaint.status.in_(PUBLISHED_STATUSES),
+            Complaint.public_summary.is_not(None),
+            Complaint.text_deleted.is_(False),
+        )
+        .order_by(Complaint.resolved_on.desc(), Complaint.id.desc())
+    )
+    for resolved_on, summary, response in rows:
+        key = Quarter.of(resolved_on).key
+        if key in raws and summary.strip():
+            raws[key].stories.append(Story(key, summary.strip(), (response or "").strip() or None))
+
+
+# --- hiding ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """A quarter already published, that a longer period adds up."""
+
+    key: str
+    raw: Raw
+    marks: dict[tuple[str, ...], str]
+
+
+def _prefixed(prefix: str, equation: Equation) -> Equation:
+    return Equation((prefix, *equation.total), tuple((prefix, *key) for key in equation.parts))
+
+
+def mark_counts(
+    scope: ft.Scope, counts: Counter, threshold: int, parts: tuple[Part, ...] = ()
+) -> dict[tuple[str, ...], str]:
+    """Suppress a period's counts, stage by stage, together with the quarters it adds up."""
+    marks: dict[tuple[str, ...], str] = {}
+    part_scope = ft.QUARTER_SCOPE
+    for index, stage in enumerate(scope.stages):
+        values = {(_OWN, *key): counts[key] for key in stage.keys}
+        fixed = {(_OWN, *key): marks[key] for key in stage.keys if key in marks}
+        equations = [_prefixed(_OWN, equation) for equation in stage.equations]
+        if parts:
+            part_stage = part_scope.stages[index]
+            for part in parts:
+                values.update({(part.key, *k): part.raw.counts[k] for k in part_stage.keys})
+                fixed.update({(part.key, *k): part.marks[k] for k in part_stage.keys})
+                equations += [_prefixed(part.key, e) for e in part_stage.equations]
+            equations += [
+                Equation((_OWN, *key), tuple((part.key, *key) for part in parts))
+                for key in part_stage.keys
+            ]
+        protected = {(_OWN, *ft.TOTAL), (_OWN, *ft.SURVEYS)}
+        result = suppress(values, equations, threshold, fixed, protected)
+        marks.update({key[1:]: mark for key, mark in result.items() if key[0] == _OWN})
+    return marks
+
+
+def median(days: Counter | None) -> float | None:
+    """The median of a histogram of day counts, without expanding it."""
+    if not days:
+        return None
+    size = sum(days.values())
+    middle = {(size - 1) // 2, size // 2}
+    found, seen = [], 0
+    for value in sorted(days):
+        count = days[value]
+        found += [value for position in middle if seen <= position < seen + count]
+        seen += count
+    return statistics.fmean(found)
+
+
+def build(
+    period: Period,
+    raw: Raw,
+    threshold: int,
+    now: dt.datetime,
+    parts: tuple[Part, ...] = (),
+) -> tuple[Figures, dict[tuple[str, ...], str]]:
+    """Figures for one period from its counts; returns the marks too, for longer periods."""
+    scope = ft.QUARTER_SCOPE if period.is_quarter else ft.YEAR_SCOPE
+    marks = mark_counts(scope, raw.counts, threshold, parts)
+    tables = {}
+    for layout in scope.layouts:
+        cells = {}
+        for place, (kind, key) in layout.sources.items():
+            if kind == "median":
+                enough = raw.counts[ft.median_count(key)] >= threshold
+                value = median(raw.days.get(key)) if enough else None
+                cells[place] = Cell(value, SHOWN if value is not None else TOO_FEW)
+            else:
+                mark = marks[key]
+                cells[place] = Cell(raw.counts[key] if mark == SHOWN else None, mark)
+        tables[layout.id] = Table(layout, cells)
+    figures = Figures(period, threshold, tables, tuple(raw.stories), now)
+    return figures, marks
+
+
+def add_up(raws: Iterable[Raw]) -> Raw:
+    total = Raw()
+    for raw in raws:
+        total.counts.update(raw.counts)
+        for key, days in raw.days.items():
+            total.days.setdefault(key, Counter()).update(days)
+        total.stories.extend(raw.stories)
+    total.stories.sort(key=lambda story: story.quarter, reverse=True)
+    return total
+
+
+# --- the cache and the entry point ---------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Built:
+    figures: Figures
+    raw: Raw
+    marks: dict[tuple[str, ...], str]
+    serial: int
+    parts: tuple[int, ...] = ()  # serials of the quarter entries a longer period was built from
+
+
+def figures(
+    db: Session,
+    period: Period,
+    threshold: int,
+    now: dt.datetime,
+    cache: MutableMapping | None = None,
+) -> Figures:
+    """The published figures for a period, with its last four quarters as a series.
+
+    With a `cache` (a dict kept in `app.extensions`), figures are reused for up to an hour.
+    A longer period is rebuilt whenever one of its quarters is, so the two always agree.
+    """
+    cache = {} if cache is None else cache
+    series = four_quarters_to(period.quarters[-1])
+    wanted = set(series) | set(period.quarters)
+    entries = {q: cache.get((q.key, threshold)) for q in wanted}
+    stale = [
+        q
+        for q, entry in entries.items()
+        if entry is None or now - entry.figures.built_at >= MAX_AGE
+    ]
+    if stale:
+        for quarter, raw in zip(sorted(stale), collect(db, stale).values(), strict=True):
+            figures_, marks = build(Period(quarter.key, (quarter,)), raw, threshold, now)
+            entries[quarter] = cache[(quarter.key, threshold)] = _Built(
+                figures_, raw, marks, _serial(cache)
+            )
+    if period.is_quarter:
+        chosen = entries[period.quarters[0]]
+    else:
+        parts = tuple(entries[q] for q in period.quarters)
+        ids = tuple(entry.serial for entry in parts)
+        chosen = cache.get((period.key, threshold))
+        if chosen is None or chosen.parts != ids:
+            raw = add_up(entry.raw for entry in parts)
+            linked = tuple(
+                Part(q.key, entry.raw, entry.marks)
+                for q, entry in zip(period.quarters, parts, strict=True)
+            )
+            built_at = min(entry.figures.built_at for entry in parts)
+            figures_, marks = build(period, raw, threshold, built_at, linked)
+            chosen = _Built(figures_, raw, marks, _serial(cache), ids)
+            cache[(period.key, threshold)] = chosen
+    return _with_series(chosen.figures, [(q, entries[q].figures) for q in series])
+
+
+def _serial(cache: MutableMapping) -> int:
+    cache["serial"] = cache.get("serial", 0) + 1
+    return cache["serial"]
+
+
+def _with_series(figures_: Figures, series: list[tuple[Quarter, Figures]]) -> Figures:
+    layout = ft.Layout(
+        "quarters",
+        "quarter",
+        "measure",
+        tuple(q.key for q, _ in series),
+        ("complaints",),
+        {(q.key, "complaints"): ("count", ft.TOTAL) for q, _ in series},
+        chart=True,
+    )
+    cells = {(q.key, "complaints"): quarter.total for q, quarter in series}
+    tables = {"quarters": Table(layout, cells), **figures_.tables}
+    return dataclasses.replace(figures_, tables=tables)
+
+
+def first_day(db: Session) -> dt.date | None:
+    """The day the first complaint came in: published quarters start from its quarter."""
+    return db.scalar(select(func.min(Complaint.created_on)))

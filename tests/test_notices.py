@@ -1,0 +1,128 @@
+"""Email notices to board members: opt-in, content-free, and never in the way of filing.
+
+A real SMTP server (aiosmtpd) runs on 127.0.0.1 for these tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from collections.abc import Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+
+from portal.accounts import Role
+from tests.board import Board, csrf
+from tests.conftest import Participant
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, _server, _session, envelope) -> str:  # noqa: ANN001, N802
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8")))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    box, port = Inbox(), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+def mail_site(site, port: int):  # noqa: ANN001, ANN201
+    return dataclasses.replace(site, smtp_host="127.0.0.1", smtp_port=port, smtp_from="board@x.org")
+
+
+def opt_in(board: Board, app: Flask, name: str, **choices: str) -> None:
+    client = app.test_client()
+    board.sign_in(client, board.member(Role.REVIEWER, name))
+    response = client.post(
+        "/review/account/notices",
+        data={
+            "csrf_token": csrf(client, "/review/account"),
+            "notify_email": f"{name}@x.org",
+            **choices,
+        },
+    )
+    assert response.status_code == 303
+
+
+@pytest.fixture
+def mail_app(config, site, clock, inbox) -> Iterator[Flask]:  # noqa: ANN001
+    from portal import create_app
+
+    application = create_app(config, site=mail_site(site, inbox[1]), now=clock)
+    yield application
+    application.extensions["portal.notifier"].wait()
+    application.extensions["portal.db"].engine.dispose()
+
+
+def test_a_new_case_notifies_only_members_who_opted_in(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
+    board = Board(mail_app, clock)
+    opt_in(board, mail_app, "wants", notify_new="y")
+    opt_in(board, mail_app, "quiet")
+    Participant(mail_app.test_client()).file(narrative="SECRET-NARRATIVE-1234 they hurt me")
+    mail_app.extensions["portal.notifier"].wait()
+    box, _port = inbox
+    assert [to for to, _ in box.messages] == [["wants@x.org"]]
+    body = box.messages[0][1]
+    assert "A case is waiting for the review board" in body
+    assert "SECRET-NARRATIVE-1234" not in body
+    assert "/review/" in body
+
+
+def test_urgent_and_reply_notices(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
+    board = Board(mail_app, clock)
+    opt_in(board, mail_app, "urgent", notify_urgent="y")
+    opt_in(board, mail_app, "replies", notify_reply="y")
+    client = mail_app.test_client()
+    person = Participant(client)
+    code = person.file_and_get_code(safe_now="no")
+    person.check(code)
+    client.post("/case/reply", data={"csrf_token": csrf(client, "/case"), "body": "More."})
+    mail_app.extensions["portal.notifier"].wait()
+    subjects = {to[0]: body for to, body in inbox[0].messages}
+    assert "An urgent case is waiting" in subjects["urgent@x.org"]
+    assert "has a new reply" in subjects["replies@x.org"]
+
+
+def test_a_broken_mail_server_never_blocks_filing(config, site, clock) -> None:  # noqa: ANN001
+    from portal import create_app
+
+    dead = create_app(config, site=mail_site(site, free_port()), now=clock)
+    board = Board(dead, clock)
+    opt_in(board, dead, "wants", notify_new="y")
+    response = Participant(dead.test_client()).file()
+    assert response.status_code == 200
+    assert "Your claim code" in response.get_data(as_text=True)
+    dead.extensions["portal.notifier"].wait()
+    dead.extensions["portal.db"].engine.dispose()
+
+
+def test_no_mail_server_means_no_notice(app: Flask, board: Board) -> None:
+    opt_in(board, app, "wants", notify_new="y")
+    assert Participant(app.test_client()).file().status_code == 200
+    assert app.extensions["portal.notifier"]._pending == []  # noqa: SLF001
+
+
+def test_a_bad_email_address_is_explained(app: Flask, board: Board) -> None:
+    client = app.test_client()
+    board.sign_in(client, board.member(Role.REVIEWER, "rev"))
+    page = client.post(
+        "/review/account/notices",
+        data={"csrf_token": csrf(client, "/review/account"), "notify_email": "not an address"},
+    ).get_data(as_text=True)
+    assert "Please check the email address." in page
