@@ -1,8 +1,8 @@
 """kill -9 of gunicorn workers while people file, hundreds of times, on SQLite.
 
 Clients keep filing; when a kill cuts their request off they send the same form again, as a
-person pressing Send once more would. A killer picks a worker that has been up long enough
-to be serving and sends it SIGKILL, again and again, while gunicorn starts new ones.
+person pressing Send once more would. A killer waits until a worker holds a client's
+connection (it is mid-request), sends it SIGKILL, and again, while gunicorn starts new ones.
 
 Afterwards, with the server stopped, the database must show:
 - SQLite's `PRAGMA integrity_check` is ok and `PRAGMA foreign_key_check` finds nothing;
@@ -14,6 +14,7 @@ Afterwards, with the server stopped, the database must show:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -32,8 +33,6 @@ from portal import claimcodes, receipts
 from portal.claimcodes import CodeHasher
 from portal.config import ARGON2_PROFILES
 
-# A worker younger than this may still be importing the app: killing it tests nothing.
-SERVING_AFTER_SECONDS = 1.0
 SENDS_PER_FORM = 40
 
 
@@ -48,7 +47,9 @@ class Form:
 @dataclass
 class Record:
     forms: list[Form] = field(default_factory=list)
-    cut_off: int = 0  # requests that got no answer (their worker was killed)
+    # Requests that got no answer because their worker was killed: opening the form, sending it.
+    cut_off_get: int = 0
+    cut_off_post: int = 0
     other: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -61,25 +62,44 @@ def workers_of(master: int) -> list[int]:
         return []
 
 
+def _sockets(pid: int) -> set[str]:
+    found = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:"):
+                    found.add(target)
+    except OSError:
+        pass
+    return found
+
+
+def busy_workers(master: int) -> list[int]:
+    """Workers holding a socket the master does not: a client's connection they accepted,
+    so they are in the middle of a request right now (SQLite needs no other socket)."""
+    listening = _sockets(master)
+    return [pid for pid in workers_of(master) if _sockets(pid) - listening]
+
+
 def killer(master: int, target: int, deadline: float, stop: threading.Event) -> int:
-    """SIGKILL serving workers at random moments until `target` kills or the deadline."""
-    first_seen: dict[int, float] = {}
+    """SIGKILL workers caught mid-request, at random points of it, until `target` kills or
+    the deadline."""
     kills = 0
     while kills < target and time.monotonic() < deadline:
-        now = time.monotonic()
-        pids = workers_of(master)
-        for pid in pids:
-            first_seen.setdefault(pid, now)
-        serving = [pid for pid in pids if now - first_seen[pid] >= SERVING_AFTER_SECONDS]
-        if serving:
-            try:
-                os.kill(random.choice(serving), signal.SIGKILL)
-                kills += 1
-            except ProcessLookupError:
-                pass
-            time.sleep(random.uniform(0.05, 0.3))
-        else:
-            time.sleep(0.05)
+        busy = busy_workers(master)
+        if not busy:
+            time.sleep(0.002)
+            continue
+        # A few milliseconds more or less, so kills land all through a request.
+        time.sleep(random.uniform(0, 0.015))
+        try:
+            os.kill(random.choice(busy), signal.SIGKILL)
+            kills += 1
+        except ProcessLookupError:
+            continue
+        # Time for a few filings to go through between kills.
+        time.sleep(random.uniform(0.3, 0.9))
     stop.set()
     return kills
 
@@ -94,7 +114,7 @@ def client(port: int, number: int, record: Record, stop: threading.Event) -> Non
             browser.open_form(words)
         except portalclient.NoAnswer:
             with record.lock:
-                record.cut_off += 1
+                record.cut_off_get += 1
             continue
         form = Form(browser.form["form_token"], words)
         with record.lock:
@@ -107,7 +127,7 @@ def client(port: int, number: int, record: Record, stop: threading.Event) -> Non
                 break
             with record.lock:
                 if outcome.kind == portalclient.LOST:
-                    record.cut_off += 1
+                    record.cut_off_post += 1
                 else:
                     what = f"{outcome.kind} HTTP {outcome.status}"
                     record.other[what] = record.other.get(what, 0) + 1
@@ -194,7 +214,10 @@ def bench_crash(kills: int, seconds: float, workers: int, clients: int, workdir:
     shown = sum(1 for form in record.forms if form.codes)
     resent = sum(1 for form in record.forms if form.sends > 1)
     say(f"   kills: {done[0]} in {elapsed:.0f} s   [goal: {kills}]")
-    say(f"   requests cut off by a kill: {record.cut_off}; forms sent again: {resent}")
+    say(
+        f"   requests cut off by a kill: {record.cut_off_post} POST /file (then sent again: "
+        f"{resent} forms), {record.cut_off_get} GET /file"
+    )
     say(
         f"   forms: {len(record.forms):,}; codes shown: {shown:,}; complaints: {found.complaints:,}"
     )

@@ -67,6 +67,7 @@ def portal_env(
 
 
 def migrate(env: dict[str, str]) -> None:
+    """Bring the fresh database to the current schema and open it for complaints."""
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db-upgrade"],
         cwd=ROOT,
@@ -77,6 +78,18 @@ def migrate(env: dict[str, str]) -> None:
     )
     if done.returncode != 0:
         raise RuntimeError(f"flask --app wsgi db-upgrade failed:\n{done.stderr[-2000:]}")
+    # A site takes complaints once the board's key exists (normally made when the first
+    # admin enrolls); a throwaway one makes it now and forgets the printed recovery key.
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "init-board-key"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0 and "No such command" not in done.stderr:
+        raise RuntimeError(f"flask --app wsgi init-board-key failed:\n{done.stderr[-2000:]}")
 
 
 def _maintenance(url: str) -> str:

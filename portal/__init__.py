@@ -21,6 +21,7 @@ from portal import (
     db,
     errors,
     headers,
+    languages,
     logs,
     public,
     sitesettings,
@@ -34,7 +35,7 @@ from portal.ratelimits import limiter, storage_options
 from portal.site import Site, load_site
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGE_SESSION_KEY = "lang"
+LANGUAGE_SESSION_KEY = languages.SESSION_KEY
 
 
 def create_app(
@@ -78,6 +79,7 @@ def create_app(
         hashing=PasswordHashing(*cost),
         # Recovery codes are checked with a keyed hash under a key only the server holds.
         recovery_key=hmac.new(config.secret_key.encode(), b"recovery-codes", "sha256").digest(),
+        cost=cost,
     )
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops)
@@ -91,6 +93,7 @@ def create_app(
     limiter.init_app(app)
     headers.init_app(app, lambda: sitesettings.current().quick_exit_origin)
     errors.init_app(app)
+    languages.init_app(app)
     app.context_processor(
         lambda: {"site": sitesettings.current(), "current_locale": lambda: str(get_locale())}
     )
@@ -109,9 +112,9 @@ def create_app(
 
 def _select_locale() -> str:
     chosen = session.get(LANGUAGE_SESSION_KEY)
-    if chosen in ("en", "es"):
+    if chosen in languages.NAMES:
         return chosen
-    return request.accept_languages.best_match(["en", "es"]) or "en"
+    return request.accept_languages.best_match(list(languages.NAMES)) or "en"
 
 
 def _refuse_invalid_utf8() -> None:

@@ -16,9 +16,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from portal import audit, boardsessions, passwords, totp
+from portal import audit, boardsessions, crypto, passwords, totp
+from portal import keys as boardkeys
 from portal.db import write_transaction
-from portal.models import Account, Invite, RecoveryCode
+from portal.models import Account, BoardSession, Invite, RecoveryCode
 
 INVITE_LIFETIME = dt.timedelta(hours=72)
 USERNAME_MAX = 40
@@ -29,6 +30,9 @@ class Role(StrEnum):
     REVIEWER = "reviewer"
     ADVOCATE = "advocate"
 
+
+# Roles that read case text, and so hold the board's key.
+CASE_KEY_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})
 
 # Roles that must have a second factor before they can do anything.
 SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})
@@ -60,6 +64,16 @@ class Secrets:
 
     hashing: passwords.PasswordHashing
     recovery_key: bytes
+    # argon2id cost for deriving the key that wraps a member's personal private key.
+    cost: tuple[int, int, int] = (3, 65536, 4)
+
+
+@dataclasses.dataclass(frozen=True)
+class Enrolled:
+    cookie: str
+    stage: str
+    # Shown once: the board's recovery key, when this enrollment created the board key.
+    board_recovery: str | None = None
 
 
 def needs_second_factor(account: Account) -> bool:
@@ -121,11 +135,12 @@ def has_active_admin(db: Session) -> bool:
 
 def enroll(
     db: Session, keys: Secrets, token: str, username: str, password: str, now: dt.datetime
-) -> tuple[str, str]:
+) -> Enrolled:
     """Make the account an invitation allows and start its first session.
 
-    Returns the session id and its stage. Accounts that need a second factor get an
-    "enroll" session that can do nothing but set one up.
+    Accounts that need a second factor get an "enroll" session that can do nothing but set one
+    up. Admins and reviewers get a personal key pair; the first of them, on a site with no
+    board key yet, creates it, holds it, and is shown its recovery key once.
     """
     username = normal_username(username)
     problem = passwords.problem_with(password, username)
@@ -142,8 +157,17 @@ def enroll(
             password_hash=password_hash,
             created_at=now,
         )
+        keyring: boardkeys.Keyring = {}
+        recovery = None
+        if Role(invite.role) in CASE_KEY_ROLES:
+            boardkeys.give_personal_keys(account, password, keys.cost)
         db.add(account)
         db.flush()
+        if Role(invite.role) in CASE_KEY_ROLES and boardkeys.current(db) is None:
+            version, private, recovery_key = boardkeys.create_board_key(db, now)
+            keyring = {version: private}
+            boardkeys.grant(db, account, keyring)
+            recovery = crypto.printable(recovery_key)
         invite.used_at, invite.account_id = now, account.id
         audit.record(
             db,
@@ -156,8 +180,8 @@ def enroll(
             invite=invite.id,
         )
         stage = boardsessions.ENROLL if needs_second_factor(account) else boardsessions.FULL
-        session_id = boardsessions.start(db, account.id, stage, now)
-    return session_id, stage
+        cookie = boardsessions.start(db, account.id, stage, now, keyring)
+    return Enrolled(cookie, stage, recovery)
 
 
 # --- signing in ------------------------------------------------------------------------
@@ -167,6 +191,7 @@ def check_password(
     db: Session, keys: Secrets, username: str, password: str, now: dt.datetime
 ) -> Account | None:
     """The account if the username and password are right and the account is enabled.
+    The caller then opens the member's keys with `open_keys` while it still has the password.
 
     One argon2 verification whatever happens, so a wrong username is not faster. Every
     failure is recorded; the person only ever hears one generic message.
@@ -198,8 +223,19 @@ def check_password(
     return account
 
 
-def begin_session(db: Session, account: Account, now: dt.datetime) -> tuple[str, str]:
-    """After a good password: a session at the right stage. Returns (session id, stage)."""
+def open_keys(db: Session, keys: Secrets, account: Account, password: str) -> boardkeys.Keyring:
+    """The board keys a member holds, unwrapped with their password (empty if none yet)."""
+    try:
+        return boardkeys.unlock(db, account, password, keys.cost)
+    except boardkeys.KeyUnavailable:
+        return {}
+
+
+def begin_session(
+    db: Session, account: Account, now: dt.datetime, keyring: boardkeys.Keyring | None = None
+) -> tuple[str, str]:
+    """After a good password: a session at the right stage. Returns (cookie, stage).
+    The keyring rides along, sealed to the cookie, until the sign-in is complete."""
     if account.totp_confirmed:
         stage = boardsessions.HALF  # anyone who has a second factor is asked for it
     elif needs_second_factor(account):
@@ -207,7 +243,7 @@ def begin_session(db: Session, account: Account, now: dt.datetime) -> tuple[str,
     else:
         stage = boardsessions.FULL
     with write_transaction(db):
-        session_id = boardsessions.start(db, account.id, stage, now)
+        session_id = boardsessions.start(db, account.id, stage, now, keyring)
         if stage == boardsessions.FULL:
             _signed_in(db, account, now, method="password")
     return session_id, stage
@@ -229,10 +265,16 @@ def second_factor(
         if method is None:
             audit.record(db, "signin.fail", account_id=fresh.id, now=now, step="code")
             return None
+        carried = _keyring_of(db, old_session)
         boardsessions.end(db, old_session)
-        session_id = boardsessions.start(db, fresh.id, boardsessions.FULL, now)
+        session_id = boardsessions.start(db, fresh.id, boardsessions.FULL, now, carried)
         _signed_in(db, fresh, now, method=method)
     return session_id
+
+
+def _keyring_of(db: Session, cookie: str) -> boardkeys.Keyring:
+    board_session = db.get(BoardSession, boardsessions.stored_id(cookie))
+    return boardsessions.keyring(board_session, cookie) if board_session else {}
 
 
 def _existing(db: Session, account_id: int) -> Account:
@@ -312,8 +354,9 @@ def confirm_totp(
             object_type="account",
             object_id=fresh.id,
         )
+        carried = _keyring_of(db, session_id)
         boardsessions.end(db, session_id)
-        new_session = boardsessions.start(db, fresh.id, boardsessions.FULL, now)
+        new_session = boardsessions.start(db, fresh.id, boardsessions.FULL, now, carried)
         _signed_in(db, fresh, now, method="enrollment")
     return codes, new_session
 
@@ -370,7 +413,10 @@ def change_password(
         raise PasswordRejected(problem)
     new_hash = keys.hashing.hash(new)
     with write_transaction(db):
-        db.execute(update(Account).where(Account.id == account.id).values(password_hash=new_hash))
+        fresh = _existing(db, account.id)
+        fresh.password_hash = new_hash
+        # The personal key, wrapped under the new password.
+        boardkeys.rewrap(fresh, current, new, keys.cost)
         ended = boardsessions.end_all_for(db, account.id, keep=session_id)
         audit.record(
             db,
@@ -396,6 +442,10 @@ def set_disabled(
             raise AccountError(_l("No such account."))
         target.disabled = disabled
         ended = boardsessions.end_all_for(db, account_id) if disabled else 0
+        if disabled:
+            # Removing a member removes their copies of the board key; enabling them again
+            # needs a fresh grant from a member who holds it.
+            boardkeys.revoke(db, account_id)
         audit.record(
             db,
             "account.disable" if disabled else "account.enable",

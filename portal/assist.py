@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app, request, session
+from flask_babel import get_locale
 from sqlalchemy.orm import Session
 
 from portal import audit, boardsessions
@@ -21,18 +22,31 @@ from portal.models import Account
 CONSENT_KEY = "assist_consent"
 ADVOCATE = "advocate"
 
-# NATO spelling for reading a claim code aloud. Digits are read as digits.
+# Spelling words for reading a claim code aloud ("K as in kilo", "K de kilo"), for the letters
+# a code can hold. Digits are read as digits. English uses the NATO alphabet; Spanish uses
+# words every Spanish speaker knows, chosen so that letters that sound alike in Spanish
+# (B and V, C, S and Z, G and J, Y) never share a sound: "B de Bolivia", "V de Venezuela".
 NATO = {
     "A": "alfa", "B": "bravo", "C": "charlie", "D": "delta", "E": "echo", "F": "foxtrot",
     "G": "golf", "H": "hotel", "J": "juliett", "K": "kilo", "M": "mike", "N": "november",
     "P": "papa", "Q": "quebec", "R": "romeo", "S": "sierra", "T": "tango", "V": "victor",
     "W": "whiskey", "X": "x-ray", "Y": "yankee", "Z": "zulu",
 }  # fmt: skip
+SPANISH = {
+    "A": "Argentina", "B": "Bolivia", "C": "Colombia", "D": "dedo", "E": "Ecuador",
+    "F": "Francia", "G": "Guatemala", "H": "Honduras", "J": "Japón", "K": "kilo",
+    "M": "México", "N": "Nicaragua", "P": "Perú", "Q": "queso", "R": "Roma", "S": "sol",
+    "T": "Texas", "V": "Venezuela", "W": "Washington", "X": "xilófono", "Y": "yate",
+    "Z": "zapato",
+}  # fmt: skip
+SPELLING = {"en": NATO, "es": SPANISH}
 
 
 def spelled(group: str) -> list[tuple[str, str | None]]:
-    """Each character of a code group with its spelling word (None for a digit)."""
-    return [(char, NATO.get(char)) for char in group]
+    """Each character of a code group with its spelling word in the page's language (None
+    for a digit)."""
+    words = SPELLING.get(str(get_locale() or "en"), NATO)
+    return [(char, words.get(char)) for char in group]
 
 
 def signed_in_advocate(db: Session, now: dt.datetime) -> Account | None:

@@ -8,6 +8,7 @@ ends them.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import secrets
@@ -15,6 +16,7 @@ import secrets
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from portal import keys
 from portal.db import write_transaction
 from portal.models import Account, BoardSession
 
@@ -35,13 +37,21 @@ def cookie_name(is_production: bool) -> str:
     return "__Host-board" if is_production else "board"
 
 
-def _hash(session_id: str) -> bytes:
-    return hashlib.sha256(session_id.encode()).digest()
+def stored_id(cookie: str) -> bytes:
+    """The stored form of a session: SHA-256 of the id part of the cookie."""
+    return hashlib.sha256(cookie.split(".", 1)[0].encode()).digest()
 
 
-def start(db: Session, account_id: int, stage: str, now: dt.datetime) -> str:
-    """A new session (the caller commits). Returns the id for the cookie."""
+_hash = stored_id
+
+
+def start(
+    db: Session, account_id: int, stage: str, now: dt.datetime, keyring: keys.Keyring | None = None
+) -> str:
+    """A new session (the caller commits). Returns the cookie value: a random id, a dot, and
+    the key that opens this session's keyring. Only the id's hash is stored."""
     session_id = secrets.token_urlsafe(32)
+    session_key, sealed = keys.pack(keyring or {})
     db.add(
         BoardSession(
             id_hash=_hash(session_id),
@@ -49,12 +59,24 @@ def start(db: Session, account_id: int, stage: str, now: dt.datetime) -> str:
             stage=stage,
             created_at=now,
             last_seen_at=now,
+            sealed_keys=sealed,
         )
     )
-    return session_id
+    return f"{session_id}.{base64.urlsafe_b64encode(session_key).decode()}"
 
 
-def _expired(board_session: BoardSession, now: dt.datetime) -> bool:
+def keyring(board_session: BoardSession, cookie: str | None) -> keys.Keyring:
+    """The board keys this session carries, opened with the key from the cookie."""
+    if not cookie or "." not in cookie:
+        return {}
+    try:
+        session_key = base64.urlsafe_b64decode(cookie.split(".", 1)[1])
+    except ValueError:
+        return {}
+    return keys.unpack(session_key, board_session.sealed_keys)
+
+
+def expired(board_session: BoardSession, now: dt.datetime) -> bool:
     idle = PENDING if board_session.stage != FULL else IDLE
     return now - board_session.last_seen_at > idle or now - board_session.created_at > ABSOLUTE
 
@@ -76,7 +98,7 @@ def load(
     if row is None:
         return None
     board_session, account = row
-    if account.disabled or _expired(board_session, now):
+    if account.disabled or expired(board_session, now):
         with write_transaction(db):
             end(db, session_id)
         return None
@@ -111,7 +133,7 @@ def live_sessions(db: Session, now: dt.datetime) -> list[tuple[BoardSession, Acc
         .join(Account, Account.id == BoardSession.account_id)
         .order_by(BoardSession.last_seen_at.desc())
     ).all()
-    return [(s, a) for s, a in rows if not _expired(s, now)]
+    return [(s, a) for s, a in rows if not expired(s, now)]
 
 
 def public_handle(board_session: BoardSession) -> str:

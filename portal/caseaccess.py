@@ -1,12 +1,14 @@
 """Keeping a case open in one browser for a short while after a good claim code.
 
-The browser holds only a random id; the server keeps its hash, the complaint it opens and
-when it expires. Leaving, the quick exit, or 15 idle minutes end it on the server, so a copy
-of the cookie is worthless afterwards.
+The browser's session holds a random id and a random key; the server keeps the id's hash,
+the complaint it opens, when it expires, and the complaint's data key encrypted under that
+key. So the server alone cannot read the case, and Leave, the quick exit, or 15 idle minutes
+end it for good: a copy of the cookie is worthless afterwards.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import secrets
@@ -14,31 +16,44 @@ import secrets
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from portal import crypto
 from portal.db import write_transaction
 from portal.models import CaseAccess
+
+LABEL = "case-access"
 
 
 def _hash(access_id: str) -> bytes:
     return hashlib.sha256(access_id.encode()).digest()
 
 
-def open_case(db: Session, complaint_id: int, now: dt.datetime, idle: dt.timedelta) -> str:
-    """Start access to a complaint; returns the id to keep in the browser's session."""
+def open_case(
+    db: Session, complaint_id: int, now: dt.datetime, idle: dt.timedelta, data_key: bytes
+) -> str:
+    """Start access to a complaint; returns the value to keep in the browser's session."""
     access_id = secrets.token_urlsafe(32)
+    browser_key = crypto.new_key()
     with write_transaction(db):
         db.execute(delete(CaseAccess).where(CaseAccess.expires_at <= now))
         db.add(
-            CaseAccess(id_hash=_hash(access_id), complaint_id=complaint_id, expires_at=now + idle)
+            CaseAccess(
+                id_hash=_hash(access_id),
+                complaint_id=complaint_id,
+                expires_at=now + idle,
+                sealed_dk=crypto.encrypt(browser_key, data_key, LABEL),
+            )
         )
-    return access_id
+    return f"{access_id}.{base64.urlsafe_b64encode(browser_key).decode()}"
 
 
 def current_case(
-    db: Session, access_id: str | None, now: dt.datetime, idle: dt.timedelta
-) -> int | None:
-    """The complaint this browser has open, sliding the idle expiry forward; None if ended."""
-    if not access_id:
+    db: Session, held: str | None, now: dt.datetime, idle: dt.timedelta
+) -> tuple[int, bytes] | None:
+    """The complaint this browser has open and its data key, sliding the idle expiry
+    forward; None if it has ended."""
+    if not held or "." not in held:
         return None
+    access_id, key_text = held.split(".", 1)
     with write_transaction(db):
         access = db.get(CaseAccess, _hash(access_id))
         if access is None:
@@ -46,12 +61,18 @@ def current_case(
         if access.expires_at <= now:
             db.delete(access)
             return None
+        try:
+            data_key = crypto.decrypt(
+                base64.urlsafe_b64decode(key_text), access.sealed_dk or b"", LABEL
+            )
+        except (crypto.DecryptionFailed, ValueError):
+            return None
         access.expires_at = now + idle
-        return access.complaint_id
+        return access.complaint_id, data_key
 
 
-def close_case(db: Session, access_id: str | None) -> None:
-    if not access_id:
+def close_case(db: Session, held: str | None) -> None:
+    if not held:
         return
     with write_transaction(db):
-        db.execute(delete(CaseAccess).where(CaseAccess.id_hash == _hash(access_id)))
+        db.execute(delete(CaseAccess).where(CaseAccess.id_hash == _hash(held.split(".", 1)[0])))

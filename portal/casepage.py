@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from portal import caseaccess, clock, complainant, complaints, db, notify
+from portal import caseaccess, clock, complainant, complaints, db, notify, sealing
 from portal.choices import (
     ACTOR_LABELS,
     DISPOSITION_LABELS,
@@ -28,7 +29,7 @@ from portal.models import Complaint
 from portal.participant import CASE_SESSION_KEY, bp
 from portal.transitions import WITHDRAW_FROM, TransitionNotAllowed
 
-CODE_IN_REPLY = (
+CODE_IN_REPLY = _l(
     "This looks like a claim code. Please take it out: anyone who reads it could open "
     "your complaint."
 )
@@ -39,11 +40,14 @@ def _idle() -> dt.timedelta:
 
 
 def _current() -> Complaint | None:
+    """The complaint this browser has open; its data key goes on `g.case_key` for the
+    request (it is never stored anywhere readable)."""
     database = db.session()
-    complaint_id = caseaccess.current_case(
-        database, session.get(CASE_SESSION_KEY), clock.now(), _idle()
-    )
-    return complaints.get(database, complaint_id) if complaint_id else None
+    opened = caseaccess.current_case(database, session.get(CASE_SESSION_KEY), clock.now(), _idle())
+    if opened is None:
+        return None
+    complaint_id, g.case_key = opened
+    return complaints.get(database, complaint_id)
 
 
 def _closed() -> ResponseReturnValue:
@@ -60,18 +64,19 @@ def _render(complaint: Complaint, status: int = 200, **forms: object) -> Respons
     page = render_template(
         "participant/case.html",
         complaint=complaint,
+        text=sealing.read_or_blank(complaint, g.case_key),
         status_words=STATUS_LABELS[status_now],
         status_short=STATUS_SHORT,
         kind_labels=KIND_LABELS,
         actor_labels=ACTOR_LABELS,
         disposition_labels=DISPOSITION_LABELS,
         referral_labels=REFERRAL_LABELS,
-        items=complainant.timeline(database, complaint),
-        pending=complainant.pending_referrals(database, complaint.id),
+        items=complainant.timeline(database, complaint, g.case_key),
+        pending=complainant.pending_referrals(database, complaint.id, g.case_key),
         pending_links=complainant.pending_links(database, complaint.id),
         earlier=[
-            (case, STATUS_LABELS[Status(case.status)])
-            for case in complainant.earlier_cases(database, complaint.id)
+            (case, STATUS_LABELS[Status(case.status)], text)
+            for case, text in complainant.earlier_cases(database, complaint.id, g.case_key)
         ],
         went=complainant.where_it_went(database, complaint.id),
         can_write=status_now not in (Status.CLOSED, Status.WITHDRAWN),
@@ -108,9 +113,9 @@ def reply() -> ResponseReturnValue:
     form = ReplyForm()
     if form.validate_on_submit():
         try:
-            complainant.reply(db.session(), complaint, form.body.data, clock.now())
+            complainant.reply(db.session(), complaint, form.body.data, clock.now(), g.case_key)
         except complaints.CodeInText:
-            form.body.errors.append(_(CODE_IN_REPLY))
+            form.body.errors.append(str(CODE_IN_REPLY))
         except complainant.NothingToDo:
             form.body.errors.append(_("This complaint is closed, so it cannot take new messages."))
         else:
@@ -128,9 +133,11 @@ def keep_away() -> ResponseReturnValue:
     form = KeepAwayForm()
     if form.validate_on_submit():
         try:
-            complainant.keep_away(db.session(), complaint, form.keep_away.data, clock.now())
+            complainant.keep_away(
+                db.session(), complaint, form.keep_away.data, clock.now(), g.case_key
+            )
         except complaints.CodeInText:
-            form.keep_away.errors.append(_(CODE_IN_REPLY))
+            form.keep_away.errors.append(str(CODE_IN_REPLY))
         except complainant.NothingToDo:
             form.keep_away.errors.append(_("Please write who."))
         else:
@@ -171,7 +178,13 @@ def withdraw() -> ResponseReturnValue:
         return _render(complaint, 400, withdraw_form=form)
     delete_text = form.how.data == "delete"
     try:
-        complainant.withdraw(db.session(), complaint, delete_text, clock.now())
+        complainant.withdraw(
+            db.session(),
+            complaint,
+            delete_text,
+            clock.now(),
+            uploads=current_app.extensions["portal.config"].instance_path,
+        )
     except TransitionNotAllowed:
         flash(_("This complaint is already closed."))
         return _back()

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import audit, claimcodes
+from portal import attachments, audit, claimcodes, crypto, keys, publication, sealing
 from portal.accounts import Role
 from portal.choices import Disposition, Kind, ReferralBody, Status
 from portal.clock import hour_floor
 from portal.db import write_transaction
 from portal.models import (
     Account,
+    Attachment,
     CaseLink,
     Complaint,
     Message,
@@ -73,6 +77,7 @@ def load(db: Session, account: Account, locator: str) -> Complaint:
 
 def record_view(db: Session, account: Account, complaint: Complaint, now: dt.datetime) -> None:
     with write_transaction(db):
+        complaint.last_opened_on = now.date()
         audit.record(
             db,
             "case.view",
@@ -98,10 +103,18 @@ class Entry:
     new: bool = False
 
 
-def timeline(db: Session, complaint: Complaint, names: dict[int, str]) -> list[Entry]:
+def timeline(
+    db: Session, complaint: Complaint, names: dict[int, str], data_key: bytes | None
+) -> list[Entry]:
     """Everything that happened on a case, newest first, for the board."""
     entries = [
-        Entry(c.at, "status", c.reason, names.get(c.by_account_id or 0), c.to_status)
+        Entry(
+            c.at,
+            "status",
+            sealing.unlock(data_key, c.reason, sealing.STATUS_REASON),
+            names.get(c.by_account_id or 0),
+            c.to_status,
+        )
         for c in db.scalars(select(StatusChange).where(StatusChange.complaint_id == complaint.id))
     ]
     for message in db.scalars(select(Message).where(Message.complaint_id == complaint.id)):
@@ -110,19 +123,26 @@ def timeline(db: Session, complaint: Complaint, names: dict[int, str]) -> list[E
             Entry(
                 message.created_at,
                 "message_in" if incoming else "message_out",
-                message.body,
+                sealing.unlock(data_key, message.body, sealing.MESSAGE),
                 None if incoming else names.get(message.author_id or 0),
                 new=incoming and message.read_at is None,
             )
         )
     for note in db.scalars(select(Note).where(Note.complaint_id == complaint.id)):
-        entries.append(Entry(note.created_at, "note", note.body, names.get(note.author_id or 0)))
+        entries.append(
+            Entry(
+                note.created_at,
+                "note",
+                sealing.unlock(data_key, note.body, sealing.NOTE),
+                names.get(note.author_id or 0),
+            )
+        )
     for referral in referrals(db, complaint.id):
         entries.append(
             Entry(
                 dt.datetime.combine(referral.proposed_on, dt.time()),
                 "referral",
-                referral.explanation,
+                sealing.unlock(data_key, referral.explanation or None, sealing.REFERRAL),
                 names.get(referral.proposed_by or 0),
                 referral.state,
             )
@@ -164,12 +184,13 @@ def case_workers(db: Session) -> list[Account]:
 # --- actions ---------------------------------------------------------------------------
 
 
-def _clean(text: str | None, what: str) -> str:
+def _clean(text: str | None, _what: str) -> str:
+    """`_what` names the text at the call site; the message is the same for all of them."""
     text = (text or "").strip()
     if not text:
-        raise CaseActionError(f"Please write the {what}.")
+        raise CaseActionError(_l("Please write something here."))
     if len(text) > TEXT_MAX:
-        raise CaseActionError(f"Please keep the {what} under {TEXT_MAX} characters.")
+        raise CaseActionError(_l("Please keep this under %(max)d characters.", max=TEXT_MAX))
     return text
 
 
@@ -179,6 +200,11 @@ def _touch(complaint: Complaint, now: dt.datetime, answered: bool = False) -> No
         complaint.first_response_on = now.date()
 
 
+def _in_their_language(complaint: Complaint, words: object) -> str:
+    with force_locale(complaint.language or "en"):
+        return str(words)
+
+
 def _move(
     db: Session,
     account: Account,
@@ -186,13 +212,14 @@ def _move(
     target: Status,
     reason: str,
     now: dt.datetime,
+    data_key: bytes,
 ) -> None:
     db.add(
         StatusChange(
             complaint_id=complaint.id,
             from_status=complaint.status,
             to_status=target.value,
-            reason=reason,
+            reason=sealing.lock(data_key, reason, sealing.STATUS_REASON),
             by_account_id=account.id,
             at=hour_floor(now),
         )
@@ -208,7 +235,7 @@ def assign(
         if to is not None:
             target = db.get(Account, to)
             if target is None or not may_see(db, target, complaint):
-                raise CaseActionError("That person cannot take this case.")
+                raise CaseActionError(_l("That person cannot take this case."))
         complaint.assigned_to = to
         audit.record(
             db,
@@ -222,14 +249,20 @@ def assign(
 
 
 def change_status(
-    db: Session, account: Account, complaint: Complaint, target: str, reason: str, now: dt.datetime
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    target: str,
+    reason: str,
+    now: dt.datetime,
+    data_key: bytes,
 ) -> None:
     """Move along the transitions table, with a reason the complainant will read."""
     reason = _clean(reason, "reason the person will read")
     check_board_move(complaint.status, target)
     with write_transaction(db):
         before = complaint.status
-        _move(db, account, complaint, Status(target), reason, now)
+        _move(db, account, complaint, Status(target), reason, now, data_key)
         audit.record(
             db,
             "case.status",
@@ -243,11 +276,23 @@ def change_status(
 
 
 def add_note(
-    db: Session, account: Account, complaint: Complaint, body: str, now: dt.datetime
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    body: str,
+    now: dt.datetime,
+    data_key: bytes,
 ) -> None:
     body = _clean(body, "note")
     with write_transaction(db):
-        db.add(Note(complaint_id=complaint.id, author_id=account.id, body=body, created_at=now))
+        db.add(
+            Note(
+                complaint_id=complaint.id,
+                author_id=account.id,
+                body=sealing.lock(data_key, body, sealing.NOTE),
+                created_at=now,
+            )
+        )
         _touch(complaint, now)
         audit.record(
             db,
@@ -260,17 +305,22 @@ def add_note(
 
 
 def message_complainant(
-    db: Session, account: Account, complaint: Complaint, body: str, now: dt.datetime
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    body: str,
+    now: dt.datetime,
+    data_key: bytes,
 ) -> None:
     body = _clean(body, "message")
     if claimcodes.find_in_text(body):
-        raise CaseActionError("Messages must not contain a claim code.")
+        raise CaseActionError(_l("Messages must not contain a claim code."))
     with write_transaction(db):
         db.add(
             Message(
                 complaint_id=complaint.id,
                 direction=TO_COMPLAINANT,
-                body=body,
+                body=sealing.lock(data_key, body, sealing.MESSAGE),
                 author_id=account.id,
                 created_at=hour_floor(now),
             )
@@ -296,19 +346,28 @@ def decide(
     dissent: str | None,
     letter: str,
     now: dt.datetime,
+    data_key: bytes,
+    public_summary: str | None = None,
 ) -> None:
-    """Record the board's decision and resolve the case; the letter goes to the complainant."""
+    """Record the board's decision and resolve the case; the letter goes to the complainant,
+    the optional public summary to the public figures ("You said, we did")."""
     if Status(complaint.status) not in DECIDE_FROM:
         raise TransitionNotAllowed(f"{complaint.status} -> resolved")
     Disposition(disposition)
     letter = _clean(letter, "letter to the person")
+    summary = publication.clean(db, complaint, public_summary, publication.SUMMARY_MAX, data_key)
     with write_transaction(db):
         complaint.disposition = disposition
-        complaint.recommendation = (recommendation or "").strip() or None
-        complaint.dissent = (dissent or "").strip() or None
-        complaint.outcome_letter = letter
+        complaint.public_summary = summary
+        sealing.write_fields(
+            complaint,
+            data_key,
+            recommendation=(recommendation or "").strip() or None,
+            dissent=(dissent or "").strip() or None,
+            outcome_letter=letter,
+        )
         complaint.resolved_on = now.date()
-        _move(db, account, complaint, Status.RESOLVED, letter, now)
+        _move(db, account, complaint, Status.RESOLVED, letter, now, data_key)
         audit.record(
             db,
             "case.decide",
@@ -343,9 +402,9 @@ def keep_away(
 ) -> None:
     """The chair honours the complainant's wish that a given member not see the case."""
     if Role(chair.role) != Role.ADMIN:
-        raise CaseActionError("Only the board chair can do this.")
+        raise CaseActionError(_l("Only the board chair can do this."))
     if account_id == chair.id:
-        raise CaseActionError("To step away yourself, use 'I know the people in this case'.")
+        raise CaseActionError(_l("To step away yourself, use “Step away from this case” below."))
     with write_transaction(db):
         exists = db.scalar(
             select(Recusal.id).where(
@@ -381,6 +440,7 @@ def propose_referral(
     body: str,
     explanation: str,
     now: dt.datetime,
+    data_key: bytes,
 ) -> None:
     """Ask the complainant whether the case may go to another body. Nothing leaves yet."""
     ReferralBody(body)
@@ -392,7 +452,7 @@ def propose_referral(
             Referral(
                 complaint_id=complaint.id,
                 body=body,
-                explanation=explanation,
+                explanation=sealing.lock(data_key, explanation, sealing.REFERRAL),
                 state="proposed",
                 proposed_by=account.id,
                 proposed_on=now.date(),
@@ -411,15 +471,20 @@ def propose_referral(
 
 
 def mark_referral_sent(
-    db: Session, account: Account, complaint: Complaint, referral_id: int, now: dt.datetime
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    referral_id: int,
+    now: dt.datetime,
+    data_key: bytes,
 ) -> None:
     """Record that an agreed referral was passed on. Refused unless the person said yes."""
     with write_transaction(db):
         referral = db.get(Referral, referral_id)
         if referral is None or referral.complaint_id != complaint.id:
-            raise CaseActionError("No such referral.")
+            raise CaseActionError(_l("No such referral."))
         if referral.state != "agreed":
-            raise CaseActionError("The person has not agreed to this referral.")
+            raise CaseActionError(_l("The person has not agreed to this referral."))
         referral.state, referral.sent_on = "sent", now.date()
         if Status(complaint.status) != Status.REFERRED:
             _move(
@@ -427,8 +492,10 @@ def mark_referral_sent(
                 account,
                 complaint,
                 Status.REFERRED,
-                "Your complaint was passed on, as you agreed.",
+                # Written once, in the language the person filed in: the board wrote no words.
+                _in_their_language(complaint, _l("Your complaint was passed on, as you agreed.")),
                 now,
+                data_key,
             )
         audit.record(
             db,
@@ -442,7 +509,12 @@ def mark_referral_sent(
 
 
 def propose_link(
-    db: Session, account: Account, complaint: Complaint, earlier_locator: str, now: dt.datetime
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    earlier_locator: str,
+    now: dt.datetime,
+    keyring: keys.Keyring,
 ) -> None:
     """Suggest that this complaint is about an earlier one whose code was lost. The person
     must confirm on their case page before the new code opens the earlier case."""
@@ -450,12 +522,20 @@ def propose_link(
         select(Complaint).where(Complaint.locator == earlier_locator.strip().upper()[:4])
     )
     if earlier is None or earlier.id == complaint.id or not may_see(db, account, earlier):
-        raise CaseActionError("There is no earlier case with that reference.")
+        raise CaseActionError(_l("There is no earlier case with that reference."))
+    # The new code will open the earlier case only through this: its data key, sealed under
+    # the new case's. Readable only once the person confirms (complainant.earlier_cases).
+    earlier_key_sealed = crypto.encrypt(
+        sealing.key_for_board(complaint, keyring),
+        sealing.key_for_board(earlier, keyring),
+        sealing.EARLIER_KEY,
+    )
     with write_transaction(db):
         db.add(
             CaseLink(
                 new_id=complaint.id,
                 earlier_id=earlier.id,
+                earlier_dk_sealed=earlier_key_sealed,
                 state="proposed",
                 proposed_by=account.id,
                 proposed_on=now.date(),
@@ -483,3 +563,41 @@ def links(db: Session, complaint_id: int) -> list[tuple[CaseLink, str]]:
             .order_by(CaseLink.id)
         ).all()
     ]
+
+
+def files(db: Session, complaint_id: int) -> list[Attachment]:
+    return list(
+        db.scalars(
+            select(Attachment)
+            .where(Attachment.complaint_id == complaint_id)
+            .order_by(Attachment.id)
+        )
+    )
+
+
+def open_file(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    file_id: int,
+    data_key: bytes,
+    instance_path: Path,
+    now: dt.datetime,
+) -> tuple[str, str, bytes]:
+    """(download name, media type, bytes) of one of the complaint's files; audited."""
+    attachment = db.get(Attachment, file_id)
+    if attachment is None or attachment.complaint_id != complaint.id:
+        raise LookupError(file_id)
+    data = attachments.load(instance_path, data_key, attachment.stored_name)
+    with write_transaction(db):
+        audit.record(
+            db,
+            "case.file_download",
+            account_id=account.id,
+            now=now,
+            object_type="complaint",
+            object_id=complaint.locator,
+            file=attachment.id,
+        )
+    extension = attachments.EXTENSIONS.get(attachment.media_type, "bin")
+    return f"complaint-{complaint.locator}-{attachment.id}.{extension}", attachment.media_type, data

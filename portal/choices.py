@@ -231,3 +231,33 @@ ANSWER_LABELS = {
     Answer.SOMEWHAT: _l("Somewhat"),
     Answer.NO: _l("No"),
 }
+
+
+# Words for stored values the review board reads: the stored value stays short and English.
+BOARD_WORDS = {
+    "role": {
+        "admin": _l("Admin"),
+        "reviewer": _l("Reviewer"),
+        "advocate": _l("Peer advocate"),
+    },
+    # Referrals and links to an earlier complaint: where the person's answer stands.
+    "state": {
+        "proposed": _l("waiting for the person's answer"),
+        "agreed": _l("the person said yes"),
+        "refused": _l("the person said no"),
+        "confirmed": _l("the person said yes"),
+        "sent": _l("passed on"),
+    },
+    # How far a board session has got in signing in.
+    "stage": {
+        "full": _l("Signed in"),
+        "half": _l("Password only, second step not done"),
+        "enroll": _l("Setting up the second step"),
+    },
+    # The language a complaint was filed in: the board writes back in it.
+    "language": {"en": _l("English"), "es": _l("Spanish")},
+    "assisted": {
+        AssistedBy.ADVOCATE.value: _l("a peer advocate"),
+        AssistedBy.FRIEND.value: _l("a friend or family member"),
+    },
+}

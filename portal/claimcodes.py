@@ -153,6 +153,11 @@ class CodeHasher:
     def _peppered(self, secret: str) -> bytes:
         return hmac.new(self._pepper, secret.encode("ascii"), hashlib.sha256).digest()
 
+    def code_key(self, code: ClaimCode) -> bytes:
+        """A 256-bit key from the code's secret (and the pepper), which wraps the complaint's
+        data key so the complainant can read their own case."""
+        return hmac.new(self._peppered(code.secret), b"complaint-data-key", hashlib.sha256).digest()
+
     def hash(self, code: ClaimCode) -> str:
         return self._hasher.hash(self._peppered(code.secret))
 

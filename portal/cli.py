@@ -9,16 +9,30 @@ from flask import Flask, current_app, url_for
 from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
-from portal import accounts, audit, backupcli, clock, db, demodata, migrate
+from portal import (
+    accounts,
+    audit,
+    backupcli,
+    clock,
+    db,
+    demodata,
+    figurescli,
+    keycli,
+    migrate,
+    retention,
+    sitesettings,
+)
 from portal.accounts import Role
 from portal.config import ensure_instance_folder
 from portal.logs import AnonymousRequestHandler
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_upgrade, serve, create_admin, audit_verify, demo_data):
+    for command in (db_upgrade, serve, create_admin, audit_verify, demo_data, purge):
         app.cli.add_command(command)
     backupcli.init_app(app)
+    figurescli.init_app(app)
+    keycli.init_app(app)
 
 
 @click.command("db-upgrade")
@@ -102,3 +116,18 @@ def demo_data(count: int) -> None:
     click.echo(f"Added {count} demo cases.")
     for code in codes:
         click.echo(f"  working claim code: {code}")
+
+
+@click.command("purge")
+@with_appcontext
+def purge() -> None:
+    """Delete what the retention settings say must go (run daily, e.g. from a systemd timer)."""
+    config = current_app.extensions["portal.config"]
+    result = retention.purge(
+        db.session(), sitesettings.current(), clock.now(), config.instance_path
+    )
+    click.echo(
+        f"Purged {result.cases} cases ({result.messages} messages, {result.files} files), "
+        f"{result.board_sessions} board sessions, {result.case_sessions} case sessions, "
+        f"{result.invites} invitations, {result.receipts} filing receipts."
+    )

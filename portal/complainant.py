@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from portal import audit, claimcodes
+from portal import attachments, audit, claimcodes, crypto, sealing
 from portal.choices import Answer, Disposition, Status
 from portal.clock import hour_floor
 from portal.complaints import CodeInText
 from portal.db import write_transaction
 from portal.models import (
+    Attachment,
     CaseLink,
     Complaint,
     Message,
@@ -49,10 +51,15 @@ class Item:
     new: bool = False
 
 
-def timeline(db: Session, complaint: Complaint) -> list[Item]:
+def timeline(db: Session, complaint: Complaint, data_key: bytes) -> list[Item]:
     """The complainant's own timeline, newest first. Never includes internal notes."""
     items = [
-        Item(change.at, "status", change.reason, change.to_status)
+        Item(
+            change.at,
+            "status",
+            sealing.unlock(data_key, change.reason, sealing.STATUS_REASON),
+            change.to_status,
+        )
         for change in db.scalars(
             select(StatusChange).where(StatusChange.complaint_id == complaint.id)
         )
@@ -63,7 +70,7 @@ def timeline(db: Session, complaint: Complaint) -> list[Item]:
             Item(
                 message.created_at,
                 "from_board" if from_board else "from_me",
-                message.body,
+                sealing.unlock(data_key, message.body, sealing.MESSAGE),
                 new=from_board and message.read_at is None,
             )
         )
@@ -72,7 +79,7 @@ def timeline(db: Session, complaint: Complaint) -> list[Item]:
             Item(
                 dt.datetime.combine(referral.proposed_on, dt.time()),
                 "referral",
-                referral.explanation,
+                sealing.unlock(data_key, referral.explanation or None, sealing.REFERRAL),
                 referral.state,
             )
         )
@@ -80,14 +87,18 @@ def timeline(db: Session, complaint: Complaint) -> list[Item]:
     return sorted(items, key=lambda item: (item.new, item.at), reverse=True)
 
 
-def pending_referrals(db: Session, complaint_id: int) -> list[Referral]:
-    return list(
-        db.scalars(
+def pending_referrals(
+    db: Session, complaint_id: int, data_key: bytes
+) -> list[tuple[Referral, str | None]]:
+    """Referrals waiting for the person's answer, each with the board's explanation."""
+    return [
+        (referral, sealing.unlock(data_key, referral.explanation or None, sealing.REFERRAL))
+        for referral in db.scalars(
             select(Referral).where(
                 Referral.complaint_id == complaint_id, Referral.state == "proposed"
             )
         )
-    )
+    ]
 
 
 def where_it_went(db: Session, complaint_id: int) -> list[Referral]:
@@ -118,7 +129,7 @@ def _open(complaint: Complaint) -> None:
         raise NothingToDo
 
 
-def reply(db: Session, complaint: Complaint, body: str, now: dt.datetime) -> None:
+def reply(db: Session, complaint: Complaint, body: str, now: dt.datetime, data_key: bytes) -> None:
     """Answer the board or add information. A claim code in the text is refused."""
     _open(complaint)
     body = body.strip()
@@ -131,7 +142,7 @@ def reply(db: Session, complaint: Complaint, body: str, now: dt.datetime) -> Non
             Message(
                 complaint_id=complaint.id,
                 direction=FROM_COMPLAINANT,
-                body=body[:REPLY_MAX],
+                body=sealing.lock(data_key, body[:REPLY_MAX], sealing.MESSAGE),
                 created_at=hour_floor(now),
             )
         )
@@ -172,7 +183,9 @@ def answer_referral(
         _record(db, "complainant.referral_answer", complaint, now, agree=agree, body=referral.body)
 
 
-def keep_away(db: Session, complaint: Complaint, text: str, now: dt.datetime) -> None:
+def keep_away(
+    db: Session, complaint: Complaint, text: str, now: dt.datetime, data_key: bytes
+) -> None:
     """The person asks that a named role or person not see their case."""
     text = text.strip()[:500]
     if not text:
@@ -180,12 +193,21 @@ def keep_away(db: Session, complaint: Complaint, text: str, now: dt.datetime) ->
     if claimcodes.find_in_text(text):
         raise CodeInText("keep_away")
     with write_transaction(db):
-        complaint.keep_away = text if not complaint.keep_away else f"{complaint.keep_away}\n{text}"
+        earlier = sealing.unlock(data_key, complaint.keep_away, "complaint.keep_away")
+        sealing.write_fields(
+            complaint, data_key, keep_away=text if not earlier else f"{earlier}\n{text}"
+        )
         complaint.updated_on = now.date()
         _record(db, "complainant.keep_away", complaint, now)
 
 
-def withdraw(db: Session, complaint: Complaint, delete_text: bool, now: dt.datetime) -> None:
+def withdraw(
+    db: Session,
+    complaint: Complaint,
+    delete_text: bool,
+    now: dt.datetime,
+    uploads: Path | None = None,
+) -> None:
     """Stop the case; optionally delete everything the person wrote, for good.
 
     With deletion, the narrative and every free-text answer, every message in either
@@ -209,7 +231,7 @@ def withdraw(db: Session, complaint: Complaint, delete_text: bool, now: dt.datet
         complaint.disposition = Disposition.WITHDRAWN.value
         complaint.updated_on = now.date()
         if delete_text:
-            _delete_text(db, complaint)
+            _delete_text(db, complaint, uploads)
         _record(db, "complainant.withdraw", complaint, now, deleted=delete_text)
 
 
@@ -227,15 +249,19 @@ TEXT_FIELDS = (
 )
 
 
-def _delete_text(db: Session, complaint: Complaint) -> None:
+def _delete_text(db: Session, complaint: Complaint, uploads: Path | None) -> None:
     for field in TEXT_FIELDS:
         setattr(complaint, field, None)
     complaint.narrative = TOMBSTONE
     complaint.text_deleted = True
+    sealing.shred(complaint)
     # The code can no longer open anything: there is nothing left to read.
     complaint.secret_hash = DELETED_HASH
     complaint.unread_replies = 0
     db.execute(delete(Message).where(Message.complaint_id == complaint.id))
+    for attachment in db.scalars(select(Attachment).where(Attachment.complaint_id == complaint.id)):
+        attachments.erase(uploads or Path("."), attachment.stored_name)
+        db.delete(attachment)
     # Board notes may quote the person, so they go too; referrals stay, as counts only.
     db.execute(delete(Note).where(Note.complaint_id == complaint.id))
     db.execute(update(Referral).where(Referral.complaint_id == complaint.id).values(explanation=""))
@@ -267,15 +293,22 @@ def pending_links(db: Session, complaint_id: int) -> list[tuple[CaseLink, Compla
     )
 
 
-def earlier_cases(db: Session, complaint_id: int) -> list[Complaint]:
-    """Earlier complaints this one's code also opens: only links the person confirmed."""
-    return list(
-        db.scalars(
-            select(Complaint)
-            .join(CaseLink, CaseLink.earlier_id == Complaint.id)
-            .where(CaseLink.new_id == complaint_id, CaseLink.state == "confirmed")
-        )
-    )
+def earlier_cases(
+    db: Session, complaint_id: int, data_key: bytes
+) -> list[tuple[Complaint, sealing.CaseText]]:
+    """Earlier complaints this one's code also opens (only links the person confirmed),
+    each with its text, opened with the earlier data key the board sealed to this case."""
+    found = []
+    for link, earlier in db.execute(
+        select(CaseLink, Complaint)
+        .join(Complaint, Complaint.id == CaseLink.earlier_id)
+        .where(CaseLink.new_id == complaint_id, CaseLink.state == "confirmed")
+    ).all():
+        if link.earlier_dk_sealed is None or earlier.text_deleted:
+            continue
+        earlier_key = crypto.decrypt(data_key, link.earlier_dk_sealed, sealing.EARLIER_KEY)
+        found.append((earlier, sealing.read(earlier, earlier_key)))
+    return found
 
 
 def answer_link(

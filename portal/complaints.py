@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal import claimcodes, receipts
+from portal import attachments, claimcodes, receipts, sealing
 from portal.choices import SafeNow, Status
 from portal.claimcodes import ClaimCode, CodeHasher
 from portal.clock import hour_ceiling, hour_floor
 from portal.db import write_transaction
-from portal.models import Complaint, Demographics, FilingReceipt, StatusChange
+from portal.models import Attachment, Complaint, Demographics, FilingReceipt, StatusChange
 
 # How long a retried filing can still show its code, and how long after that a retry is
 # still recognised as one (and answered "already sent") rather than filed again.
@@ -61,6 +62,8 @@ class NewComplaint:
     pseudonym: str | None = None
     keep_away: str | None = None
     language: str = "en"
+    # Photos and documents, already stripped of metadata (portal.attachments.clean).
+    files: tuple[attachments.Clean, ...] = ()
     race: str | None = None
     gender: str | None = None
     age_band: str | None = None
@@ -95,12 +98,19 @@ def check_for_codes(values: NewComplaint) -> None:
 
 
 def file_complaint(
-    db: Session, hasher: CodeHasher, values: NewComplaint, form_token: str, now: dt.datetime
+    db: Session,
+    hasher: CodeHasher,
+    values: NewComplaint,
+    form_token: str,
+    now: dt.datetime,
+    uploads: Path | None = None,
 ) -> Filed:
     """Store a complaint, or recognise a retry of one already stored from the same form.
 
     Everything is written in one transaction: the complaint, its demographics, its first
-    status and the receipt. Either all of it exists afterwards or none of it does.
+    status, its files and the receipt. Either all of it exists afterwards or none of it does
+    (a file written for a transaction that then fails is erased). `uploads` is the instance
+    folder, needed only when there are files.
     """
     check_for_codes(values)
     token_id = receipts.token_hash(form_token)
@@ -112,7 +122,9 @@ def file_complaint(
     # The slow part runs before the write lock is taken: the hash covers the secret only,
     # so the locator can still change below without hashing again.
     secret_hash = hasher.hash(code)
+    case_keys = sealing.new_case_keys(db, hasher.code_key(code))
     for _attempt in range(LOCATOR_ATTEMPTS):
+        stored: list[str] = []
         try:
             with write_transaction(db):
                 earlier = _earlier_filing(db, form_token, token_id, now)
@@ -122,7 +134,20 @@ def file_complaint(
                     code = ClaimCode(claimcodes.random_locator(), code.secret)
                     continue
                 _forget_old_receipts(db, now)
-                complaint_id = _insert(db, values, code, secret_hash, form_token, token_id, now)
+                complaint_id = _insert(
+                    db, values, code, secret_hash, case_keys, form_token, token_id, now
+                )
+                for cleaned in values.files:
+                    name = attachments.store(uploads or Path("."), case_keys.data_key, cleaned)
+                    stored.append(name)
+                    db.add(
+                        Attachment(
+                            complaint_id=complaint_id,
+                            stored_name=name,
+                            media_type=cleaned.media_type,
+                            size=len(cleaned.data),
+                        )
+                    )
             return Filed(
                 code=code.display,
                 urgent=values.safe_now == SafeNow.NO,
@@ -131,8 +156,17 @@ def file_complaint(
             )
         except IntegrityError:
             # Another writer took the same locator (or sent the same form) at the same moment.
+            _erase(uploads, stored)
             code = ClaimCode(claimcodes.random_locator(), code.secret)
+        except BaseException:
+            _erase(uploads, stored)
+            raise
     raise NoFreeLocator
+
+
+def _erase(uploads: Path | None, stored: list[str]) -> None:
+    for name in stored:
+        attachments.erase(uploads or Path("."), name)
 
 
 def _locator_taken(db: Session, locator: str) -> bool:
@@ -162,6 +196,7 @@ def _insert(
     values: NewComplaint,
     code: ClaimCode,
     secret_hash: str,
+    case_keys: sealing.CaseKeys,
     form_token: str,
     token_id: bytes,
     now: dt.datetime,
@@ -170,24 +205,26 @@ def _insert(
     complaint = Complaint(
         locator=code.locator,
         secret_hash=secret_hash,
+        dk_board=case_keys.dk_board,
+        dk_version=case_keys.dk_version,
+        dk_code=case_keys.dk_code,
+        last_opened_on=today,
         kind=values.kind,
         actor_kind=values.actor_kind,
         agency=values.agency,
-        officer=values.officer,
-        when_text=values.when_text,
-        where_text=values.where_text,
-        narrative=values.narrative,
-        wants=values.wants,
-        pseudonym=values.pseudonym,
-        keep_away=values.keep_away,
         urgent=values.safe_now == SafeNow.NO,
         assisted_by=values.assisted_by,
         assisted_org=values.assisted_org,
-        lost_code_note=values.lost_code_note,
         language=values.language,
         status=Status.RECEIVED.value,
         created_on=today,
         updated_on=today,
+    )
+    # Every free-text answer is stored encrypted with this complaint's own data key.
+    sealing.write_fields(
+        complaint,
+        case_keys.data_key,
+        **{field: getattr(values, field) for field in TEXT_FIELDS},
     )
     if values.race or values.gender or values.age_band:
         complaint.demographics = Demographics(
@@ -242,3 +279,10 @@ def find_by_code(db: Session, hasher: CodeHasher, code: ClaimCode) -> int | None
 
 def get(db: Session, complaint_id: int) -> Complaint | None:
     return db.get(Complaint, complaint_id)
+
+
+def opened(db: Session, complaint: Complaint, now: dt.datetime) -> None:
+    """Note the day a case was last opened, by the person or the board (for retention)."""
+    if complaint.last_opened_on != now.date():
+        with write_transaction(db):
+            complaint.last_opened_on = now.date()

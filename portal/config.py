@@ -46,7 +46,7 @@ class Config:
     proxy_hops: int = 0
     case_idle_minutes: int = 15
     # Whole request bodies above this are refused with a 413 page.
-    max_body_bytes: int = 256 * 1024
+    max_body_bytes: int = 26 * 1024 * 1024  # three 8 MB files and the text
     # Where people reach the portal; used for links printed outside a request (invites).
     base_url: str = "http://127.0.0.1:5000"
     check_limit_per_client: str = "10 per 15 minutes"

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from portal import claimcodes
+from portal import claimcodes, crypto, keys, sealing
 from portal.choices import (
     ActorKind,
     AgeBand,
@@ -85,8 +85,11 @@ def fill(db: Session, hasher: CodeHasher, count: int, today: dt.date, seed: int 
     code_hashes = [hasher.hash(code) for code in codes]
     filler_hash = "demo-case-no-code"  # noqa: S105  verifies against nothing
     locators = _free_locators(db, count - len(codes), rng)
+    # Demo cases are encrypted like real ones: the board reads them with its key, and the
+    # working codes open theirs.
+    version, public = keys.current_public(db)
     for start in range(0, count, BATCH):
-        rows, plans = [], []
+        rows, plans, data_keys = [], [], []
         for number in range(start, min(start + BATCH, count)):
             if number < len(codes):
                 locator, secret_hash = codes[number].locator, code_hashes[number]
@@ -94,15 +97,31 @@ def fill(db: Session, hasher: CodeHasher, count: int, today: dt.date, seed: int 
                 locator, secret_hash = next(locators), filler_hash
             created = today - dt.timedelta(days=rng.randrange(730))
             status = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
-            rows.append(_complaint(rng, locator, secret_hash, created, status, today))
+            row = _complaint(rng, locator, secret_hash, created, status, today)
+            data_key = crypto.new_key()
+            row["dk_board"] = crypto.seal(public, data_key, f"complaint-key:v{version}")
+            row["dk_version"] = version
+            if number < len(codes):
+                row["dk_code"] = crypto.encrypt(
+                    hasher.code_key(codes[number]), data_key, "complaint-key:code"
+                )
+            for field in sealing.COMPLAINT_FIELDS:
+                if field in row:
+                    row[field] = sealing.lock(data_key, row[field], f"complaint.{field}")
+            rows.append(row)
             plans.append((created, status))
+            data_keys.append(data_key)
         # Ids come back in the order the rows were given, on SQLite and PostgreSQL alike.
         ids = db.scalars(
             insert(Complaint).returning(Complaint.id, sort_by_parameter_order=True), rows
         ).all()
         demographics, changes, messages = [], [], []
-        for complaint_id, row, (created, status) in zip(ids, rows, plans, strict=True):
-            changes += _history(complaint_id, created, status, row["updated_on"])
+        for complaint_id, row, (created, status), data_key in zip(
+            ids, rows, plans, data_keys, strict=True
+        ):
+            for change in _history(complaint_id, created, status, row["updated_on"]):
+                change["reason"] = sealing.lock(data_key, change["reason"], sealing.STATUS_REASON)
+                changes.append(change)
             if rng.random() < 0.8:
                 demographics.append(
                     {
@@ -113,7 +132,9 @@ def fill(db: Session, hasher: CodeHasher, count: int, today: dt.date, seed: int 
                     }
                 )
             if status != Status.RECEIVED and rng.random() < 0.6:
-                messages += _conversation(rng, complaint_id, created)
+                for message in _conversation(rng, complaint_id, created):
+                    message["body"] = sealing.lock(data_key, message["body"], sealing.MESSAGE)
+                    messages.append(message)
         db.execute(insert(StatusChange), changes)
         if demographics:
             db.execute(insert(Demographics), demographics)

@@ -157,3 +157,10 @@ def label(dimension: str, key: str) -> str:
     if key == ALL and dimension != "answer":
         return str(ALL_LABEL)
     return str(DIMENSIONS.get(dimension, {}).get(key, key))
+
+
+STORY_COLUMNS = {
+    "quarter": _l("Quarter decided"),
+    "board_said": _l("You said: the board's recommendation"),
+    "program_did": _l("We did: what the program or agency did"),
+}

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
+    MultipleFileField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -28,6 +29,7 @@ from portal.choices import (
     SAFE_LABELS,
 )
 from portal.claimcodes import MAX_INPUT_LENGTH
+from portal.languages import site_words
 from portal.sanitize import clean_text
 
 NARRATIVE_MAX = 10_000
@@ -147,6 +149,13 @@ class FileForm(FlaskForm):
         _l("Gender"), choices=_select_choices(GENDER_LABELS), validators=[Optional()]
     )
     age_band = SelectField(_l("Age"), choices=_select_choices(AGE_LABELS), validators=[Optional()])
+    files = MultipleFileField(
+        _l("Photos or papers, if you have any"),
+        description=_l(
+            "Up to 3 photos (JPEG, PNG, WebP or iPhone HEIC) or PDFs, 8 MB each. We remove "
+            "the hidden details in them, like where a photo was taken, before we keep them."
+        ),
+    )
     # A field people never see. Programs that fill in every box fill this one too.
     website = StringField(_l("Leave this box empty"), validators=[_too_long(SHORT_TEXT_MAX)])
     form_token = HiddenField(validators=[Length(max=100)])
@@ -155,7 +164,7 @@ class FileForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.agency.choices = (
             [_skip_choice()]
-            + [SelectChoice(name, name) for name in agencies]
+            + [SelectChoice(name, site_words(name)) for name in agencies]
             + [SelectChoice(AGENCY_UNKNOWN, _l("I don't know"))]
         )
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app, url_for
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,10 +29,11 @@ log = logging.getLogger(__name__)
 NEW, URGENT, REPLY = "new", "urgent", "reply"
 TIMEOUT_SECONDS = 10
 
+# Written in the board's language (`Site.board_language`), English unless set otherwise.
 SUBJECTS = {
-    NEW: "A case is waiting for the review board",
-    URGENT: "An urgent case is waiting for the review board",
-    REPLY: "A case has a new reply for the review board",
+    NEW: _l("A case is waiting for the review board"),
+    URGENT: _l("An urgent case is waiting for the review board"),
+    REPLY: _l("A case has a new reply for the review board"),
 }
 WANTS = {NEW: "notify_new", URGENT: "notify_urgent", REPLY: "notify_reply"}
 
@@ -69,10 +72,9 @@ class Notifier:
             mailer = Mailer(
                 site.smtp_host, site.smtp_port, site.smtp_from, site.smtp_starttls, *mailer_login
             )
+            subject, body = _words(event, review_url, site.board_language)
             for address in recipients:
-                self._pending.append(
-                    self._pool.submit(_send, mailer, address, SUBJECTS[event], review_url)
-                )
+                self._pending.append(self._pool.submit(_send, mailer, address, subject, body))
             return len(recipients)
         except Exception:  # noqa: BLE001  a notice must never break the request that caused it
             log.warning("board notices could not be queued")
@@ -100,15 +102,27 @@ def _recipients(db: Session, event: str, complaint_id: int) -> list[str]:
     return [a.notify_email for a in accounts if a.notify_email and may_see(db, a, complaint)]
 
 
-def _send(mailer: Mailer, address: str, subject: str, review_url: str) -> None:
+def _words(event: str, review_url: str, language: str) -> tuple[str, str]:
+    """The subject and body of a notice, in the board's language. Made in the request, since
+    the thread that sends them has no app context."""
+    with force_locale(language):
+        subject = str(SUBJECTS[event])
+        body = "\n\n".join(
+            [
+                f"{subject}.",
+                gettext("Sign in to see it: %(address)s", address=review_url),
+                gettext("This notice holds no details of the case on purpose."),
+            ]
+        )
+    return subject, body + "\n"
+
+
+def _send(mailer: Mailer, address: str, subject: str, body: str) -> None:
     message = EmailMessage()
     message["From"] = mailer.sender
     message["To"] = address
     message["Subject"] = subject
-    message.set_content(
-        f"{subject}.\n\nSign in to see it: {review_url}\n\n"
-        "This notice holds no details of the case on purpose.\n"
-    )
+    message.set_content(body)
     try:
         with smtplib.SMTP(mailer.host, mailer.port, timeout=TIMEOUT_SECONDS) as smtp:
             if mailer.starttls:

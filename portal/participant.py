@@ -6,6 +6,7 @@ JavaScript and is sent with `Cache-Control: no-store` (see `headers`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from flask import (
@@ -29,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import (
     assist,
+    attachments,
     blankform,
     boardsessions,
     caseaccess,
@@ -36,8 +38,11 @@ from portal import (
     clock,
     complaints,
     db,
+    keys,
+    languages,
     notify,
     receipts,
+    sealing,
     sitesettings,
 )
 from portal.config import Config
@@ -134,7 +139,12 @@ def _too_many_filings(_limit: RequestLimit) -> Response:
 def file_submit() -> ResponseReturnValue:
     if _needs_consent():
         return redirect(url_for("review.assist"), code=303)
+    # The language button: the same form, with what was typed, in the new language. (Switch
+    # first: the form's labels are made in the language of the moment.)
+    switching = languages.switch_requested()
     form = _file_form()
+    if switching:
+        return _render_file_form(form)
     if not form.validate():
         return _render_file_form(form, problem=_("Please look at the boxes marked below."))
     if not form.form_token.data:
@@ -160,8 +170,19 @@ def file_submit() -> ResponseReturnValue:
         age_band=blank_to_none(form.age_band.data),
     )
     try:
+        files = _cleaned_files(form)
+    except attachments.FileRefused as refused:
+        form.files.errors.append(_file_problem(refused.reason))
+        return _render_file_form(form, problem=_("Please look at the boxes marked below."))
+    values = dataclasses.replace(values, files=files)
+    try:
         filed = complaints.file_complaint(
-            db.session(), _hasher(), values, form.form_token.data, clock.now()
+            db.session(),
+            _hasher(),
+            values,
+            form.form_token.data,
+            clock.now(),
+            uploads=_cfg().instance_path,
         )
     except complaints.CodeInText as found:
         getattr(form, found.field).errors.append(
@@ -173,6 +194,16 @@ def file_submit() -> ResponseReturnValue:
         return _render_file_form(form, problem=_("Please look at the boxes marked below."))
     except complaints.AlreadyFiled:
         return render_template("participant/already_filed.html")
+    except keys.KeysNotReady:
+        # No board key yet: nothing could be stored so that only the board can read it.
+        return _render_file_form(
+            form,
+            status=503,
+            problem=_(
+                "This site is not open for complaints yet. Nothing was sent. Your words are "
+                "still below. Please try again later."
+            ),
+        )
     except SQLAlchemyError:
         current_app.logger.exception("could not store a complaint")
         return _render_file_form(
@@ -205,6 +236,27 @@ def file_submit() -> ResponseReturnValue:
 EXPIRED = "The CSRF token has expired."
 
 
+def _cleaned_files(form: FileForm) -> tuple[attachments.Clean, ...]:
+    chosen = [f for f in (form.files.data or []) if f and f.filename]
+    if len(chosen) > attachments.MAX_FILES:
+        raise attachments.FileRefused("too_many")
+    return tuple(attachments.clean(f.read(attachments.MAX_BYTES + 1)) for f in chosen)
+
+
+def _file_problem(reason: str) -> str:
+    problems = {
+        "too_many": _("Please choose 3 files at most."),
+        "too_big": _("One file is too big. Please choose files of 8 MB or less."),
+        "type": _(
+            "We can take photos (JPEG, PNG, WebP, HEIC) and PDFs. Please choose one of those."
+        ),
+        "unreadable": _("We could not open one of the photos. Please try another."),
+        "pdf": _("We could not safely clean one of the PDFs. Please send a photo of it instead."),
+    }
+    again = _("Please choose the files again; everything else you wrote is kept.")
+    return f"{problems.get(reason, problems['unreadable'])} {again}"
+
+
 @bp.errorhandler(CSRFError)
 def csrf_failed(error: CSRFError) -> ResponseReturnValue:
     """A form that sat open too long: keep what the person typed and let them send again.
@@ -214,10 +266,13 @@ def csrf_failed(error: CSRFError) -> ResponseReturnValue:
     or repeating its claim code, would show one person's complaint to the next.
     """
     if request.endpoint == "participant.file_submit" and error.description == EXPIRED:
+        switching = languages.switch_requested()
         form = _file_form()
         form.validate()  # fills .data from the post; errors are cleared below
         for field in form:
             field.errors = []
+        if switching:
+            return _render_file_form(form)
         return _render_file_form(
             form,
             status=400,
@@ -256,6 +311,8 @@ def _code_was_checked(_response: Response) -> bool:
 )
 def check() -> ResponseReturnValue:
     form = CheckForm()
+    if languages.switch_requested():
+        return render_template("participant/check.html", form=form)
     if not form.validate_on_submit():
         return render_template("participant/check.html", form=form)
     try:
@@ -279,8 +336,13 @@ def check() -> ResponseReturnValue:
             _("We could not open a complaint with that code. Please check it and try again.")
         )
         return render_template("participant/check.html", form=form)
+    complaint = complaints.get(database, complaint_id)
+    data_key = sealing.key_for_code(complaint, _hasher().code_key(code))
+    complaints.opened(database, complaint, clock.now())
     caseaccess.close_case(database, session.get(CASE_SESSION_KEY))
-    session[CASE_SESSION_KEY] = caseaccess.open_case(database, complaint_id, clock.now(), _idle())
+    session[CASE_SESSION_KEY] = caseaccess.open_case(
+        database, complaint_id, clock.now(), _idle(), data_key
+    )
     return redirect(url_for("participant.case"), code=303)
 
 

@@ -1,22 +1,112 @@
-"""Pages for the public and for operators: the figures page and the health check."""
+"""Pages for the public and for operators: the figures, their open data, and the health check.
+
+The views only wire a period to `portal.transparency.figures` and a template or file; what is
+counted and what is hidden is decided there.
+"""
 
 from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import db
+from portal import (
+    charts,
+    clock,
+    db,
+    figurelabels,
+    figuretables,
+    opendata,
+    periods,
+    sitesettings,
+    transparency,
+)
 
 bp = Blueprint("public", __name__)
 
 
+def published(period_key: str) -> transparency.Figures:
+    """The figures for a period named in a URL, or 404."""
+    cache = current_app.extensions.setdefault(transparency.CACHE_KEY, {})
+    threshold = sitesettings.current().suppression_threshold
+    try:
+        return transparency.for_key(db.session(), period_key, threshold, clock.now(), cache)
+    except periods.PeriodNotPublished:
+        abort(404)
+
+
+def _quarters() -> list[periods.Quarter]:
+    now = clock.now()
+    cache = current_app.extensions.setdefault(transparency.CACHE_KEY, {})
+    return periods.published_quarters(
+        transparency.first_day_cached(db.session(), now, cache), now.date()
+    )
+
+
+def figure_context(figures: transparency.Figures) -> dict[str, object]:
+    """What the figure templates (`public/_figures.html`) need besides the figures."""
+    return {
+        "figures": figures,
+        "quarters": _quarters(),
+        "LAST_12_MONTHS": periods.LAST_12_MONTHS,
+        "words": figurelabels,
+        "show": lambda cell: opendata.cell_text(cell, figures.threshold),
+        "bar_chart": lambda table, **options: charts.bar_chart(table, figures.threshold, **options),
+        "line_chart": lambda table: charts.line_chart(table, figures.threshold),
+    }
+
+
+def _page(template: str, figures: transparency.Figures) -> str:
+    return render_template(template, **figure_context(figures))
+
+
 @bp.get("/figures")
 def figures() -> str:
-    return render_template("public/figures.html")
+    return _page("public/figures.html", published(periods.LAST_12_MONTHS))
+
+
+@bp.get("/figures/<period>")
+def period_figures(period: str) -> str:
+    return _page("public/figures.html", published(period))
+
+
+@bp.get("/figures/equity")
+def equity() -> str:
+    return _page("public/equity.html", published(periods.LAST_12_MONTHS))
+
+
+@bp.get("/figures/about")
+def about() -> str:
+    return render_template(
+        "public/figures_about.html",
+        layouts=figuretables.LAYOUTS,
+        words=figurelabels,
+        columns=opendata.CSV_COLUMNS,
+        threshold=sitesettings.current().suppression_threshold,
+        LAST_12_MONTHS=periods.LAST_12_MONTHS,
+    )
+
+
+@bp.get("/figures/<period>.csv")
+def figures_csv(period: str) -> Response:
+    figures_ = published(period)
+    return Response(
+        opendata.to_csv(opendata.rows(figures_)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="figures-{figures_.period.key}.csv"'
+        },
+    )
+
+
+@bp.get("/figures/<period>.json")
+def figures_json(period: str) -> ResponseReturnValue:
+    document = opendata.to_json(published(period))
+    document["data_dictionary"] = url_for("public.about", _external=True)
+    return document
 
 
 @bp.get("/healthz")

@@ -14,6 +14,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 SITE_FILE = "site.toml"
+# Languages the board's email notices can be written in.
+NOTICE_LANGUAGES = ("en", "es")
+# The default words below, which `portal.languages.site_words` shows in the person's language.
+# What an admin writes instead is shown as written.
+DEFAULT_WORDS: set[str] = set()
+
+
+def N_(text: str) -> str:
+    """Mark a default for translation (`make translations` extracts it); returns it as is."""
+    DEFAULT_WORDS.add(text)
+    return text
 
 
 class SiteConfigError(ValueError):
@@ -33,36 +44,36 @@ class HelpResource:
 class Site:
     program_name: str = "LEAD"
     # Shown as the page title in the browser tab and history, so it does not say "complaint".
-    neutral_title: str = "Community notes"
+    neutral_title: str = N_("Community notes")
     # Where the quick exit sends people: an everyday site that raises no questions.
     quick_exit_url: str = "https://www.weather.gov/"
     # The address printed on the claim-code slip, so people know where to come back.
     public_address: str = ""
     agencies: tuple[str, ...] = (
-        "City police department",
-        "County sheriff's office",
-        "Prosecutor's office",
-        "LEAD case management",
-        "Housing provider",
-        "Treatment provider",
+        N_("City police department"),
+        N_("County sheriff's office"),
+        N_("Prosecutor's office"),
+        N_("LEAD case management"),
+        N_("Housing provider"),
+        N_("Treatment provider"),
     )
     help_resources: tuple[HelpResource, ...] = field(
         default_factory=lambda: (
             HelpResource(
-                name="988 Suicide and Crisis Lifeline",
-                what="Call or text any time if you are in crisis.",
+                name=N_("988 Suicide and Crisis Lifeline"),
+                what=N_("Call or text any time if you are in crisis."),
                 phone="988",
-                hours="24 hours",
+                hours=N_("24 hours"),
             ),
             HelpResource(
-                name="National Domestic Violence Hotline",
-                what="Help if someone is hurting you or scaring you.",
+                name=N_("National Domestic Violence Hotline"),
+                what=N_("Help if someone is hurting you or scaring you."),
                 phone="1-800-799-7233",
-                hours="24 hours",
+                hours=N_("24 hours"),
             ),
             HelpResource(
-                name="Emergency",
-                what="If you are in danger right now.",
+                name=N_("Emergency"),
+                what=N_("If you are in danger right now."),
                 phone="911",
             ),
         )
@@ -84,6 +95,8 @@ class Site:
     smtp_port: int = 25
     smtp_from: str = "portal@localhost"
     smtp_starttls: bool = False
+    # The language of those notices: the board's language.
+    board_language: str = "en"
 
     @property
     def quick_exit_origin(self) -> str:
@@ -130,6 +143,8 @@ def site_from_mapping(data: dict) -> Site:
             raise SiteConfigError(f"site.toml: {name} must be a whole number from 1 to 36500")
     if not isinstance(site.smtp_port, int) or not 1 <= site.smtp_port <= 65535:
         raise SiteConfigError("site.toml: smtp_port must be a port number")
+    if site.board_language not in NOTICE_LANGUAGES:
+        raise SiteConfigError(f"site.toml: board_language must be one of {NOTICE_LANGUAGES}")
     return site
 
 

@@ -10,12 +10,17 @@ What it guarantees, for the counts and sums it is given:
 - more counts are hidden (`HIDDEN`, "hidden to protect a smaller count") until no hidden count
   can be worked out from the shown ones: first by the simple rule (a sum with exactly one hidden
   member gets its next-smallest member hidden too), then by an audit that solves the sums as
-  linear equations, and tightens each hidden count's possible range from what a reader knows
-  (a `SMALL` count is 0 to threshold-1, a `HIDDEN` one at least the threshold), and hides more
-  until neither can pin any hidden count to one value.
+  linear equations (no hidden count may follow from them), and tightens each hidden count's
+  possible range from what a reader knows (a `SMALL` count is 0 to threshold-1, a `HIDDEN` one
+  at least the threshold) so that no small count other than zero narrows to one value. A zero
+  worked out that way is allowed: it points to nobody, and guarding zeros too would hide most
+  of every table by group.
 
 `fixed` marks are taken as already published elsewhere and never changed; they let figures for a
-year be suppressed together with the quarters already published inside it.
+year be suppressed together with the quarters already published inside it. Should hiding more
+of the year be unable to stop a range argument through the fixed quarters (only at extremes, such
+as every count of a small table hidden at a threshold of 2 or 3), the linear guarantee still
+holds and the range one is as good as the published quarters allow.
 """
 
 from __future__ import annotations
@@ -224,15 +229,17 @@ def pinned(
     marks: Mapping[Key, str],
     threshold: int,
 ) -> set[Key]:
-    """Hidden keys whose range of possible values narrows to one, for a reader who knows that
-    counts are whole and not negative, that "fewer than N" means 0 to N-1 and that a count
-    hidden to protect another is at least N. Ranges are tightened sum by sum until they stop
-    changing."""
+    """Small counts (not zero) whose range of possible values narrows to one, for a reader
+    who knows that counts are whole and not negative, that "fewer than N" means 0 to N-1 and
+    that a count hidden to protect another is at least N. Ranges are tightened sum by sum
+    until they stop changing."""
     low: dict[Key, float] = {}
     high: dict[Key, float] = {}
+    small = set()
     for key, mark in marks.items():
         if mark == SMALL:
             low[key], high[key] = 0, threshold - 1
+            small.add(key)
         elif mark == HIDDEN:
             low[key], high[key] = threshold, math.inf
     # Each sum as: the signed unknowns add up to `target`.
@@ -275,7 +282,10 @@ def pinned(
                 high[key], changed = math.floor(new_high), True
             if changed:
                 pending.update(around[key])
-    return {key for key in low if low[key] == high[key]}
+    # A small count worked out exactly is a leak. A zero is not: it points to nobody (and
+    # protecting zeros too would hide most of every table by group). A larger hidden count
+    # worked out is not a small count; whatever it protected is checked on its own.
+    return {key for key in small if low[key] == high[key] and values[key] > 0}
 
 
 def _finite_sum(numbers: list[float]) -> tuple[float, int]:

@@ -22,6 +22,7 @@ from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from portal import figuretables as ft
+from portal import periods
 from portal.choices import PREFER_NOT, Status
 from portal.models import Complaint, Demographics, Referral, SurveyAnswer
 from portal.periods import Period, Quarter, four_quarters_to
@@ -288,7 +289,7 @@ def mark_counts(
     return marks
 
 
-def median(days: Counter | None) -> float | None:
+def median(days: Counter | None) -> int | float | None:
     """The median of a histogram of day counts, without expanding it."""
     if not days:
         return None
@@ -299,7 +300,8 @@ def median(days: Counter | None) -> float | None:
         count = days[value]
         found += [value for position in middle if seen <= position < seen + count]
         seen += count
-    return statistics.fmean(found)
+    middle_value = statistics.fmean(found)
+    return int(middle_value) if middle_value.is_integer() else middle_value
 
 
 def build(
@@ -420,3 +422,23 @@ def _with_series(figures_: Figures, series: list[tuple[Quarter, Figures]]) -> Fi
 def first_day(db: Session) -> dt.date | None:
     """The day the first complaint came in: published quarters start from its quarter."""
     return db.scalar(select(func.min(Complaint.created_on)))
+
+
+CACHE_KEY = "portal.figures"
+
+
+def first_day_cached(db: Session, now: dt.datetime, cache: MutableMapping) -> dt.date | None:
+    """`first_day`, asked at most once an hour."""
+    found = cache.get("first_day")
+    if found is None or now - found[0] >= MAX_AGE:
+        found = cache["first_day"] = (now, first_day(db))
+    return found[1]
+
+
+def for_key(
+    db: Session, key: str, threshold: int, now: dt.datetime, cache: MutableMapping
+) -> Figures:
+    """The figures for a period named as in the URLs (2026Q3, last-12-months); raises
+    `periods.PeriodNotPublished` for a period with no figures."""
+    period = periods.parse(key, first_day_cached(db, now, cache), now.date())
+    return figures(db, period, threshold, now, cache)

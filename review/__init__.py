@@ -13,8 +13,9 @@ from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
 
-from portal import boardsessions, clock, db
+from portal import boardsessions, clock, db, keys
 from portal.accounts import Role
+from portal.db import write_transaction
 
 bp = Blueprint("review", __name__)
 
@@ -94,10 +95,13 @@ def _authorize() -> Response | None:
     rule: Access | None = getattr(view, "review_access", None)
     if rule is None:
         abort(404)
-    g.account, g.board_session = None, None
+    g.account, g.board_session, g.keyring = None, None, {}
     loaded = boardsessions.load(db.session(), session_cookie(), clock.now())
     if loaded is not None:
         g.board_session, g.account = loaded
+        g.keyring = boardsessions.keyring(g.board_session, session_cookie())
+        if g.keyring and g.board_session.stage == boardsessions.FULL:
+            _grant_waiting_members(g.keyring)
     if rule.public:
         return None
     if g.account is None:
@@ -112,5 +116,12 @@ def _authorize() -> Response | None:
     return None
 
 
+def _grant_waiting_members(keyring: keys.Keyring) -> None:
+    """Members who enrolled since get the board key from whoever signs in next with it."""
+    database = db.session()
+    with write_transaction(database):
+        keys.grant_waiting(database, keyring)
+
+
 # Views register themselves on `bp` when imported.
-from review import account, admin, assist, auth, cases, home  # noqa: E402, F401
+from review import account, admin, assist, auth, cases, home, reports  # noqa: E402, F401

@@ -195,6 +195,7 @@ SIMPLE_SETTINGS = (
     "smtp_port",
     "smtp_from",
     "smtp_starttls",
+    "board_language",
 )
 
 

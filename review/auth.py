@@ -19,6 +19,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import accounts, boardsessions, clock, db, sitesettings, totp
 from portal.db import write_transaction
@@ -35,7 +36,7 @@ from review import access as access_rule
 from review.forms import CodeForm, EmptyForm, EnrollForm, SignInForm
 
 ENROLL_SESSION_KEY = "enroll_invite"
-GENERIC_FAILURE = "That did not work. Please check what you typed and try again."
+GENERIC_FAILURE = _l("That did not work. Please check what you typed and try again.")
 
 
 def keys() -> accounts.Secrets:
@@ -71,13 +72,16 @@ def _limited(view):  # type: ignore[no-untyped-def]
     )
 
 
-def _finish(session_id: str, stage: str) -> Response:
-    target = {
-        boardsessions.FULL: "review.home",
-        boardsessions.HALF: "review.sign_in_code",
-        boardsessions.ENROLL: "review.second_factor",
-    }[stage]
-    return set_session_cookie(make_response(redirect(url_for(target), code=303)), session_id)
+STAGE_TARGET = {
+    boardsessions.FULL: "review.home",
+    boardsessions.HALF: "review.sign_in_code",
+    boardsessions.ENROLL: "review.second_factor",
+}
+
+
+def _finish(cookie: str, stage: str) -> Response:
+    target = STAGE_TARGET[stage]
+    return set_session_cookie(make_response(redirect(url_for(target), code=303)), cookie)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -91,12 +95,13 @@ def sign_in() -> ResponseReturnValue:
     account = accounts.check_password(database, keys(), form.username.data, form.password.data, now)
     if account is None:
         g.signin_failed = True
-        return render_template("review/sign_in.html", form=form, failed=_(GENERIC_FAILURE))
+        return render_template("review/sign_in.html", form=form, failed=GENERIC_FAILURE)
     # A session id from before sign-in is never reused after it.
     with write_transaction(database):
         boardsessions.end(database, session_cookie())
-    session_id, stage = accounts.begin_session(database, account, now)
-    return _finish(session_id, stage)
+    keyring = accounts.open_keys(database, keys(), account, form.password.data)
+    cookie, stage = accounts.begin_session(database, account, now, keyring)
+    return _finish(cookie, stage)
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
@@ -111,7 +116,7 @@ def sign_in_code() -> ResponseReturnValue:
     )
     if session_id is None:
         g.signin_failed = True
-        return render_template("review/sign_in_code.html", form=form, failed=_(GENERIC_FAILURE))
+        return render_template("review/sign_in_code.html", form=form, failed=GENERIC_FAILURE)
     return _finish(session_id, boardsessions.FULL)
 
 
@@ -149,7 +154,7 @@ def enroll() -> ResponseReturnValue:
     form = EnrollForm()
     if form.validate_on_submit():
         try:
-            session_id, stage = accounts.enroll(
+            enrolled = accounts.enroll(
                 database, keys(), token, form.username.data, form.password.data, now
             )
         except accounts.UsernameTaken:
@@ -160,7 +165,16 @@ def enroll() -> ResponseReturnValue:
             return render_template("review/invite_invalid.html"), 404
         else:
             session.pop(ENROLL_SESSION_KEY, None)
-            return _finish(session_id, stage)
+            if enrolled.board_recovery:
+                # The first admin: the board key was just made. Its recovery key is shown
+                # once, here, before anything else.
+                page = render_template(
+                    "review/board_recovery.html",
+                    recovery=enrolled.board_recovery,
+                    next_url=url_for(STAGE_TARGET[enrolled.stage]),
+                )
+                return set_session_cookie(make_response(page), enrolled.cookie)
+            return _finish(enrolled.cookie, enrolled.stage)
     return render_template("review/enroll.html", form=form, role=invite.role)
 
 

@@ -8,13 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from portal import cases, clock, db, queue
+from portal import cases, clock, db, queue, sealing
 from portal.accounts import Role
 from portal.choices import (
     ACTOR_LABELS,
@@ -40,9 +51,15 @@ from review.forms import (
     RecuseForm,
     ReferralForm,
     StatusForm,
+    publication_forms,
 )
 
 # Everything about a case answers 404 to accounts that may not see cases at all.
+LOCKED = _l(
+    "You cannot read or write this case's words yet. Please sign out and sign in again: "
+    "your copy of the board's key arrives after another board member signs in."
+)
+
 case_workers = access(Role.ADMIN, Role.REVIEWER, refusal=404)
 
 
@@ -128,20 +145,35 @@ def _forms(complaint: Complaint) -> dict[str, object]:
         "keep_away_form": keep_away,
         "link_form": LinkForm(),
         "button": EmptyForm(),
+        **publication_forms(complaint),
     }
+
+
+def _key(complaint: Complaint) -> bytes:
+    """The complaint's data key, from the board keys this sign-in carries."""
+    return sealing.key_for_board(complaint, g.keyring)
 
 
 def _render(complaint: Complaint, status: int = 200, **replacements: object) -> ResponseReturnValue:
     forms = {**_forms(complaint), **replacements}
     names = _names()
+    try:
+        data_key = None if complaint.text_deleted else _key(complaint)
+    except sealing.TextLocked:
+        text, timeline = None, []
+    else:
+        text = sealing.read_or_blank(complaint, data_key)
+        timeline = cases.timeline(db.session(), complaint, names, data_key)
     return (
         render_template(
             "review/case.html",
             complaint=complaint,
+            text=text,
             sensitive=cases.is_sensitive(complaint),
-            timeline=cases.timeline(db.session(), complaint, names),
+            timeline=timeline,
             referrals=cases.referrals(db.session(), complaint.id),
             links=cases.links(db.session(), complaint.id),
+            files=cases.files(db.session(), complaint.id),
             assignee=names.get(complaint.assigned_to or 0),
             can_decide=Status(complaint.status) in DECIDE_FROM,
             can_refer=Status(complaint.status) in REFER_FROM,
@@ -181,6 +213,8 @@ def _act(
     if isinstance(form, form_class) and form.validate_on_submit():
         try:
             do(complaint, form)
+        except sealing.TextLocked:
+            flash(LOCKED)
         except (cases.CaseActionError, TransitionNotAllowed, ValueError) as problem:
             flash(str(problem) or _("That cannot be done now."))
         else:
@@ -204,7 +238,13 @@ def assign(locator: str) -> ResponseReturnValue:
 def change_status(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: StatusForm) -> None:
         cases.change_status(
-            db.session(), g.account, complaint, form.target.data, form.reason.data, clock.now()
+            db.session(),
+            g.account,
+            complaint,
+            form.target.data,
+            form.reason.data,
+            clock.now(),
+            _key(complaint),
         )
 
     return _act(locator, "status_form", StatusForm, do, _("Status changed."))
@@ -214,7 +254,9 @@ def change_status(locator: str) -> ResponseReturnValue:
 @case_workers
 def add_note(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: NoteForm) -> None:
-        cases.add_note(db.session(), g.account, complaint, form.body.data, clock.now())
+        cases.add_note(
+            db.session(), g.account, complaint, form.body.data, clock.now(), _key(complaint)
+        )
 
     return _act(locator, "note_form", NoteForm, do, _("Note saved."))
 
@@ -223,7 +265,9 @@ def add_note(locator: str) -> ResponseReturnValue:
 @case_workers
 def send_message(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: MessageForm) -> None:
-        cases.message_complainant(db.session(), g.account, complaint, form.body.data, clock.now())
+        cases.message_complainant(
+            db.session(), g.account, complaint, form.body.data, clock.now(), _key(complaint)
+        )
 
     return _act(
         locator,
@@ -247,6 +291,8 @@ def decide(locator: str) -> ResponseReturnValue:
             dissent=form.dissent.data,
             letter=form.letter.data,
             now=clock.now(),
+            data_key=_key(complaint),
+            public_summary=form.public_summary.data,
         )
 
     return _act(locator, "decision_form", DecisionForm, do, _("Decision recorded."))
@@ -257,7 +303,13 @@ def decide(locator: str) -> ResponseReturnValue:
 def propose_referral(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: ReferralForm) -> None:
         cases.propose_referral(
-            db.session(), g.account, complaint, form.body.data, form.explanation.data, clock.now()
+            db.session(),
+            g.account,
+            complaint,
+            form.body.data,
+            form.explanation.data,
+            clock.now(),
+            _key(complaint),
         )
 
     return _act(
@@ -273,7 +325,9 @@ def propose_referral(locator: str) -> ResponseReturnValue:
 @case_workers
 def referral_sent(locator: str, referral_id: int) -> ResponseReturnValue:
     def do(complaint: Complaint, _form: EmptyForm) -> None:
-        cases.mark_referral_sent(db.session(), g.account, complaint, referral_id, clock.now())
+        cases.mark_referral_sent(
+            db.session(), g.account, complaint, referral_id, clock.now(), _key(complaint)
+        )
 
     return _act(locator, "button", EmptyForm, do, _("Recorded as passed on."))
 
@@ -310,7 +364,9 @@ def keep_away(locator: str) -> ResponseReturnValue:
 @case_workers
 def propose_link(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: LinkForm) -> None:
-        cases.propose_link(db.session(), g.account, complaint, form.earlier.data, clock.now())
+        cases.propose_link(
+            db.session(), g.account, complaint, form.earlier.data, clock.now(), g.keyring
+        )
 
     return _act(
         locator,
@@ -318,4 +374,31 @@ def propose_link(locator: str) -> ResponseReturnValue:
         LinkForm,
         do,
         _("The person will be asked whether the earlier complaint is theirs."),
+    )
+
+
+@bp.get("/cases/<locator>/files/<int:file_id>")
+@case_workers
+def download(locator: str, file_id: int) -> ResponseReturnValue:
+    """A file sent with the complaint, decrypted for this member, only ever as a download."""
+    complaint = _load(locator)
+    try:
+        name, media_type, data = cases.open_file(
+            db.session(),
+            g.account,
+            complaint,
+            file_id,
+            _key(complaint),
+            current_app.extensions["portal.config"].instance_path,
+            clock.now(),
+        )
+    except sealing.TextLocked:
+        flash(LOCKED)
+        return redirect(url_for("review.case_page", locator=complaint.locator), code=303)
+    except LookupError:
+        abort(404)
+    return Response(
+        data,
+        mimetype=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -153,6 +154,13 @@ class SettingsForm(FlaskForm):
     smtp_port = IntegerField(_l("Mail server port"), validators=[NumberRange(min=1, max=65535)])
     smtp_from = StringField(_l("Notices come from"), validators=[DataRequired(), Length(max=254)])
     smtp_starttls = BooleanField(_l("Use STARTTLS"))
+    board_language = SelectField(
+        _l("Language of the notices"),
+        description=_l("The board's language. Notices are short and hold no case details."),
+        # Each language named in itself, as on the language switch.
+        choices=[SelectChoice("en", "English"), SelectChoice("es", "Español")],
+        default="en",
+    )
 
 
 class NoticeForm(FlaskForm):
@@ -243,10 +251,55 @@ class DecisionForm(FlaskForm):
     recommendation = _text(_l("The board's recommendation"), required=False)
     dissent = _text(_l("Any member's dissent"), required=False)
     letter = _text(_l("Letter to the person, in plain words"))
+    public_summary = _text(
+        _l("For the public figures: what the board recommends, in the board's own words"),
+        2000,
+        required=False,
+    )
     confirm = BooleanField(
         _l("This is the board's decision"),
         validators=[DataRequired(_l("Please tick this box to confirm."))],
     )
+
+
+class PublicationForm(FlaskForm):
+    public_summary = _text(
+        _l("Public summary: what the board recommends, in the board's own words"),
+        2000,
+        required=False,
+    )
+    in_packet = BooleanField(_l("Put this summary in the board's review packet"))
+
+
+class ProgramResponseForm(FlaskForm):
+    program_response = _text(
+        _l("What the program or agency did (published beside the summary)"),
+        2000,
+        required=False,
+    )
+
+
+def publication_forms(complaint: object) -> dict[str, FlaskForm]:
+    """The case page's publication forms, filled in with what is saved, except the one this
+    request is sending (which keeps what was typed)."""
+
+    def make(form_class: type[FlaskForm], endpoint: str, data: dict) -> FlaskForm:
+        if request.endpoint == endpoint:
+            return form_class()
+        return form_class(formdata=None, data=data)
+
+    return {
+        "publication_form": make(
+            PublicationForm,
+            "review.set_publication",
+            {"public_summary": complaint.public_summary or "", "in_packet": complaint.in_packet},
+        ),
+        "program_response_form": make(
+            ProgramResponseForm,
+            "review.set_program_response",
+            {"program_response": complaint.program_response or ""},
+        ),
+    }
 
 
 class ReferralForm(FlaskForm):

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from portal import accounts, clock, db
+from portal import accounts, clock, db, keys
 from portal.accounts import Role
-from tests.conftest import FakeClock, hidden_value
+from portal.models import Account
+from tests.conftest import FakeClock, board_keyring, hidden_value
 
 PASSWORD = "violet mountain kettle 42"
 
@@ -32,6 +34,7 @@ class Member:
     role: Role
     secret: str | None = None
     recovery_codes: list[str] = field(default_factory=list)
+    board_recovery: str | None = None
 
 
 @dataclass
@@ -57,9 +60,17 @@ class Board:
                 "confirm": password,
             },
         )
-        assert response.status_code == 303, response.get_data(as_text=True)
         member = Member(username, password, role)
-        if response.headers["Location"].endswith("/review/second-factor"):
+        page = response.get_data(as_text=True)
+        recovery = re.search(r'<p class="recovery-key"><code>([0-9A-Z-]+)</code></p>', page)
+        if recovery:
+            # The site's first admin: the board key was made now and its recovery key shown.
+            member.board_recovery = recovery.group(1)
+            next_page = "/review/second-factor"
+        else:
+            assert response.status_code == 303, page
+            next_page = response.headers["Location"]
+        if next_page.endswith("/review/second-factor"):
             page = client.get("/review/second-factor").get_data(as_text=True)
             member.secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
             done = client.post(
@@ -81,8 +92,17 @@ class Board:
         client = self.app.test_client()
         member = self.enroll(client, role, username)
         client.post("/review/sign-out", data={"csrf_token": csrf(client, "/review/account")})
+        self.grant_board_key(username)
         self.clock.advance(seconds=31)  # a fresh TOTP step for the next sign-in
         return member
+
+    def grant_board_key(self, username: str) -> None:
+        """What a board member holding the key does for a newcomer (keys.grant_waiting)."""
+        with self.app.app_context():
+            session = db.session()
+            account = session.scalar(select(Account).where(Account.username == username))
+            keys.grant(session, account, board_keyring(self.app))
+            session.commit()
 
     def sign_in(  # noqa: ANN201
         self,

@@ -23,9 +23,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from portal import create_app, migrate
+from portal import create_app, crypto, db, keys, migrate, sealing
 from portal.config import Config
 from portal.db import Base
+from portal.models import Complaint
 from portal.ratelimits import limiter
 from portal.site import Site
 
@@ -103,9 +104,35 @@ def site() -> Site:
     return Site(program_name="Test LEAD", quick_exit_url="https://weather.example/")
 
 
+RECOVERY_KEY = "tests.recovery_key"
+
+
+def give_board_key(application: Flask, moment: dt.datetime) -> str:
+    """Set up the board's key as a site's first admin would, keeping its printed recovery key
+    where tests can use it to grant the key to members and to read stored text."""
+    with application.app_context():
+        session = db.session()
+        _version, _private, recovery = keys.create_board_key(session, moment)
+        session.commit()
+    application.extensions[RECOVERY_KEY] = crypto.printable(recovery)
+    return application.extensions[RECOVERY_KEY]
+
+
+def board_keyring(application: Flask) -> keys.Keyring:
+    with application.app_context():
+        return keys.recover(db.session(), application.extensions[RECOVERY_KEY])
+
+
+def case_text(application: Flask, complaint: Complaint) -> sealing.CaseText:
+    """What the board would read: the complaint's text, decrypted with the board key."""
+    data_key = sealing.key_for_board(complaint, board_keyring(application))
+    return sealing.read_or_blank(complaint, data_key)
+
+
 @pytest.fixture
 def app(config: Config, site: Site, clock: FakeClock) -> Iterator[Flask]:
     application = create_app(config, site=site, now=clock)
+    give_board_key(application, clock.moment)
     yield application
     with application.app_context():
         limiter.reset()

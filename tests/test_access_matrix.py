@@ -8,15 +8,18 @@ may use it.
 from __future__ import annotations
 
 import dataclasses
+import io
 from http import HTTPStatus
 
 import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from PIL import Image
 
 from portal import create_app
 from portal.accounts import Role
 from tests.board import Board, csrf
+from tests.conftest import give_board_key
 
 ANONYMOUS = "anonymous"
 PUBLIC = "public"  # anyone, signed in or not
@@ -73,13 +76,22 @@ POLICY: dict[str, object] = {
     "review.recuse": CASE,
     "review.keep_away": CASE_CHAIR,
     "review.propose_link": CASE,
+    "review.download": CASE,
+    "review.packet": {ADMIN, REVIEWER},
+    "review.packet_page": {ADMIN, REVIEWER},
+    "review.packet_csv": {ADMIN, REVIEWER},
+    "review.alerts": {ADMIN, REVIEWER},
+    "review.set_publication": CASE,
+    "review.set_program_response": CASE_CHAIR,
 }
 
 SAMPLE_ARGUMENTS = {
+    "period": "last-12-months",
     "token": "not-a-real-invite",
     "account_id": 999,
     "handle": "000000000000",
     "referral_id": 999,
+    "file_id": 1,
 }
 
 
@@ -123,7 +135,10 @@ def clients(app: Flask, board: Board) -> dict[str, FlaskClient]:
 
 
 def test_each_role_gets_exactly_what_the_policy_allows(app: Flask, clients, participant) -> None:  # noqa: ANN001
-    locator = participant.file_and_get_code()[:4]
+    picture = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(picture, format="PNG")
+    picture.seek(0)
+    locator = participant.file_and_get_code(files=(picture, "photo.png"))[:4]
     problems = []
     for endpoint, method, path in review_routes(app, locator):
         rule = POLICY[endpoint]
@@ -159,6 +174,7 @@ def test_a_route_without_a_rule_is_closed_to_everyone(config, site, clock) -> No
 
     # Added under the blueprint's name without @access, as a careless change might.
     app.add_url_rule("/review/forgotten", "review.forgotten", forgotten)
+    give_board_key(app, clock.moment)
     board = Board(app, clock)
     admin = app.test_client()
     board.sign_in(admin, board.member(Role.ADMIN, "chair"))

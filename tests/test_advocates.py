@@ -16,7 +16,7 @@ from portal import create_app, db
 from portal.accounts import Role
 from portal.models import Account, AuditEvent, Complaint
 from tests.board import Board, csrf
-from tests.conftest import Participant, code_on_page, hidden_value
+from tests.conftest import Participant, code_on_page, give_board_key, hidden_value
 from tests.test_cases import act, complainant_page, file_directly, signed_in
 
 NARRATIVE = "PLANTED-ADVOCATE-NARRATIVE the worker at the clinic yelled at me"
@@ -147,6 +147,7 @@ def test_advocates_get_404_on_every_case_route(app: Flask, clock, advocate: Flas
 
 def test_kiosk_mode_clears_an_idle_screen_without_javascript(config, site, clock) -> None:  # noqa: ANN001
     kiosk = create_app(config, site=dataclasses.replace(site, kiosk_mode=True), now=clock)
+    give_board_key(kiosk, clock.moment)
     client = kiosk.test_client()
     home = client.get("/").get_data(as_text=True)
     assert '<noscript><meta http-equiv="refresh" content="120;url=/idle"></noscript>' in home

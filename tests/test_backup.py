@@ -20,7 +20,7 @@ from flask import Flask
 from portal import backups, complaints, create_app, receipts
 from portal.config import Config
 from portal.site import Site
-from tests.conftest import FakeClock, Participant
+from tests.conftest import FakeClock, Participant, give_board_key
 
 # Each writer stops after this many filings at most, whatever happens.
 WRITER_CAP = 400
@@ -52,6 +52,8 @@ def make_instance(
             ratelimit_storage="memory://",
         )
         made.append(create_app(changed, site=site, now=clock))
+        if migrated:
+            give_board_key(made[-1], clock.moment)
         return Instance(made[-1], database)
 
     yield make

@@ -18,7 +18,7 @@ from portal.choices import Status
 from portal.models import Account, AuditEvent, Complaint, SurveyAnswer
 from portal.transitions import BOARD_MOVES, board_may_move
 from tests.board import Board, csrf
-from tests.conftest import Participant
+from tests.conftest import Participant, case_text
 
 
 def file_directly(app: Flask, clock, **fields: str) -> str:  # noqa: ANN001
@@ -282,7 +282,7 @@ def test_a_decision_resolves_the_case_and_the_letter_reaches_the_person(
         complaint = db.session().scalars(select(Complaint)).one()
         assert complaint.status == "resolved"
         assert complaint.resolved_on == clock.moment.date()
-        assert complaint.dissent == "One member wanted a stronger finding."
+        assert case_text(app, complaint).dissent == "One member wanted a stronger finding."
     page = complainant_page(client, code)
     assert "We believe you. We asked the police to retrain the unit." in page
     assert "How were you treated?" in page

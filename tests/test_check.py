@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from portal import claimcodes, create_app, db
 from portal.models import CaseAccess, Complaint
 from portal.ratelimits import limiter
-from tests.conftest import Participant
+from tests.conftest import Participant, give_board_key
 
 
 def hasher(app: Flask) -> claimcodes.CodeHasher:
@@ -132,6 +132,7 @@ def test_checks_are_limited_for_everyone_together(config, site, clock) -> None:
     app = create_app(
         dataclasses.replace(config, check_limit_global="5 per hour"), site=site, now=clock
     )
+    give_board_key(app, clock.moment)
     client = app.test_client()
     code = Participant(client).file_and_get_code()
     person = Participant(client)

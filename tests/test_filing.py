@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 from portal import claimcodes, db
 from portal.forms import LONG_TEXT_MAX, NARRATIVE_MAX, PSEUDONYM_MAX, SHORT_TEXT_MAX
 from portal.models import Complaint, Demographics, FilingReceipt, StatusChange
-from tests.conftest import Participant, code_on_page, hidden_value
+from tests.conftest import Participant, case_text, code_on_page, hidden_value
 
 
 def count(app: Flask, model: type) -> int:
@@ -33,7 +33,8 @@ def test_the_form_asks_only_what_happened_as_required(client) -> None:
     assert page.count("(optional)") >= 10
     for question in ("Are you safe right now?", "Roughly where?", "A made-up name"):
         assert question in page
-    assert 'type="file"' not in page
+    assert 'type="file"' in page  # photos and papers, optional
+    assert 'enctype="multipart/form-data"' in page
 
 
 def test_a_complaint_with_only_what_happened_is_filed(participant: Participant, app: Flask) -> None:
@@ -43,7 +44,7 @@ def test_a_complaint_with_only_what_happened_is_filed(participant: Participant, 
     code = claimcodes.parse(code_on_page(page))
     assert "Write it down" in page
     complaint = only_complaint(app)
-    assert complaint.narrative == "The officer pushed me and took my bag."
+    assert case_text(app, complaint).narrative == "The officer pushed me and took my bag."
     assert complaint.locator == code.locator
     assert complaint.status == "received"
     assert count(app, StatusChange) == 1
@@ -68,17 +69,18 @@ def test_every_answer_is_stored(participant: Participant, app: Flask) -> None:
         age_band="25_34",
     )
     complaint = only_complaint(app)
+    text = case_text(app, complaint)
     assert (complaint.kind, complaint.actor_kind, complaint.agency) == (
         "pressure",
         "police",
         "County sheriff's office",
     )
-    assert (complaint.officer, complaint.when_text, complaint.where_text) == (
+    assert (text.officer, text.when_text, text.where_text) == (
         "Badge 4471",
         "Last Tuesday night",
         "Near 3rd and Pine",
     )
-    assert (complaint.wants, complaint.pseudonym, complaint.assisted_by) == (
+    assert (text.wants, text.pseudonym, complaint.assisted_by) == (
         "I want it to stop.",
         "Robin",
         "advocate",
@@ -231,7 +233,7 @@ def test_a_claim_code_in_the_text_is_caught_before_it_is_stored(
 
 def test_control_characters_are_dropped(participant: Participant, app: Flask) -> None:
     participant.file(narrative="line one\r\nline\x00 two\x07")
-    assert only_complaint(app).narrative == "line one\nline two"
+    assert case_text(app, only_complaint(app)).narrative == "line one\nline two"
 
 
 def test_a_post_without_csrf_token_is_refused(client, app: Flask) -> None:
@@ -325,7 +327,9 @@ def test_invalid_utf8_gets_the_400_page(participant: Participant, app: Flask) ->
 
 def test_accented_text_is_kept(participant: Participant, app: Flask) -> None:
     participant.file(narrative="El oficial me quitó mi teléfono. Año pasado.")
-    assert only_complaint(app).narrative == "El oficial me quitó mi teléfono. Año pasado."
+    assert case_text(app, only_complaint(app)).narrative == (
+        "El oficial me quitó mi teléfono. Año pasado."
+    )
 
 
 def test_an_oversized_body_gets_the_413_page(participant: Participant, app: Flask) -> None:
@@ -376,3 +380,18 @@ def test_a_form_replayed_after_the_session_ended_shows_nothing_of_it(
     assert "PLANTED-REPLAY-TEXT" not in page
     assert code.split("-")[1] not in page
     assert count(app, Complaint) == 1
+
+
+def test_filing_waits_until_the_board_has_a_key(config, site, clock) -> None:  # noqa: ANN001
+    # A fresh site whose first admin has not enrolled yet: nothing may be stored that only
+    # the board could read, so nothing is stored at all, and the words are handed back.
+    from portal import create_app
+
+    fresh = create_app(config, site=site, now=clock)
+    response = Participant(fresh.test_client()).file(narrative="Please keep these words.")
+    page = response.get_data(as_text=True)
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "not open for complaints yet" in page
+    assert "Please keep these words." in page
+    assert count(fresh, Complaint) == 0
+    fresh.extensions["portal.db"].engine.dispose()

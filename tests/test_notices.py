@@ -15,7 +15,7 @@ from flask import Flask
 
 from portal.accounts import Role
 from tests.board import Board, csrf
-from tests.conftest import Participant
+from tests.conftest import Participant, give_board_key
 
 
 class Inbox:
@@ -65,6 +65,7 @@ def mail_app(config, site, clock, inbox) -> Iterator[Flask]:  # noqa: ANN001
     from portal import create_app
 
     application = create_app(config, site=mail_site(site, inbox[1]), now=clock)
+    give_board_key(application, clock.moment)
     yield application
     application.extensions["portal.notifier"].wait()
     application.extensions["portal.db"].engine.dispose()
@@ -103,6 +104,7 @@ def test_a_broken_mail_server_never_blocks_filing(config, site, clock) -> None: 
     from portal import create_app
 
     dead = create_app(config, site=mail_site(site, free_port()), now=clock)
+    give_board_key(dead, clock.moment)
     board = Board(dead, clock)
     opt_in(board, dead, "wants", notify_new="y")
     response = Participant(dead.test_client()).file()

@@ -23,7 +23,7 @@ from portal import create_app, db
 from portal.config import Config
 from portal.models import Complaint, StatusChange
 from portal.site import Site
-from tests.conftest import FakeClock, Participant, code_on_page, hidden_value
+from tests.conftest import FakeClock, Participant, code_on_page, give_board_key, hidden_value
 
 CALM = "We could not save this just now"
 
@@ -42,6 +42,7 @@ def sqlite_app(
         site=site,
         now=clock,
     )
+    give_board_key(app, clock.moment)
     yield app
     app.extensions["portal.db"].engine.dispose()
 

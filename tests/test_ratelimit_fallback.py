@@ -28,7 +28,7 @@ from portal.config import Config
 from portal.ratelimits import limiter
 from portal.site import Site
 from tests.board import Board
-from tests.conftest import FakeClock, Participant
+from tests.conftest import FakeClock, Participant, give_board_key
 
 NOBODY_LISTENS = "redis://127.0.0.1:1/0"
 
@@ -42,6 +42,7 @@ def portal_with_storage(
     config: Config, site: Site, clock: FakeClock, storage: str
 ) -> Iterator[Flask]:
     app = create_app(dataclasses.replace(config, ratelimit_storage=storage), site=site, now=clock)
+    give_board_key(app, clock.moment)
     try:
         yield app
     finally:

@@ -28,6 +28,7 @@ FORM = {
     "smtp_host": "",
     "smtp_port": "25",
     "smtp_from": "portal@localhost",
+    "board_language": "en",
 }
 
 

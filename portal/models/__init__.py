@@ -1,8 +1,24 @@
 """Tables, grouped by what they hold. Importing this package registers every table."""
 
 from portal.models.audit import AuditEvent, AuditHead
-from portal.models.board import Account, BoardSession, Invite, RecoveryCode, SiteSettings
-from portal.models.casework import CaseLink, Message, Note, Recusal, Referral, SurveyAnswer
+from portal.models.board import (
+    Account,
+    BoardKey,
+    BoardSession,
+    Invite,
+    MemberKey,
+    RecoveryCode,
+    SiteSettings,
+)
+from portal.models.casework import (
+    Attachment,
+    CaseLink,
+    Message,
+    Note,
+    Recusal,
+    Referral,
+    SurveyAnswer,
+)
 from portal.models.complaint import (
     CaseAccess,
     Complaint,
@@ -14,6 +30,8 @@ from portal.models.complaint import (
 
 __all__ = [
     "Account",
+    "Attachment",
+    "BoardKey",
     "AuditEvent",
     "AuditHead",
     "BoardSession",
@@ -23,6 +41,7 @@ __all__ = [
     "Demographics",
     "FilingReceipt",
     "Invite",
+    "MemberKey",
     "Message",
     "Note",
     "Recusal",

@@ -30,6 +30,12 @@ class Account(Base):
     # For advocates: the organisation recorded on complaints they help file.
     organisation: Mapped[str | None] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(default=False)
+    # The member's own X25519 key pair; the private half is wrapped under a key derived from
+    # their password, so only they (signed in) can use it. The board's private key is sealed
+    # to the public half (MemberKey).
+    personal_public: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    personal_private_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary(80))
+    kek_salt: Mapped[bytes | None] = mapped_column(LargeBinary(16))
     # Opt-in email notices. They never carry complaint content.
     notify_email: Mapped[str | None] = mapped_column(String(254))
     notify_new: Mapped[bool] = mapped_column(default=False)
@@ -82,6 +88,9 @@ class BoardSession(Base):
     stage: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # The board's private keys for this sign-in, encrypted under a key that only the browser's
+    # cookie holds: the server alone cannot read them.
+    sealed_keys: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class SiteSettings(Base):
@@ -93,3 +102,30 @@ class SiteSettings(Base):
     # JSON object with the same keys as portal.site.Site.
     data: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
+
+
+class BoardKey(Base):
+    """The board's key pair, by version. Complaint data keys are sealed to the public half;
+    the private half exists only sealed to each member and to the printed recovery key."""
+
+    __tablename__ = "board_key"
+
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    recovery_sealed: Mapped[bytes] = mapped_column(LargeBinary(128))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class MemberKey(Base):
+    """The board's private key (one version), sealed to one member's personal public key."""
+
+    __tablename__ = "member_key"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(
+        ForeignKey("board_key.version", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary(128))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base
@@ -110,3 +110,22 @@ class CaseLink(Base):
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     proposed_on: Mapped[dt.date] = mapped_column()
     decided_on: Mapped[dt.date | None] = mapped_column()
+    # The earlier complaint's data key, encrypted under the new complaint's, so the new code
+    # can open both once the person confirms.
+    earlier_dk_sealed: Mapped[bytes | None] = mapped_column(LargeBinary(80))
+
+
+class Attachment(Base):
+    """A photo or document sent with a complaint: metadata stripped, encrypted with the
+    complaint's data key, stored under a random name in the instance folder."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), index=True
+    )
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    # "image/jpeg", "image/png", "image/webp" or "application/pdf", as re-encoded.
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column()

@@ -23,6 +23,17 @@ class Complaint(Base):
     # First group of the claim code: unique, not secret, the board's reference.
     locator: Mapped[str] = mapped_column(String(4), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(200))
+    # This complaint's data key, which encrypts every free-text field, sealed to the board's
+    # public key (version `dk_version`) and wrapped under a key from the claim code's secret.
+    # Deleting both makes every copy of the text unreadable for good.
+    dk_board: Mapped[bytes | None] = mapped_column(LargeBinary(128))
+    dk_version: Mapped[int | None] = mapped_column()
+    dk_code: Mapped[bytes | None] = mapped_column(LargeBinary(80))
+    # Keyed hash of the normalised badge number and agency, for pattern alerts; the key is
+    # derived from the board's private key, so a stolen database cannot test guesses.
+    officer_tag: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The last day the complainant or the board opened the case (for retention).
+    last_opened_on: Mapped[dt.date | None] = mapped_column(Date)
 
     kind: Mapped[str | None] = mapped_column(String(20))
     actor_kind: Mapped[str | None] = mapped_column(String(20))
@@ -152,6 +163,8 @@ class CaseAccess(Base):
         ForeignKey("complaint.id", ondelete="CASCADE"), index=True
     )
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    # The complaint's data key, encrypted under a key held only in the browser's session.
+    sealed_dk: Mapped[bytes | None] = mapped_column(LargeBinary(80))
 
 
 class StatusCount(Base):

@@ -1,0 +1,295 @@
+"""The public figures as people and programs read them: pages, charts, CSV, JSON, the data
+dictionary and the command line; and that nothing anyone wrote ever reaches them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from http import HTTPStatus
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal import db, figuretables, opendata
+from portal.models import Message, Note, Referral, StatusChange
+from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
+from tests.figuredata import complaint, many, referral, survey
+
+D = dt.date
+PERIODS = ("2025Q4", "2026Q1", "2026Q2", "2026Q3", "last-12-months")
+
+
+def fill(app: Flask) -> None:
+    """A year of complaints, big enough that most figures show."""
+    with app.app_context():
+        session = db.session()
+        for month in (10, 1, 4, 7):
+            year = 2025 if month == 10 else 2026
+            start = D(year, month, 2)
+            many(session, 14, start, kind="police", actor="police", race="black",
+                 gender="man", status="resolved", disposition="substantiated",
+                 answered_after=2, decided_after=20)  # fmt: skip
+            many(session, 11, start, kind="provider", actor="provider", race="white",
+                 gender="woman", status="in_review", answered_after=5)  # fmt: skip
+            many(session, 2, start, kind="sexual", actor="police", race="latino",
+                 gender="trans_woman", status="withdrawn", disposition="withdrawn")  # fmt: skip
+        survey(session, "2026Q3", "yes", "yes", "yes")
+        session.commit()
+
+
+@pytest.fixture
+def filled(app: Flask, client: FlaskClient) -> FlaskClient:
+    fill(app)
+    return client
+
+
+def page(client: FlaskClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == HTTPStatus.OK, path
+    return response.get_data(as_text=True)
+
+
+def test_the_figures_page_shows_charts_and_tables(filled: FlaskClient) -> None:
+    html = page(filled, "/figures")
+    assert "<h1>Public figures</h1>" in html
+    assert "The last 12 months" in html
+    assert 'action="/exit"' in html  # the quick exit, as on every public page
+    # Complaints per quarter as a line, each figure as bars, each with its table.
+    assert html.count('role="img"') >= 5
+    assert "<path d=" in html
+    assert html.count("<rect") >= 4
+    assert html.count("<table") >= html.count('role="img"')
+    assert re.search(r'<svg[^>]+aria-label="[^"]+"', html)
+    assert "<title>What complaints were about</title>" in html
+    # 56 police complaints in the year, shown; 8 sexual misconduct ones, not.
+    assert "<td>56</td>" in html
+    assert "fewer than 10" in html
+    assert "/figures/last-12-months.csv" in html
+    assert "/figures/last-12-months.json" in html
+
+
+def test_no_page_uses_an_inline_style_or_a_script_of_its_own(filled: FlaskClient) -> None:
+    for path in ("/figures", "/figures/2026Q3", "/figures/equity", "/figures/about"):
+        html = page(filled, path)
+        assert " style=" not in html
+        assert "<style" not in html
+        assert "<script>" not in html
+        assert 'src="http' not in html
+        assert 'href="http' not in html
+
+
+def test_a_quarter_page_and_its_neighbours(filled: FlaskClient) -> None:
+    html = page(filled, "/figures/2026Q3")
+    assert "Quarter 2026Q3" in html
+    assert 'href="/figures/2026Q2"' in html
+    assert 'aria-current="page">2026Q3' in html
+    for missing in ("/figures/2026Q4", "/figures/2027Q1", "/figures/2024Q1", "/figures/x"):
+        assert filled.get(missing).status_code == HTTPStatus.NOT_FOUND
+        assert filled.get(f"{missing}.csv").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_equity_page_shows_every_group_and_did_not_say(filled: FlaskClient) -> None:
+    html = page(filled, "/figures/equity")
+    for words in (
+        "By race or ethnicity",
+        "By gender",
+        "Black or African American",
+        "Did not say",
+        "By race or ethnicity: how complaints ended",
+        "Found to be true",
+    ):
+        assert words in html
+    assert "<td>56</td>" in html  # 56 complaints from Black men, all shown
+
+
+def test_an_empty_site_says_there_is_too_little_to_show(client: FlaskClient) -> None:
+    html = page(client, "/figures")
+    assert "Fewer than 10 complaints came in during this period" in html
+    assert "What complaints were about" not in html
+    assert len(html) < 30_000
+
+
+def test_csv_has_one_row_per_cell_and_hidden_cells_have_no_value(filled: FlaskClient) -> None:
+    response = filled.get("/figures/2026Q3.csv")
+    assert response.status_code == HTTPStatus.OK
+    assert response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert tuple(rows[0]) == opendata.CSV_COLUMNS
+    cells = {(r["table"], r["row"], r["column"]): r for r in rows}
+    police = cells[("kind", "police", "complaints")]
+    assert (police["value"], police["status"], police["row_label"]) == (
+        "14",
+        "shown",
+        "Police misconduct",
+    )
+    sexual = cells[("kind", "sexual", "complaints")]
+    assert (sexual["value"], sexual["status"]) == ("", "small")
+    assert {r["status"] for r in rows} <= {"shown", "small", "hidden", "too_few"}
+    assert {r["period"] for r in rows} == {"2026Q3"}
+    assert {r["table"] for r in rows} >= {layout.id for layout in figuretables.OVERVIEW}
+
+
+def test_json_matches_the_csv_and_points_to_the_dictionary(filled: FlaskClient) -> None:
+    document = filled.get("/figures/last-12-months.json").get_json()
+    assert document["period"] == "last-12-months"
+    assert (document["first_day"], document["last_day"]) == ("2025-10-01", "2026-09-30")
+    assert document["suppression_threshold"] == 10
+    assert document["data_dictionary"].endswith("/figures/about")
+    tables = {t["id"]: t for t in document["tables"]}
+    assert set(tables) == {"quarters", *figuretables.LAYOUTS}
+    rows = list(
+        csv.DictReader(io.StringIO(filled.get("/figures/last-12-months.csv").get_data(True)))
+    )
+    from_csv = {(r["table"], r["row"], r["column"]): r["value"] for r in rows}
+    for table in document["tables"]:
+        for cell in table["cells"]:
+            value = "" if cell["value"] is None else opendata.number_text(cell["value"])
+            assert from_csv[(table["id"], cell["row"], cell["column"])] == value
+
+
+def test_the_data_dictionary_describes_every_column_and_table(filled: FlaskClient) -> None:
+    html = page(filled, "/figures/about")
+    for column in opendata.CSV_COLUMNS:
+        assert f"<code>{column}</code>" in html
+    for status in opendata.STATUSES:
+        assert f"<code>{status}</code>" in html
+    for table_id in [*figuretables.LAYOUTS, "quarters", "you_said_we_did"]:
+        assert f"<code>{table_id}</code>" in html
+    for field in ("figures_as_of", "suppression_threshold", "tables", "you_said_we_did"):
+        assert f"<code>{field}</code>" in html
+
+
+def test_the_threshold_comes_from_the_site_settings(app: Flask, filled: FlaskClient) -> None:
+    from portal import sitesettings
+    from portal.site import site_to_mapping
+
+    with app.test_request_context():
+        base = site_to_mapping(sitesettings.base_site())
+        sitesettings.save(db.session(), sitesettings.base_site(), {**base, "suppression_threshold": 15}, 0, dt.datetime(2026, 11, 2))  # noqa: E501  # fmt: skip
+    document = filled.get("/figures/2026Q3.json").get_json()
+    assert document["suppression_threshold"] == 15
+    kind = next(t for t in document["tables"] if t["id"] == "kind")
+    police = next(c for c in kind["cells"] if c["row"] == "police")
+    assert police["status"] == "small"  # 14 < 15
+
+
+def test_the_command_line_prints_the_same_figures(app: Flask, filled: FlaskClient) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["figures", "--period", "2026Q3"])
+    assert result.exit_code == 0, result.output
+    assert "Public figures for 2026Q3" in result.output
+    assert "What complaints were about" in result.output
+    assert re.search(r"Police misconduct\s+14", result.output)
+    assert re.search(r"Sexual misconduct or pressure\s+fewer than 10", result.output)
+    as_json = runner.invoke(args=["figures", "--period", "2026Q3", "--format", "json"])
+    assert (
+        json.loads(as_json.output)["tables"]
+        == filled.get("/figures/2026Q3.json").get_json()["tables"]
+    )
+    wrong = runner.invoke(args=["figures", "--period", "2027Q1"])
+    assert wrong.exit_code != 0
+    assert "no figures are published for that period" in wrong.output
+
+
+# --- nothing anyone wrote reaches the public ---------------------------------------------
+
+PLANTED = {
+    "narrative": "ZQX-NARRATIVE-7731",
+    "wants": "ZQX-WANTS-1182",
+    "officer": "ZQX-OFFICER-Badge-5521",
+    "pseudonym": "ZQX-PSEUDONYM-Lark",
+    "when_text": "ZQX-WHEN-0934",
+    "where_text": "ZQX-WHERE-Corner",
+    "keep_away": "ZQX-KEEPAWAY-Jones",
+    "recommendation": "ZQX-RECOMMENDATION-44",
+    "dissent": "ZQX-DISSENT-88",
+    "outcome_letter": "ZQX-LETTER-19",
+    "lost_code_note": "ZQX-LOSTCODE-31",
+}
+ELSEWHERE = {
+    "message_in": "ZQX-MESSAGE-IN-5",
+    "message_out": "ZQX-MESSAGE-OUT-6",
+    "note": "ZQX-NOTE-7",
+    "referral": "ZQX-REFERRAL-8",
+    "reason": "ZQX-REASON-9",
+}
+
+
+def public_responses(client: FlaskClient) -> dict[str, str]:
+    paths = ["/figures", "/figures/equity", "/figures/about", "/", "/check"]
+    for period in PERIODS:
+        paths += [f"/figures/{period}.csv", f"/figures/{period}.json"]
+        if period != "last-12-months":
+            paths.append(f"/figures/{period}")
+    found = {}
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == HTTPStatus.OK, path
+        found[path] = response.get_data(as_text=True)
+    return found
+
+
+def test_no_words_anyone_wrote_ever_reach_a_public_page_or_file(
+    app: Flask, client: FlaskClient
+) -> None:
+    fill(app)
+    planted = []
+    with app.app_context():
+        session = db.session()
+        start = D(2026, 7, 10)
+        for i in range(12):
+            row = complaint(
+                session,
+                start,
+                kind="police",
+                actor="police",
+                status="resolved",
+                disposition="substantiated",
+                race="black",
+                gender="woman",
+                answered_after=1,
+                decided_after=3,
+                agency="City police department",
+                public_summary=f"Board summary {i}: change how searches are done.",
+                **{field: f"{text}-{i}" for field, text in PLANTED.items()},
+            )
+            planted.append(row)
+            at = dt.datetime(2026, 7, 12, 9)
+            session.add_all(
+                [
+                    Message(complaint_id=row.id, direction=FROM_COMPLAINANT,
+                            body=f"{ELSEWHERE['message_in']}-{i}", created_at=at),
+                    Message(complaint_id=row.id, direction=TO_COMPLAINANT,
+                            body=f"{ELSEWHERE['message_out']}-{i}", created_at=at),
+                    Note(complaint_id=row.id, body=f"{ELSEWHERE['note']}-{i}", created_at=at),
+                    StatusChange(complaint_id=row.id, from_status="received",
+                                 to_status="resolved", reason=f"{ELSEWHERE['reason']}-{i}", at=at),
+                ]
+            )  # fmt: skip
+            referral(session, row, "oversight", "sent").explanation = f"{ELSEWHERE['referral']}-{i}"
+        # A withdrawn case with a summary, and one whose words were deleted: never published.
+        complaint(session, start, status="withdrawn", disposition="withdrawn",
+                  public_summary="ZQX-WITHDRAWN-SUMMARY", decided_after=10)  # fmt: skip
+        complaint(session, start, status="closed", disposition="undetermined",
+                  decided_after=3, text_deleted=True,
+                  public_summary="ZQX-DELETED-SUMMARY")  # fmt: skip
+        session.commit()
+        locators = [row.locator for row in planted]
+        assert session.query(Referral).count() == 12
+    responses = public_responses(client)
+    everything = "\n".join(responses.values())
+    secrets = [*PLANTED.values(), *ELSEWHERE.values(), "ZQX-WITHDRAWN", "ZQX-DELETED"]
+    for secret in secrets:
+        for path, body in responses.items():
+            assert secret not in body, f"{secret} on {path}"
+    for locator in locators:
+        assert not re.search(rf"\b{locator}\b", everything.replace("2026Q", "")), locator
+    # What the board wrote for publication is there, on the page and in both files.
+    assert "Board summary 3: change how searches are done." in responses["/figures/2026Q3"]
+    assert "Board summary 3" in responses["/figures/2026Q3.csv"]
+    assert "Board summary 3" in responses["/figures/last-12-months.json"]
