@@ -96,6 +96,9 @@ def rotate_board_key() -> None:
         for complaint in database.scalars(select(Complaint).where(Complaint.dk_board.is_not(None))):
             data_key = sealing.key_for_board(complaint, old)
             sealing.reseal_for_board(complaint, data_key, version, new_public)
+            # Pattern tags were keyed by the old board key; they are made again, under the
+            # new one, as board members use the review area.
+            complaint.officer_tag = None
             count += 1
         # Members' copies of the old key go; every active member gets the new one.
         database.execute(MemberKey.__table__.delete().where(MemberKey.version != version))  # type: ignore[attr-defined]

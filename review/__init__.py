@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
 
-from portal import boardsessions, clock, db, keys
+from portal import boardsessions, clock, db, keys, tags
 from portal.accounts import Role
 from portal.db import write_transaction
 
@@ -117,10 +117,12 @@ def _authorize() -> Response | None:
 
 
 def _grant_waiting_members(keyring: keys.Keyring) -> None:
-    """Members who enrolled since get the board key from whoever signs in next with it."""
+    """Work only a key holder can do, done on their requests: members who enrolled since get
+    the board key, and new complaints get their pattern tags."""
     database = db.session()
     with write_transaction(database):
         keys.grant_waiting(database, keyring)
+    tags.tag_new_complaints(database, keyring)
 
 
 # Views register themselves on `bp` when imported.
