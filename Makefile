@@ -42,6 +42,11 @@ bench: $(BIN)/.installed
 bench-reliability: $(BIN)/.installed
 	$(BIN)/python bench/reliability.py $(BENCHFLAGS)
 
+# The filing page in Chromium on a throttled slow-3G phone (needs /usr/bin/chromium).
+.PHONY: bench-phone
+bench-phone: $(BIN)/.installed
+	$(BIN)/python bench/slow_phone.py $(BENCHFLAGS)
+
 # Translations (see README.md, "Languages"). `make translations` extracts every marked
 # string into the .pot, merges it into the Spanish .po (new strings arrive empty, changed ones
 # fuzzy) and compiles the .mo. Translate what is empty or fuzzy, then run it again.

@@ -34,6 +34,7 @@ from portal.claimcodes import CodeHasher
 from portal.config import ARGON2_PROFILES
 
 SENDS_PER_FORM = 40
+SERVER_GONE_SECONDS = 20
 
 
 @dataclass
@@ -84,9 +85,15 @@ def busy_workers(master: int) -> list[int]:
 
 def killer(master: int, target: int, deadline: float, stop: threading.Event) -> int:
     """SIGKILL workers caught mid-request, at random points of it, until `target` kills or
-    the deadline."""
+    the deadline, or until gunicorn itself is gone (it gives up if workers cannot boot)."""
     kills = 0
+    last_worker_seen = time.monotonic()
     while kills < target and time.monotonic() < deadline:
+        if workers_of(master):
+            last_worker_seen = time.monotonic()
+        elif time.monotonic() - last_worker_seen > SERVER_GONE_SECONDS:
+            say(f"   gunicorn has had no worker for {SERVER_GONE_SECONDS} s: stopping early")
+            break
         busy = busy_workers(master)
         if not busy:
             time.sleep(0.002)
@@ -99,7 +106,7 @@ def killer(master: int, target: int, deadline: float, stop: threading.Event) -> 
         except ProcessLookupError:
             continue
         # Time for a few filings to go through between kills.
-        time.sleep(random.uniform(0.3, 0.9))
+        time.sleep(random.uniform(0.1, 0.5))
     stop.set()
     return kills
 
@@ -115,6 +122,7 @@ def client(port: int, number: int, record: Record, stop: threading.Event) -> Non
         except portalclient.NoAnswer:
             with record.lock:
                 record.cut_off_get += 1
+            time.sleep(0.02)
             continue
         form = Form(browser.form["form_token"], words)
         with record.lock:

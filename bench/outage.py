@@ -91,9 +91,10 @@ def bench_outage(clients: int, workers: int, down_seconds: float, workdir: Path)
         instance = workdir / "outage" / "instance"
         instance.mkdir(parents=True)
         env = services.portal_env(instance, cluster.url, "test")
-        services.migrate(env)
+        code = services.snapshot(workdir)
+        services.migrate(env, code)
         log = instance.parent / "gunicorn.log"
-        with servers.gunicorn_server("wsgi:app", services.ROOT, env, log, workers) as server:
+        with servers.gunicorn_server("wsgi:app", code, env, log, workers) as server:
             deadline = time.monotonic() + down_seconds + 120
             timeline: dict[str, float] = {}
 

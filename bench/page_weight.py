@@ -1,9 +1,12 @@
 """How many bytes a phone downloads for each participant page, with nothing cached.
 
 Each page is reached the way a person reaches it (the receipt by sending the form with its
-tokens, the case by checking the code) through the Flask test client, and counted with every
+tokens, the case by checking the code) through the Flask test client, in English and in
+Spanish (chosen with the language button, as a person would), and counted with every
 stylesheet, script and icon it references. Goal: at most 30 KiB per page, for people on
 prepaid data and weak signal.
+
+    .venv/bin/python bench/page_weight.py     # this section alone
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import gzip
 import re
 from pathlib import Path
 
+from flask.testing import FlaskClient
 from report import Verdict, say
 
 from portal import create_app, db, keys, migrate
@@ -20,6 +24,7 @@ from portal.choices import SafeNow
 from portal.config import Config
 
 PAGE_BYTES_GOAL = 30 * 1024
+LANGUAGES = ("en", "es")
 
 _ASSET = re.compile(r'(?:href|src)="(/static/[^"?#]+)')
 _CSS_URL = re.compile(r"url\(\s*['\"]?(/static/[^'\")?#]+)")
@@ -54,7 +59,35 @@ def participant_pages(workdir: Path) -> tuple[dict[str, bytes], dict[str, bytes]
     with app.app_context():
         keys.create_board_key(db.session(), dt.datetime.now())
         db.session().commit()
+    pages: dict[str, bytes] = {}
+    for language in LANGUAGES:
+        client = app.test_client()
+        # The language button, as a person would press it.
+        client.post("/language", data={"lang": language, "next": "/"})
+        prefix = "" if language == "en" else f"{language} "
+        for name, html in _pages_for(client).items():
+            pages[prefix + name] = html
     client = app.test_client()
+
+    def fetch(method: str, path: str, expect: int = 200, **kwargs: object) -> bytes:
+        response = client.open(path, method=method, **kwargs)
+        if response.status_code != expect:
+            raise RuntimeError(f"{method} {path} answered {response.status_code}")
+        return response.get_data()
+
+    assets: dict[str, bytes] = {}
+    pending = [path for html in pages.values() for path in _ASSET.findall(html.decode())]
+    while pending:
+        path = pending.pop()
+        if path not in assets:
+            assets[path] = fetch("GET", path)
+            pending.extend(_CSS_URL.findall(assets[path].decode(errors="replace")))
+    app.extensions["portal.db"].engine.dispose()
+    return pages, assets
+
+
+def _pages_for(client: FlaskClient) -> dict[str, bytes]:
+    """Each participant page as this browser (and its language) gets it."""
 
     def fetch(method: str, path: str, expect: int = 200, **kwargs: object) -> bytes:
         response = client.open(path, method=method, **kwargs)
@@ -83,16 +116,7 @@ def participant_pages(workdir: Path) -> tuple[dict[str, bytes], dict[str, bytes]
         data={"csrf_token": _hidden(check, "csrf_token"), "code": code.group(1)},
     )
     pages["/case (after a check)"] = fetch("GET", "/case")
-
-    assets: dict[str, bytes] = {}
-    pending = [path for html in pages.values() for path in _ASSET.findall(html.decode())]
-    while pending:
-        path = pending.pop()
-        if path not in assets:
-            assets[path] = fetch("GET", path)
-            pending.extend(_CSS_URL.findall(assets[path].decode(errors="replace")))
-    app.extensions["portal.db"].engine.dispose()
-    return pages, assets
+    return pages
 
 
 def referenced(html: bytes, assets: dict[str, bytes]) -> list[str]:
@@ -109,8 +133,8 @@ def bench_page_weight(workdir: Path) -> Verdict:
     say("3. Bytes a phone downloads per participant page (HTML + referenced static files)")
     pages, assets = participant_pages(workdir)
     for path, body in assets.items():
-        say(f"   {path:<22} {len(body):>7,} bytes")
-    say(f"   {'page':<22} {'HTML':>7} {'static':>7} {'total':>7} {'gzipped':>8}")
+        say(f"   {path:<25} {len(body):>7,} bytes")
+    say(f"   {'page':<25} {'HTML':>7} {'static':>7} {'total':>7} {'gzipped':>8}")
     heaviest = ("", 0)
     over: list[str] = []
     for name, html in pages.items():
@@ -118,7 +142,7 @@ def bench_page_weight(workdir: Path) -> Verdict:
         total = sum(len(body) for body in files)
         zipped = sum(len(gzip.compress(body)) for body in files)
         flag = "  OVER 30 KiB" if total > PAGE_BYTES_GOAL else ""
-        say(f"   {name:<22} {len(html):>7,} {total - len(html):>7,} {total:>7,} {zipped:>8,}{flag}")
+        say(f"   {name:<25} {len(html):>7,} {total - len(html):>7,} {total:>7,} {zipped:>8,}{flag}")
         heaviest = max(heaviest, (name, total), key=lambda item: item[1])
         if flag:
             over.append(name)
@@ -130,3 +154,13 @@ def bench_page_weight(workdir: Path) -> Verdict:
         f"heaviest {heaviest[0]} {heaviest[1] / 1024:.1f} KiB"
         + (f"; over: {', '.join(over)}" if over else ""),
     )
+
+
+if __name__ == "__main__":
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as workdir:
+        verdict = bench_page_weight(Path(workdir))
+    say(f"{verdict.goal}: {'met' if verdict.met else 'NOT met'} ({verdict.figure})")
+    sys.exit(0)

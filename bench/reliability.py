@@ -63,7 +63,7 @@ class Settings:
 
 
 CPUS = os.cpu_count() or 2
-FULL = Settings(32, 50, 4, 300, 240, 4, 8, 10, CPUS, 16, 6, 4)
+FULL = Settings(32, 50, 4, 300, 300, 4, 8, 10, CPUS, 16, 6, 5)
 QUICK = Settings(32, 5, 4, 30, 30, 4, 8, 3, CPUS, 16, 2, 3)
 
 

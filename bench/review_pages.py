@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from portal import boardsessions, create_app, db, demodata, migrate  # noqa: E402
+from portal import boardsessions, create_app, db, demodata, keys, migrate, tags  # noqa: E402
 from portal.config import Config  # noqa: E402
 from portal.models import Account, Complaint  # noqa: E402
 
@@ -51,6 +51,9 @@ def build(size: int, folder: Path):  # noqa: ANN201
     app = create_app(config)
     with app.app_context():
         session = db.session()
+        # The board key, held by the reviewer below, so the case page decrypts as in use.
+        version, private, _recovery = keys.create_board_key(session, dt.datetime.now())
+        keyring = {version: private}
         demodata.fill(session, app.extensions["portal.hasher"], size, dt.date.today())
         reviewer = Account(
             username="bench",
@@ -62,7 +65,11 @@ def build(size: int, folder: Path):  # noqa: ANN201
         session.add(reviewer)
         session.flush()
         session_id = boardsessions.start(
-            session, reviewer.id, boardsessions.FULL, dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            session,
+            reviewer.id,
+            boardsessions.FULL,
+            dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            keyring,
         )
         session.commit()
         # A case a reviewer not trained for sexual misconduct cases may open.
@@ -76,6 +83,11 @@ def build(size: int, folder: Path):  # noqa: ANN201
         locator = session.scalar(middle)
     client = app.test_client()
     client.set_cookie("board", session_id)
+    # Key holders tag new complaints for pattern alerts a batch per request; a real site
+    # does that as complaints arrive. Here the backlog is cleared first, then measured.
+    with app.app_context():
+        while tags.tag_new_complaints(db.session(), keyring):
+            pass
     return app, client, locator
 
 

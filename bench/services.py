@@ -30,6 +30,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+# What a server needs to run the portal; `snapshot` copies it.
+CODE = ("portal", "review", "templates", "static", "migrations", "wsgi.py")
 BENCH_PG_URL = os.environ.get(
     "PORTAL_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench"
 )
@@ -66,11 +68,34 @@ def portal_env(
     return env
 
 
-def migrate(env: dict[str, str]) -> None:
+def snapshot(workdir: Path) -> Path:
+    """A copy of the code as it is when the run starts, made once per `workdir`.
+
+    gunicorn starts a new worker after each kill, and each imports the app afresh; from a
+    copy, edits made to the working tree while a run goes on never mix into it. (The copy
+    comes first on sys.path, ahead of the editable install.)
+    """
+    code = workdir / "code"
+    if not code.exists():
+        staging = workdir / "code.partial"
+        for name in CODE:
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(
+                    source, staging / name, ignore=shutil.ignore_patterns("__pycache__")
+                )
+            else:
+                staging.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, staging / name)
+        staging.rename(code)
+    return code
+
+
+def migrate(env: dict[str, str], code: Path) -> None:
     """Bring the fresh database to the current schema and open it for complaints."""
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db-upgrade"],
-        cwd=ROOT,
+        cwd=code,
         env=env,
         capture_output=True,
         text=True,
@@ -82,7 +107,7 @@ def migrate(env: dict[str, str]) -> None:
     # admin enrolls); a throwaway one makes it now and forgets the printed recovery key.
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "init-board-key"],
-        cwd=ROOT,
+        cwd=code,
         env=env,
         capture_output=True,
         text=True,
@@ -240,9 +265,10 @@ def serve_portal(
             url = stack.enter_context(bench_database())
             storage = stack.enter_context(private_redis())
         env = portal_env(instance, url, argon2_profile, storage)
-        migrate(env)
+        code = snapshot(workdir)
+        migrate(env, code)
         log = instance.parent / "gunicorn.log"
-        server = stack.enter_context(servers.gunicorn_server("wsgi:app", ROOT, env, log, workers))
+        server = stack.enter_context(servers.gunicorn_server("wsgi:app", code, env, log, workers))
         yield server, url, env
 
 

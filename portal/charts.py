@@ -16,9 +16,9 @@ from portal.opendata import cell_text
 from portal.transparency import SHOWN, SMALL, Table
 
 WIDTH = 320
-LABEL_GAP = 16  # label line above each bar
+LABEL_GAP = 17  # label line above each bar
 BAR_HEIGHT = 14
-ROW_HEIGHT = 42
+ROW_HEIGHT = 44
 VALUE_ROOM = 96  # room right of the longest bar for its value
 LINE_HEIGHT = 170
 
@@ -107,7 +107,7 @@ def line_chart(table: Table, threshold: int) -> LineChart:
     column = layout.columns[0]
     cells = [table.cell(row, column) for row in layout.rows]
     top = max([threshold] + [c.value for c in cells if c.mark == SHOWN and c.value])
-    left, right, upper, baseline = 36, WIDTH - 12, 14, LINE_HEIGHT - 40
+    left, right, upper, baseline = 48, WIDTH - 24, 14, LINE_HEIGHT - 40
     step = (right - left) / max(len(cells) - 1, 1)
 
     def y_of(value: float) -> float:

@@ -18,6 +18,7 @@ from portal import (
     demodata,
     figurescli,
     keycli,
+    keys,
     migrate,
     retention,
     sitesettings,
@@ -109,6 +110,12 @@ def demo_data(count: int) -> None:
     config = current_app.extensions["portal.config"]
     if config.is_production:
         click.echo("demo-data is refused on a production instance.", err=True)
+        sys.exit(1)
+    if keys.current(db.session()) is None:
+        click.echo(
+            "There is no board key yet: enroll the first admin (or run init-board-key) first.",
+            err=True,
+        )
         sys.exit(1)
     codes = demodata.fill(
         db.session(), current_app.extensions["portal.hasher"], count, clock.now().date()

@@ -246,6 +246,9 @@ TEXT_FIELDS = (
     "recommendation",
     "dissent",
     "outcome_letter",
+    # The board's public summary is about this case: it goes too, and leaves the figures.
+    "public_summary",
+    "program_response",
 )
 
 

@@ -209,6 +209,8 @@ def _insert(
         dk_version=case_keys.dk_version,
         dk_code=case_keys.dk_code,
         last_opened_on=today,
+        # No badge or name: nothing for pattern alerts to tag (see portal.tags).
+        officer_tag=None if values.officer else "",
         kind=values.kind,
         actor_kind=values.actor_kind,
         agency=values.agency,

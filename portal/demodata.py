@@ -81,10 +81,11 @@ def _free_locators(db: Session, count: int, rng: random.Random) -> Iterator[str]
 def fill(db: Session, hasher: CodeHasher, count: int, today: dt.date, seed: int = 1) -> list[str]:
     """Add `count` fake cases spread over the last two years; returns the working codes."""
     rng = random.Random(seed)  # noqa: S311  fake data, not security
-    codes = [claimcodes.new_code() for _ in range(min(WORKING_CODES, count))]
+    locators = _free_locators(db, count, rng)
+    # The first few cases get real codes (on free references, like every other case).
+    codes = [claimcodes.new_code(next(locators)) for _ in range(min(WORKING_CODES, count))]
     code_hashes = [hasher.hash(code) for code in codes]
     filler_hash = "demo-case-no-code"  # noqa: S105  verifies against nothing
-    locators = _free_locators(db, count - len(codes), rng)
     # Demo cases are encrypted like real ones: the board reads them with its key, and the
     # working codes open theirs.
     version, public = keys.current_public(db)
@@ -105,6 +106,7 @@ def fill(db: Session, hasher: CodeHasher, count: int, today: dt.date, seed: int 
                 row["dk_code"] = crypto.encrypt(
                     hasher.code_key(codes[number]), data_key, "complaint-key:code"
                 )
+            row["officer_tag"] = None if row.get("officer") else ""
             for field in sealing.COMPLAINT_FIELDS:
                 if field in row:
                     row[field] = sealing.lock(data_key, row[field], f"complaint.{field}")

@@ -49,7 +49,11 @@ DID_NOT_SAY_LABEL = _l("Did not say")
 DIMENSIONS = {
     "kind": KIND,
     "actor": ACTOR,
-    "status": {status.value: label for status, label in STATUS_SHORT.items()},
+    "status": {
+        **{status.value: label for status, label in STATUS_SHORT.items()},
+        # The complainant reads "Waiting for you"; the public reads about the person.
+        "waiting": _l("Waiting for the person"),
+    },
     "outcome": OUTCOME,
     "race": {
         **{race.value: label for race, label in RACE_LABELS.items() if race != "prefer_not"},

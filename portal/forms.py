@@ -79,12 +79,22 @@ class FileForm(FlaskForm):
         ],
     )
     kind = RadioField(
-        _l("What is it about?"), choices=_radio_choices(KIND_LABELS), validators=[Optional()]
+        _l("What is it about?"),
+        description=_l("Choose the one that fits best."),
+        choices=_radio_choices(KIND_LABELS),
+        validators=[Optional()],
     )
     actor_kind = RadioField(
-        _l("Who did it?"), choices=_radio_choices(ACTOR_LABELS), validators=[Optional()]
+        _l("Who did it?"),
+        description=_l("Choose the one that fits best. It is fine not to know."),
+        choices=_radio_choices(ACTOR_LABELS),
+        validators=[Optional()],
     )
-    agency = SelectField(_l("Where do they work?"), validators=[Optional()])
+    agency = SelectField(
+        _l("Where do they work?"),
+        description=_l("If you are not sure, choose “I don't know”."),
+        validators=[Optional()],
+    )
     officer = StringField(
         _l("Badge number or name, if you know it"),
         description=_l(
@@ -107,14 +117,24 @@ class FileForm(FlaskForm):
     )
     wants = TextAreaField(
         _l("What would you like to happen?"),
+        description=_l(
+            "For example: an apology, a change in how they treat people, or to be left alone."
+        ),
         filters=TEXT,
         validators=[_too_long(LONG_TEXT_MAX)],
     )
     safe_now = RadioField(
-        _l("Are you safe right now?"), choices=_radio_choices(SAFE_LABELS), validators=[Optional()]
+        _l("Are you safe right now?"),
+        description=_l(
+            "If you say no, you will see places that can help right away, and the board will "
+            "read your complaint first."
+        ),
+        choices=_radio_choices(SAFE_LABELS),
+        validators=[Optional()],
     )
     assisted_by = RadioField(
         _l("Is someone helping you fill this in?"),
+        description=_l("It does not change what happens to your complaint."),
         choices=_radio_choices(ASSISTED_LABELS),
         validators=[Optional()],
     )
@@ -143,12 +163,23 @@ class FileForm(FlaskForm):
         validators=[_too_long(PSEUDONYM_MAX)],
     )
     race = SelectField(
-        _l("Race or ethnicity"), choices=_select_choices(RACE_LABELS), validators=[Optional()]
+        _l("Race or ethnicity"),
+        description=_l("The one that fits you best."),
+        choices=_select_choices(RACE_LABELS),
+        validators=[Optional()],
     )
     gender = SelectField(
-        _l("Gender"), choices=_select_choices(GENDER_LABELS), validators=[Optional()]
+        _l("Gender"),
+        description=_l("The one that fits you best."),
+        choices=_select_choices(GENDER_LABELS),
+        validators=[Optional()],
     )
-    age_band = SelectField(_l("Age"), choices=_select_choices(AGE_LABELS), validators=[Optional()])
+    age_band = SelectField(
+        _l("Age"),
+        description=_l("How old you are now."),
+        choices=_select_choices(AGE_LABELS),
+        validators=[Optional()],
+    )
     files = MultipleFileField(
         _l("Photos or papers, if you have any"),
         description=_l(

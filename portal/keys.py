@@ -135,6 +135,26 @@ def grant(db: Session, account: Account, keyring: Keyring) -> None:
             )
 
 
+def members_waiting(db: Session) -> bool:
+    """Is any active case-working member without the current board key? (A cheap read.)"""
+    key = current(db)
+    if key is None:
+        return False
+    has_it = select(MemberKey.account_id).where(MemberKey.version == key.version)
+    return (
+        db.scalar(
+            select(Account.id)
+            .where(
+                Account.personal_public.is_not(None),
+                Account.disabled.is_(False),
+                Account.id.not_in(has_it),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def grant_waiting(db: Session, keyring: Keyring) -> int:
     """Give the current board key to members who enrolled since (they can read cases from
     their next sign-in). Any signed-in member holding the key does this; returns how many."""

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from portal import figurelabels as words
 from portal.cases import may_see
+from portal.figurecounts import PUBLISHED_STATUSES
 from portal.models import Account, Complaint
 from portal.periods import Period, Quarter
-from portal.transparency import PUBLISHED_STATUSES, SHOWN
+from portal.transparency import SHOWN
 
 
 @dataclasses.dataclass(frozen=True)

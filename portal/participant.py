@@ -144,6 +144,11 @@ def file_submit() -> ResponseReturnValue:
     switching = languages.switch_requested()
     form = _file_form()
     if switching:
+        if any(f and f.filename for f in (form.files.data or [])):
+            # A browser never fills a file box in again: say so.
+            form.files.errors.append(
+                _("Please choose the files again; everything else you wrote is kept.")
+            )
         return _render_file_form(form)
     if not form.validate():
         return _render_file_form(form, problem=_("Please look at the boxes marked below."))

@@ -110,7 +110,9 @@ def alerts(db: Session, account: Account, threshold: int) -> list[Alert]:
     groups: dict[tuple[str, str, str], list[int]] = {}
     for complaint_id, actor_kind, agency_text, officer, tag in rows:
         place = agency(agency_text)
-        named = f"tag:{tag}" if tag else badge(officer)
+        # The officer field is encrypted; only its keyed tag (portal.tags) can be grouped.
+        named = f"tag:{tag}" if tag else ""
+        del officer
         if named:
             groups.setdefault((OFFICER, "" if tag else place, named), []).append(complaint_id)
         if actor_kind == ActorKind.PROVIDER.value and place:

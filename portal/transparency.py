@@ -18,19 +18,16 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, MutableMapping
 
-from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from portal import figuretables as ft
 from portal import periods
-from portal.choices import PREFER_NOT, Status
-from portal.models import Complaint, Demographics, Referral, SurveyAnswer
+from portal.figurecounts import Raw, Story, collect, first_day
 from portal.periods import Period, Quarter, four_quarters_to
 from portal.suppression import HIDDEN, SHOWN, SMALL, Equation, suppress
 
 TOO_FEW = "too_few"  # a median over fewer complaints than the threshold
 MAX_AGE = dt.timedelta(hours=1)
-PUBLISHED_STATUSES = (Status.RESOLVED.value, Status.CLOSED.value)
 _OWN = "*"
 
 __all__ = ["HIDDEN", "SHOWN", "SMALL", "TOO_FEW", "Cell", "Figures", "Story", "figures"]
@@ -56,15 +53,6 @@ class Table:
 
 
 @dataclasses.dataclass(frozen=True)
-class Story:
-    """One 'You said, we did' entry: only what the board wrote for publication."""
-
-    quarter: str  # the quarter the board decided in
-    board_said: str
-    program_did: str | None
-
-
-@dataclasses.dataclass(frozen=True)
 class Figures:
     period: Period
     threshold: int
@@ -79,172 +67,6 @@ class Figures:
     @property
     def has_equity(self) -> bool:
         return "race_summary" in self.tables
-
-
-@dataclasses.dataclass
-class Raw:
-    """One quarter before anything is hidden. Never published as it is."""
-
-    counts: Counter = dataclasses.field(default_factory=Counter)
-    days: dict[tuple[str, ...], Counter] = dataclasses.field(default_factory=dict)
-    stories: list[Story] = dataclasses.field(default_factory=list)
-
-    def add_days(self, key: tuple[str, ...], days: int, count: int) -> None:
-        self.days.setdefault(key, Counter())[days] += count
-
-
-# --- counting ----------------------------------------------------------------------------
-
-
-def _group(value: str | None, known: tuple[str, ...]) -> str:
-    if value is None or value == PREFER_NOT or value not in known:
-        return ft.DID_NOT_SAY
-    return value
-
-
-def _outcome(status: str, disposition: str | None) -> str:
-    if status == Status.WITHDRAWN:
-        return ft.WITHDRAWN
-    if status in PUBLISHED_STATUSES and disposition in ft.DECISIONS:
-        return disposition
-    return ft.NO_DECISION
-
-
-def _days_between(db: Session, later, earlier):  # noqa: ANN001, ANN202 - SQL expressions
-    if db.get_bind().dialect.name == "sqlite":
-        return cast(func.julianday(later) - func.julianday(earlier), Integer)
-    return later - earlier
-
-
-def collect(db: Session, quarters: Iterable[Quarter]) -> dict[str, Raw]:
-    """Count every quarter asked for, in one pass over each table."""
-    quarters = sorted(set(quarters))
-    raws = {quarter.key: Raw() for quarter in quarters}
-    if not quarters:
-        return raws
-    bucket = case(
-        *[
-            (and_(Complaint.created_on >= q.start, Complaint.created_on < q.end), q.key)
-            for q in quarters
-        ]
-    ).label("bucket")
-    in_range = and_(
-        Complaint.created_on >= quarters[0].start, Complaint.created_on < quarters[-1].end
-    )
-    joined = select().select_from(Complaint).outerjoin(Demographics)
-    _count_complaints(db, raws, bucket, in_range, joined)
-    for measure, column in (
-        ("response", Complaint.first_response_on),
-        ("resolution", Complaint.resolved_on),
-    ):
-        days = _days_between(db, column, Complaint.created_on).label("days")
-        rows = db.execute(
-            joined.add_columns(bucket, Demographics.race, Demographics.gender, days, func.count())
-            .where(in_range, column.is_not(None))
-            .group_by(bucket, Demographics.race, Demographics.gender, days)
-        )
-        for key, race, gender, number, count in rows:
-            raw = raws[key]
-            raw.add_days((measure, ft.ALL), number, count)
-            raw.add_days((measure, "race", _group(race, ft.RACES)), number, count)
-            raw.add_days((measure, "gender", _group(gender, ft.GENDERS)), number, count)
-    _count_referrals(db, raws, bucket, in_range, joined)
-    _count_survey(db, raws, quarters)
-    _collect_stories(db, raws, quarters)
-    return raws
-
-
-def _count_complaints(db: Session, raws: dict[str, Raw], bucket, in_range, joined) -> None:  # noqa: ANN001
-    answered = case((Complaint.first_response_on.is_(None), 0), else_=1)
-    decided = case((Complaint.resolved_on.is_(None), 0), else_=1)
-    columns = (
-        bucket,
-        Complaint.kind,
-        Complaint.actor_kind,
-        Complaint.status,
-        Complaint.disposition,
-        Demographics.race,
-        Demographics.gender,
-        answered,
-        decided,
-    )
-    rows = db.execute(joined.add_columns(*columns, func.count()).where(in_range).group_by(*columns))
-    for key, kind, actor, status, disposition, race, gender, responded, resolved, n in rows:
-        counts = raws[key].counts
-        kind = kind if kind in ft.KINDS else ft.NOT_GIVEN
-        actor = actor if actor in ft.ACTORS else ft.NOT_GIVEN
-        outcome = _outcome(status, disposition)
-        counts[ft.TOTAL] += n
-        counts[("kind", kind)] += n
-        counts[("actor", actor)] += n
-        counts[("status", status)] += n
-        if outcome != ft.WITHDRAWN:  # counted once, as the withdrawn status
-            counts[("outcome", outcome)] += n
-        counts[ft.RESPONDED] += n * responded
-        counts[ft.RESOLVED] += n * resolved
-        for grouping, value in (
-            ("race", _group(race, ft.RACES)),
-            ("gender", _group(gender, ft.GENDERS)),
-        ):
-            counts[(grouping, value)] += n
-            counts[(f"{grouping}_kind", value, kind)] += n
-            counts[(f"{grouping}_actor", value, actor)] += n
-            counts[(f"{grouping}_outcome", value, outcome)] += n
-            counts[(f"{grouping}_responded", value)] += n * responded
-            counts[(f"{grouping}_resolved", value)] += n * resolved
-
-
-def _count_referrals(db: Session, raws: dict[str, Raw], bucket, in_range, joined) -> None:  # noqa: ANN001
-    rows = db.execute(
-        joined.join(Referral, Referral.complaint_id == Complaint.id)
-        .add_columns(bucket, Referral.body, Demographics.race, Demographics.gender, func.count())
-        .where(in_range, Referral.state.in_(ft.REFERRAL_STATES))
-        .group_by(bucket, Referral.body, Demographics.race, Demographics.gender)
-    )
-    for key, body, race, gender, n in rows:
-        counts = raws[key].counts
-        counts[ft.REFERRALS] += n
-        counts[("body", body if body in ft.BODIES else "other")] += n
-        counts[("race_referrals", _group(race, ft.RACES))] += n
-        counts[("gender_referrals", _group(gender, ft.GENDERS))] += n
-
-
-def _count_survey(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) -> None:
-    columns = (
-        SurveyAnswer.quarter,
-        SurveyAnswer.respected,
-        SurveyAnswer.listened,
-        SurveyAnswer.would_use_again,
-    )
-    rows = db.execute(
-        select(*columns, func.count())
-        .where(SurveyAnswer.quarter.in_([q.key for q in quarters]))
-        .group_by(*columns)
-    )
-    for key, *answers, n in rows:
-        counts = raws[key].counts
-        counts[ft.SURVEYS] += n
-        for question, answer in zip(ft.QUESTIONS, answers, strict=True):
-            answer = answer if answer in ft.ANSWERS else ft.DID_NOT_SAY
-            counts[("survey", question, answer)] += n
-
-
-def _collect_stories(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) -> None:
-    rows = db.execute(
-        select(Complaint.resolved_on, Complaint.public_summary, Complaint.program_response)
-        .where(
-            Complaint.resolved_on >= quarters[0].start,
-            Complaint.resolved_on < quarters[-1].end,
-            Complaint.status.in_(PUBLISHED_STATUSES),
-            Complaint.public_summary.is_not(None),
-            Complaint.text_deleted.is_(False),
-        )
-        .order_by(Complaint.resolved_on.desc(), Complaint.id.desc())
-    )
-    for resolved_on, summary, response in rows:
-        key = Quarter.of(resolved_on).key
-        if key in raws and summary.strip():
-            raws[key].stories.append(Story(key, summary.strip(), (response or "").strip() or None))
 
 
 # --- hiding ------------------------------------------------------------------------------
@@ -417,11 +239,6 @@ def _with_series(figures_: Figures, series: list[tuple[Quarter, Figures]]) -> Fi
     cells = {(q.key, "complaints"): quarter.total for q, quarter in series}
     tables = {"quarters": Table(layout, cells), **figures_.tables}
     return dataclasses.replace(figures_, tables=tables)
-
-
-def first_day(db: Session) -> dt.date | None:
-    """The day the first complaint came in: published quarters start from its quarter."""
-    return db.scalar(select(func.min(Complaint.created_on)))
 
 
 CACHE_KEY = "portal.figures"

@@ -120,8 +120,10 @@ def _grant_waiting_members(keyring: keys.Keyring) -> None:
     """Work only a key holder can do, done on their requests: members who enrolled since get
     the board key, and new complaints get their pattern tags."""
     database = db.session()
-    with write_transaction(database):
-        keys.grant_waiting(database, keyring)
+    # Most requests find nothing to do; only then is a write transaction worth its fsync.
+    if keys.members_waiting(database):
+        with write_transaction(database):
+            keys.grant_waiting(database, keyring)
     tags.tag_new_complaints(database, keyring)
 
 

@@ -183,6 +183,8 @@ def _render(complaint: Complaint, status: int = 200, **replacements: object) -> 
             disposition_labels=DISPOSITION_LABELS,
             referral_labels=REFERRAL_LABELS,
             is_chair=g.account.role == Role.ADMIN.value,
+            # The form that was sent with a problem, for the summary at the top of the page.
+            failed_forms=[f for f in replacements.values() if getattr(f, "errors", None)],
             **forms,
         ),
         status,

@@ -220,13 +220,16 @@ class QueueFilterForm(FlaskForm):
     )
 
 
-def _text(label: object, limit: int = 10_000, required: bool = True) -> TextAreaField:
+def _text(
+    label: object, limit: int = 10_000, required: bool = True, field_id: str | None = None
+) -> TextAreaField:
+    """`field_id` keeps ids unique where several forms on the case page share a field name."""
     checks = [Length(max=limit, message=_l("Please keep this under %(max)d characters."))]
     if required:
         checks.insert(0, DataRequired(_l("Please write something here.")))
     else:
         checks.insert(0, Optional())
-    return TextAreaField(label, validators=checks)
+    return TextAreaField(label, validators=checks, id=field_id)
 
 
 class AssignForm(FlaskForm):
@@ -239,11 +242,11 @@ class StatusForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    body = _text(_l("Internal note (the person never sees this)"))
+    body = _text(_l("Internal note (the person never sees this)"), field_id="note-body")
 
 
 class MessageForm(FlaskForm):
-    body = _text(_l("Message to the person"), 5000)
+    body = _text(_l("Message to the person"), 5000, field_id="message-body")
 
 
 class DecisionForm(FlaskForm):
@@ -255,10 +258,12 @@ class DecisionForm(FlaskForm):
         _l("For the public figures: what the board recommends, in the board's own words"),
         2000,
         required=False,
+        field_id="decision-summary",
     )
     confirm = BooleanField(
         _l("This is the board's decision"),
         validators=[DataRequired(_l("Please tick this box to confirm."))],
+        id="decision-confirm",
     )
 
 
@@ -267,6 +272,7 @@ class PublicationForm(FlaskForm):
         _l("Public summary: what the board recommends, in the board's own words"),
         2000,
         required=False,
+        field_id="publication-summary",
     )
     in_packet = BooleanField(_l("Put this summary in the board's review packet"))
 
@@ -303,7 +309,7 @@ def publication_forms(complaint: object) -> dict[str, FlaskForm]:
 
 
 class ReferralForm(FlaskForm):
-    body = SelectField(_l("Pass it to"))
+    body = SelectField(_l("Pass it to"), id="referral-body")
     explanation = _text(_l("What to tell the person about it"), 2000)
 
 
@@ -311,6 +317,7 @@ class RecuseForm(FlaskForm):
     confirm = BooleanField(
         _l("I know someone in this case, so I should not work on it"),
         validators=[DataRequired(_l("Please tick this box to confirm."))],
+        id="recuse-confirm",
     )
 
 

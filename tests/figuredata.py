@@ -8,9 +8,12 @@ import itertools
 
 from sqlalchemy.orm import Session
 
+from portal import tags
 from portal.models import Complaint, Demographics, Referral, SurveyAnswer
 
 _serial = itertools.count(1)
+# Stands in for the key derived from the board's private key (portal.tags.tag_key).
+TAG_KEY = b"pattern-tag-key-for-tests-only!!"
 
 
 def complaint(
@@ -28,7 +31,10 @@ def complaint(
     narrative: str = "Something happened.",
     **fields: object,
 ) -> Complaint:
-    """One complaint received on `created`, first answered and decided that many days later."""
+    """One complaint received on `created`, first answered and decided that many days later.
+    A named officer gets its pattern tag as a board member's request would give it."""
+    if fields.get("officer") is not None and "officer_tag" not in fields:
+        fields["officer_tag"] = tags.tag(TAG_KEY, str(fields["officer"]), fields.get("agency"))
     row = Complaint(
         locator=f"{next(_serial):04X}"[-4:],
         secret_hash="not-a-hash",

@@ -203,3 +203,19 @@ def test_the_recovery_key_can_grant_the_key_to_a_member(app: Flask, board: Board
     response = client.get(f"/review/cases/{code[:4]}")
     assert response.status_code == HTTPStatus.OK
     assert "GRANT-TEST words" in response.get_data(as_text=True)
+
+
+def test_pattern_alerts_work_on_encrypted_badge_numbers(app: Flask, board: Board, config) -> None:  # noqa: ANN001
+    codes = [
+        Participant(app.test_client()).file_and_get_code(
+            narrative="stopped again", officer=badge, agency="City police department"
+        )
+        for badge in ("Badge #8817", "badge 8817", "#8817 ")
+    ]
+    chair = signed_in(app, board, Role.ADMIN, "chair")
+    chair.get("/review/")  # a key holder's request tags the new complaints
+    page = chair.get("/review/alerts").get_data(as_text=True)
+    for code in codes:
+        assert code[:4] in page
+    copied = everything_at_rest(app, config.instance_path)
+    assert "8817" not in copied

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from portal import db
 from portal.accounts import Role
 from portal.models import Account, AuditEvent, Complaint, Recusal
-from tests.board import Board
+from tests.board import Board, csrf
 from tests.figuredata import complaint
-from tests.test_cases import act, file_directly, signed_in
+from tests.test_cases import act, complainant_page, file_directly, signed_in
 
 NARRATIVE = "The officer took my phone at the bus stop and laughed when I asked for it back."
 
@@ -78,9 +78,9 @@ def test_the_decision_form_takes_a_public_summary(app: Flask, clock, reviewer) -
         ("We ask the program to help Sparrow.", "leave out names and badge numbers"),
         (
             "Because the officer took my phone at the bus stop, rules must change.",
-            "repeats the person's own words",
+            "repeats the person",
         ),
-        ("Code K7QM-2XPA-9HDR-T4WE-8NCB was used.", "claim code"),
+        ("Their code {code} was shared.", "claim code"),
     ],
 )
 def test_a_public_summary_must_not_point_to_anyone_or_quote_them(
@@ -90,8 +90,10 @@ def test_a_public_summary_must_not_point_to_anyone_or_quote_them(
     summary: str,
     problem: str,
 ) -> None:
-    locator = decided_case(app, clock, reviewer)
-    response = decide(reviewer, locator, public_summary=summary)
+    code = file_directly(app, clock, narrative=NARRATIVE, officer="Badge 4521", pseudonym="Sparrow")
+    locator = code[:4]
+    act(reviewer, locator, "status", target="in_review", reason="Reading it.")
+    response = decide(reviewer, locator, public_summary=summary.format(code=code))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert problem in response.get_data(as_text=True)
     case = stored(app, locator)
@@ -214,13 +216,18 @@ def test_the_packet_leaves_out_cases_a_member_may_not_see(
         session.commit()
     html = reviewer.get("/review/packet/2026Q3").get_data(as_text=True)
     assert "PACKET-SUMMARY-A" not in html
+    with app.app_context():
+        session = db.session()
+        session.scalar(select(Account).where(Account.username == "chair")).trained_sensitive = True
+        session.commit()
     assert "PACKET-SUMMARY-SENSITIVE" in chair.get("/review/packet/2026Q3").get_data(True)
 
 
 def test_pattern_alerts_list_the_cases(app: Flask, chair: FlaskClient) -> None:
     packet_data(app)
     html = chair.get("/review/alerts").get_data(as_text=True)
-    assert "Officer 777" in html
+    # The badge number is encrypted at rest: the alert points to the cases, which say who.
+    assert "The same officer, named in each case" in html
     assert "3 separate complaints" in html
     assert html.count('href="/review/cases/') == 3
 
@@ -237,7 +244,7 @@ def test_below_the_sites_threshold_there_is_no_alert(app: Flask, chair: FlaskCli
             dt.datetime(2026, 11, 2),
         )  # fmt: skip
     html = chair.get("/review/alerts").get_data(as_text=True)
-    assert "Officer 777" not in html
+    assert "The same officer" not in html
     assert "No pattern reaches the threshold." in html
 
 
@@ -266,3 +273,19 @@ def test_the_board_menu_links_to_the_reports_for_case_workers_only(
     assert 'href="/review/alerts"' in reviewer.get("/review/account").get_data(as_text=True)
     advocate = signed_in(app, board, Role.ADVOCATE, "helper")
     assert 'href="/review/alerts"' not in advocate.get("/review/account").get_data(as_text=True)
+
+
+def test_withdrawing_with_deletion_takes_the_public_summary_away(
+    app: Flask,
+    clock,  # noqa: ANN001
+    reviewer: FlaskClient,
+    client: FlaskClient,
+) -> None:
+    code = file_directly(app, clock, narrative=NARRATIVE)
+    locator = code[:4]
+    act(reviewer, locator, "status", target="in_review", reason="Reading it.")
+    decide(reviewer, locator, public_summary="Police should return property at once.")
+    complainant_page(client, code)
+    client.post("/case/withdraw", data={"csrf_token": csrf(client, "/case"), "how": "delete"})
+    case = stored(app, locator)
+    assert (case.status, case.public_summary, case.text_deleted) == ("withdrawn", None, True)

@@ -110,6 +110,11 @@ def test_spanish_has_two_plural_forms() -> None:
     assert catalog.plural_expr == "(n != 1)"
 
 
+def _hashable(value: object) -> object:
+    """Plural entries: a .po gives tuples, a .mo lists."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def test_compiled_catalog_matches_the_po_file() -> None:
     """The app reads the .mo: it must say what the .po says (`make test` and `make run`
     recompile it; so does `make translations`)."""
@@ -117,11 +122,11 @@ def test_compiled_catalog_matches_the_po_file() -> None:
     with MO.open("rb") as handle:
         compiled = mofile.read_mo(handle)
     want = {
-        message.id: message.string
+        _hashable(message.id): _hashable(message.string)
         for message in _po_catalog()
         if message.id and message.string and not message.fuzzy
     }
-    got = {message.id: message.string for message in compiled if message.id}
+    got = {_hashable(m.id): _hashable(m.string) for m in compiled if m.id}
     stale = sorted(str(key) for key in want.keys() ^ got.keys()) + sorted(
         str(key) for key in want.keys() & got.keys() if want[key] != got[key]
     )
@@ -204,8 +209,13 @@ def _words(text: str) -> str | None:
     return None if bare in ALLOWED_TEXT else bare
 
 
+def _environment() -> Environment:
+    """Only for parsing: nothing is rendered, so autoescape does not matter."""
+    return Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+
+
 def _untranslated(path: Path) -> list[str]:
-    environment = Environment(extensions=["jinja2.ext.i18n"])
+    environment = _environment()
     tree = environment.parse(path.read_text(encoding="utf-8"), name=path.name)
     constants: list[str] = []
     parser = _Text()
@@ -235,7 +245,7 @@ def test_the_template_check_finds_words() -> None:
         '<a href="{{ url_for(\'a\') }}">Home</a></nav>{{ x or "Nobody" }}'
         "{{ value | dateformat('medium') }}<td>{{ n }} · {{ m }}</td>"
     )
-    environment = Environment(extensions=["jinja2.ext.i18n"])
+    environment = _environment()
     constants: list[str] = []
     parser = _Text()
     parser.feed("".join(_markup(environment.parse(text, name=sample.name), constants)))

@@ -5,17 +5,22 @@ on a small phone, tap targets big enough for a thumb, and a screenshot for a per
 from __future__ import annotations
 
 import base64
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from babel.support import Translations
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Request
 
 HERE = Path(__file__).resolve().parent
 AXE_JS = HERE / "vendor" / "axe.min.js"
+TRANSLATIONS = HERE.parent.parent / "portal" / "translations"
 SCREENSHOTS = HERE / "screenshots"
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -52,9 +57,10 @@ class Devices:
     requests: list[Request] = field(default_factory=list)
 
     def new_page(self, viewport: dict[str, int] = PHONE, **options: Any) -> Page:
-        context = self.browser.new_context(
-            viewport=viewport, is_mobile=True, has_touch=True, locale="en-US", **options
-        )
+        """A phone (a touch screen) unless `options` say otherwise; its browser asks for US
+        English unless `locale` is given (`es-US` makes the portal answer in Spanish)."""
+        options = {"is_mobile": True, "has_touch": True, "locale": "en-US", **options}
+        context = self.browser.new_context(viewport=viewport, **options)
         self.opened.append(context)
         context.set_default_timeout(5_000)
         page = context.new_page()
@@ -98,22 +104,49 @@ class Devices:
 _GROUP = re.compile(r"[0-9A-Z]{4}")
 
 
+# The language switch's buttons: each language named in itself.
+SWITCH_TO = {"en": "English", "es": "Español"}
+
+
+@functools.cache
+def words_in(language: str) -> Callable[[str], str]:
+    """`t("What happened?")`: the words the portal shows in `language`, from its own catalog,
+    so a test written with the English words reads the Spanish pages too."""
+    if language == "en":
+        return str
+    catalog = Translations.load(str(TRANSLATIONS), [language])
+    return catalog.gettext
+
+
 @dataclass
 class Person:
-    """Someone using the participant pages, through the real forms and buttons."""
+    """Someone using the participant pages, through the real forms and buttons, in the
+    language their browser asks for (`t` gives the words of that language)."""
 
     page: Page
     base_url: str
+    language: str = "en"
+
+    def t(self, english: str) -> str:
+        return words_in(self.language)(english)
+
+    def switch_language(self, language: str) -> None:
+        """Press the language button for `language` and wait for the page in it."""
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name=SWITCH_TO[language], exact=True).click()
+        self.language = language
 
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path)
 
     def file(self, narrative: str, **choices: str) -> None:
-        """Fill the form (`choices` maps a question to the answer's label) and press Send."""
+        """Fill the form (`choices` maps a question to the answer's label, in English) and
+        press Send."""
+        t = self.t
         self.open("/file")
-        self.page.get_by_label("What happened?").fill(narrative)
+        self.page.get_by_label(t("What happened?")).fill(narrative)
         for question, answer in choices.items():
-            self.page.get_by_role("group", name=question).get_by_label(answer).check()
+            self.page.get_by_role("group", name=t(question)).get_by_label(t(answer)).check()
         self.press("Send")
 
     def claim_code(self) -> str:
@@ -124,18 +157,19 @@ class Person:
 
     def check(self, typed: str) -> None:
         self.open("/check")
-        self.page.get_by_label("Your claim code").press_sequentially(typed)
+        self.page.get_by_label(self.t("Your claim code")).press_sequentially(typed)
         self.press("Open")
 
     def press(self, name: str) -> None:
-        """Press a button that sends a form, and wait for the page it leads to."""
+        """Press a button that sends a form (named in English), and wait for the page it
+        leads to."""
         with self.page.expect_navigation():
-            self.page.get_by_role("button", name=name).click()
+            self.page.get_by_role("button", name=self.t(name), exact=True).click()
 
     def follow(self, name: str) -> None:
         """Follow a link (or a link drawn as a button) to its page."""
         with self.page.expect_navigation():
-            self.page.get_by_role("link", name=name).click()
+            self.page.get_by_role("link", name=self.t(name)).click()
 
     def heading(self) -> str:
         return self.page.get_by_role("heading", level=1).inner_text()

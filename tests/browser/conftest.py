@@ -86,9 +86,11 @@ def devices(browser: Browser, site: Site, live_server: str) -> Iterator[Devices]
 
 @pytest.fixture
 def person_on(devices: Devices, live_server: str) -> Callable[..., Person]:
-    """`person_on(viewport, **context_options)`: a person on a fresh phone."""
+    """`person_on(viewport, **context_options)`: a person on a fresh phone. With
+    `locale="es-US"` their browser asks for Spanish, and `person.t` gives the Spanish words."""
 
     def make(viewport: dict[str, int] = PHONE, **options: Any) -> Person:
-        return Person(devices.new_page(viewport, **options), live_server)
+        language = options.get("locale", "en-US").split("-")[0]
+        return Person(devices.new_page(viewport, **options), live_server, language)
 
     return make

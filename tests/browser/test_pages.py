@@ -1,8 +1,9 @@
-"""Every participant page and error page, in each state a person can meet it, checked in real
-Chromium: axe-core finds no WCAG 2.x A/AA problem, the page fits a 320 px phone without
-sideways scrolling, and its buttons and fields are big enough to tap.
+"""Every participant page and error page, in each state a person can meet it, in English and
+in Spanish, checked in real Chromium: axe-core finds no WCAG 2.x A/AA problem, the page fits a
+320 px phone without sideways scrolling, and its buttons and fields are big enough to tap.
 
-Each page is also saved as a phone-sized picture in tests/browser/screenshots/ to look at.
+Each page is also saved as a phone-sized picture in tests/browser/screenshots/ to look at
+(`<page>-<language>-<width>.png`).
 """
 
 from __future__ import annotations
@@ -59,13 +60,37 @@ def already_filed(person: Person, clock: FakeClock) -> None:
     person.open("/file")
     token = person.page.locator("input[name=form_token]")
     first_token = token.input_value()
-    person.page.get_by_label("What happened?").fill(NARRATIVE)
+    person.page.get_by_label(person.t("What happened?")).fill(NARRATIVE)
     person.press("Send")
     clock.advance(hours=2)
     person.open("/file")
     token.evaluate("(input, value) => { input.value = value; }", first_token)
-    person.page.get_by_label("What happened?").fill(NARRATIVE)
+    person.page.get_by_label(person.t("What happened?")).fill(NARRATIVE)
     person.press("Send")
+
+
+def form_after_switching_language(person: Person, _clock: FakeClock) -> None:
+    """Half filled in, in the other language; then the language button on the form brings
+    it back in the person's own language, with what they typed."""
+    own = person.language
+    person.open("/file")
+    person.switch_language("es" if own == "en" else "en")
+    person.page.locator("#narrative").fill(NARRATIVE)
+    person.page.locator("#where_text").fill("Near the library")
+    person.switch_language(own)
+    assert person.page.locator("#narrative").input_value() == NARRATIVE
+    assert person.page.locator("#where_text").input_value() == "Near the library"
+
+
+def receipt_after_switching_language(person: Person, _clock: FakeClock) -> None:
+    """The receipt shows the code once; switching language there keeps it."""
+    own = person.language
+    person.file(NARRATIVE, **{"Are you safe right now?": "No, I am not safe right now"})
+    code = person.claim_code()
+    person.switch_language("es" if own == "en" else "en")
+    assert person.claim_code() == code
+    person.switch_language(own)
+    assert person.claim_code() == code
 
 
 def check_form(person: Person, _clock: FakeClock) -> None:
@@ -102,7 +127,7 @@ def not_found(person: Person, _clock: FakeClock) -> None:
 def expired_form(person: Person, _clock: FakeClock) -> None:
     person.open("/check")
     person.page.locator("input[name=csrf_token]").evaluate("input => { input.value = 'old'; }")
-    person.page.get_by_label("Your claim code").fill("K7QM-2XPA-9HDR-T4WE-8NCB")
+    person.page.get_by_label(person.t("Your claim code")).fill("K7QM-2XPA-9HDR-T4WE-8NCB")
     person.press("Open")
 
 
@@ -114,6 +139,8 @@ PAGES: list[tuple[Callable[[Person, FakeClock], None], str]] = [
     (receipt, "We got your complaint"),
     (receipt_not_safe, "We got your complaint"),
     (already_filed, "We already have this complaint"),
+    (form_after_switching_language, "Make a complaint"),
+    (receipt_after_switching_language, "We got your complaint"),
     (check_form, "Check my complaint"),
     (check_with_typo, "Check my complaint"),
     (check_after_case_closed, "Check my complaint"),
@@ -124,6 +151,10 @@ PAGES: list[tuple[Callable[[Person, FakeClock], None], str]] = [
 ]
 
 
+LANGUAGES = {"en": "en-US", "es": "es-US"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(
     ("reach", "heading"), PAGES, ids=[reach.__name__ for reach, _heading in PAGES]
 )
@@ -132,16 +163,19 @@ def test_page_is_accessible_and_fits_a_phone(
     clock: FakeClock,
     reach: Callable[[Person, FakeClock], None],
     heading: str,
+    language: str,
 ) -> None:
     # bypass_csp lets axe's script in; it changes nothing else about the page.
-    person = person_on(PHONE, bypass_csp=True)
+    person = person_on(PHONE, bypass_csp=True, locale=LANGUAGES[language])
     reach(person, clock)
-    assert person.heading() == heading
-    screenshot(person.page, f"{reach.__name__}-360")
+    assert person.heading() == person.t(heading)
+    assert person.page.locator("html").get_attribute("lang") == language
+    name = f"{reach.__name__}-{language}"
+    screenshot(person.page, f"{name}-360")
 
     violations = run_axe(person.page)
-    assert not violations, f"axe found on {reach.__name__}:\n{describe_violations(violations)}"
+    assert not violations, f"axe found on {name}:\n{describe_violations(violations)}"
 
     person.page.set_viewport_size(SMALL_PHONE)
-    screenshot(person.page, f"{reach.__name__}-320")
-    assert_fits_a_phone(person.page, reach.__name__)
+    screenshot(person.page, f"{name}-320")
+    assert_fits_a_phone(person.page, name)
