@@ -278,7 +278,9 @@ def _keyring_of(db: Session, cookie: str) -> boardkeys.Keyring:
 
 
 def _existing(db: Session, account_id: int) -> Account:
-    account = db.get(Account, account_id)
+    """The account as it is now in the database, locked for this transaction (PostgreSQL), so
+    two requests cannot both use the same one-time code."""
+    account = db.get(Account, account_id, populate_existing=True, with_for_update=True)
     if account is None:
         raise AccountError(_l("No such account."))
     return account
@@ -293,7 +295,9 @@ def _use_code(
             account.totp_last_step = step
             return "totp"
     recovery = db.scalar(
-        select(RecoveryCode).where(
+        select(RecoveryCode)
+        .with_for_update()
+        .where(
             RecoveryCode.account_id == account.id,
             RecoveryCode.code_hash == totp.recovery_hash(keys.recovery_key, code),
             RecoveryCode.used_at.is_(None),

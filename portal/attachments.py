@@ -15,6 +15,7 @@ import dataclasses
 import io
 import os
 import secrets
+import time
 import warnings
 from pathlib import Path
 
@@ -162,6 +163,9 @@ def store(instance_path: Path, data_key: bytes, cleaned: Clean) -> str:
         handle.write(sealed)
         handle.flush()
         os.fsync(handle.fileno())
+    # The file's own times would date the filing to the second; the start of the day will do.
+    day = int(time.time()) // 86400 * 86400
+    os.utime(target, (day, day))
     return name
 
 

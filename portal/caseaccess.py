@@ -1,9 +1,10 @@
 """Keeping a case open in one browser for a short while after a good claim code.
 
 The browser's session holds a random id and a random key; the server keeps the id's hash,
-the complaint it opens, when it expires, and the complaint's data key encrypted under that
-key. So the server alone cannot read the case, and Leave, the quick exit, or 15 idle minutes
-end it for good: a copy of the cookie is worthless afterwards.
+when it expires, and which complaint it opens with that complaint's data key, both
+encrypted under that key. So the server alone cannot read the case or tell which one was
+looked at, and Leave, the quick exit, or 15 idle minutes end it for good: a copy of the
+cookie is worthless afterwards.
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ def open_case(
         db.add(
             CaseAccess(
                 id_hash=_hash(access_id),
-                complaint_id=complaint_id,
                 expires_at=now + idle,
-                sealed_dk=crypto.encrypt(browser_key, data_key, LABEL),
+                sealed_dk=crypto.encrypt(
+                    browser_key, complaint_id.to_bytes(8, "big") + data_key, LABEL
+                ),
             )
         )
     return f"{access_id}.{base64.urlsafe_b64encode(browser_key).decode()}"
@@ -62,13 +64,13 @@ def current_case(
             db.delete(access)
             return None
         try:
-            data_key = crypto.decrypt(
+            opened = crypto.decrypt(
                 base64.urlsafe_b64decode(key_text), access.sealed_dk or b"", LABEL
             )
         except (crypto.DecryptionFailed, ValueError):
             return None
         access.expires_at = now + idle
-        return access.complaint_id, data_key
+        return int.from_bytes(opened[:8], "big"), opened[8:]
 
 
 def close_case(db: Session, held: str | None) -> None:

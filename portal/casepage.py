@@ -146,8 +146,8 @@ def keep_away() -> ResponseReturnValue:
     return _render(complaint, 400, keep_away_form=form)
 
 
-@bp.post("/case/referrals/<int:referral_id>")
-def answer_referral(referral_id: int) -> ResponseReturnValue:
+@bp.post("/case/referral")
+def answer_referral() -> ResponseReturnValue:
     complaint = _current()
     if complaint is None:
         return _closed()
@@ -155,7 +155,9 @@ def answer_referral(referral_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         agree = form.answer.data == "yes"
         try:
-            complainant.answer_referral(db.session(), complaint, referral_id, agree, clock.now())
+            complainant.answer_referral(
+                db.session(), complaint, form.question.data, agree, clock.now()
+            )
         except complainant.NothingToDo:
             flash(_("This question was already answered."))
         else:
@@ -217,8 +219,8 @@ def survey() -> ResponseReturnValue:
     return _render(complaint, 400, survey_form=form)
 
 
-@bp.post("/case/links/<int:link_id>")
-def answer_link(link_id: int) -> ResponseReturnValue:
+@bp.post("/case/link")
+def answer_link() -> ResponseReturnValue:
     complaint = _current()
     if complaint is None:
         return _closed()
@@ -226,7 +228,7 @@ def answer_link(link_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         agree = form.answer.data == "yes"
         try:
-            complainant.answer_link(db.session(), complaint, link_id, agree, clock.now())
+            complainant.answer_link(db.session(), complaint, form.question.data, agree, clock.now())
         except complainant.NothingToDo:
             flash(_("This question was already answered."))
         else:

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal import attachments, audit, claimcodes, crypto, sealing
@@ -154,16 +154,10 @@ def reply(db: Session, complaint: Complaint, body: str, now: dt.datetime, data_k
 def _record(
     db: Session, action: str, complaint: Complaint, now: dt.datetime, **detail: object
 ) -> None:
-    # The hour only: the log must not time the person's visit to the second.
-    audit.record(
-        db,
-        action,
-        account_id=None,
-        now=hour_floor(now),
-        object_type="complaint",
-        object_id=complaint.locator,
-        **detail,
-    )
+    # The hour only, and no reference: between board events timed to the second, a complaint
+    # named here could be lined up with network logs to find who visited when.
+    del complaint
+    audit.record(db, action, account_id=None, now=hour_floor(now), **detail)
 
 
 def answer_referral(
@@ -257,7 +251,16 @@ def _delete_text(db: Session, complaint: Complaint, uploads: Path | None) -> Non
         setattr(complaint, field, None)
     complaint.narrative = TOMBSTONE
     complaint.text_deleted = True
+    complaint.lost_code_note = None
+    complaint.officer_tag = None
     sealing.shred(complaint)
+    # A lost-code link holds this complaint's key sealed under another's (or the reverse):
+    # it goes too, or the words could still be opened through it.
+    db.execute(
+        delete(CaseLink).where(
+            or_(CaseLink.earlier_id == complaint.id, CaseLink.new_id == complaint.id)
+        )
+    )
     # The code can no longer open anything: there is nothing left to read.
     complaint.secret_hash = DELETED_HASH
     complaint.unread_replies = 0

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
+    IntegerField,
     MultipleFileField,
     RadioField,
     SelectChoice,
@@ -17,6 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from portal.choices import (
     ACTOR_LABELS,
@@ -272,6 +274,8 @@ class SurveyForm(FlaskForm):
 
 
 class ReferralAnswerForm(FlaskForm):
+    # Which question is answered travels in the form, never in the URL.
+    question = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
     answer = RadioField(
         _l("Your answer"),
         choices=[

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from portal import audit, clock, crypto, db, keys, sealing
 from portal.db import write_transaction
-from portal.models import Account, Complaint, MemberKey
+from portal.models import Account, BoardKey, Complaint, MemberKey
 
 
 def init_app(app) -> None:  # noqa: ANN001
@@ -65,7 +65,7 @@ def grant_board_key(username: str) -> None:
     """Give the board key to USERNAME, using the recovery key."""
     database = db.session()
     account = database.scalar(select(Account).where(Account.username == username.lower()))
-    if account is None or account.personal_public is None:
+    if account is None or account.personal_public is None or account.disabled:
         click.echo("No admin or reviewer with that username.", err=True)
         sys.exit(1)
     keyring = _keyring_from_prompt()
@@ -92,6 +92,12 @@ def rotate_board_key() -> None:
     with write_transaction(database):
         version, private, recovery = keys.create_board_key(database, now)
         new_public = keys.current_public(database)[1]
+        # Old recovery keys must not open old board keys (nor, with them, old backups).
+        database.execute(
+            BoardKey.__table__.update()  # type: ignore[attr-defined]
+            .where(BoardKey.version != version)
+            .values(recovery_sealed=b"")
+        )
         count = 0
         for complaint in database.scalars(select(Complaint).where(Complaint.dk_board.is_not(None))):
             data_key = sealing.key_for_board(complaint, old)

@@ -20,7 +20,7 @@ import secrets
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from portal import crypto
+from portal import audit, crypto
 from portal.models import Account, BoardKey, MemberKey
 
 Keyring = dict[int, bytes]  # board key version -> board private key
@@ -155,7 +155,7 @@ def members_waiting(db: Session) -> bool:
     )
 
 
-def grant_waiting(db: Session, keyring: Keyring) -> int:
+def grant_waiting(db: Session, keyring: Keyring, now: dt.datetime) -> int:
     """Give the current board key to members who enrolled since (they can read cases from
     their next sign-in). Any signed-in member holding the key does this; returns how many."""
     key = current(db)
@@ -173,6 +173,16 @@ def grant_waiting(db: Session, keyring: Keyring) -> int:
     )
     for account in waiting:
         grant(db, account, {key.version: keyring[key.version]})
+        # Handing out the key that reads every complaint is always on the record.
+        audit.record(
+            db,
+            "board_key.grant",
+            account_id=None,
+            now=now,
+            object_type="account",
+            object_id=account.id,
+            version=key.version,
+        )
     return len(waiting)
 
 

@@ -370,8 +370,11 @@ def leave() -> ResponseReturnValue:
 @bp.post("/exit")
 @csrf.exempt
 def quick_exit() -> ResponseReturnValue:
+    # On an advocate's device the quick exit signs the advocate out too: whoever grabbed
+    # the phone must not land in the review area either.
     _end_everything()
-    return redirect(_site().quick_exit_url, code=303)
+    assist.end_advocate_session(db.session())
+    return _forget_board_cookie(redirect(_site().quick_exit_url, code=303))
 
 
 @bp.post("/finish")
@@ -381,7 +384,10 @@ def finish() -> ResponseReturnValue:
     browser's session, and go back to a blank start page for the next person."""
     _end_everything()
     assist.end_advocate_session(db.session())
-    response = redirect(url_for("participant.home"), code=303)
+    return _forget_board_cookie(redirect(url_for("participant.home"), code=303))
+
+
+def _forget_board_cookie(response: Response) -> Response:
     config = current_app.extensions["portal.config"]
     response.delete_cookie(
         boardsessions.cookie_name(config.is_production),
@@ -398,4 +404,5 @@ def idle() -> ResponseReturnValue:
     """Kiosk mode's idle timeout: end any open case and show the blank start page. A GET so
     that a page's own refresh can reach it without JavaScript; it only ever ends things."""
     _end_everything()
-    return redirect(url_for("participant.home"), code=303)
+    assist.end_advocate_session(db.session())
+    return _forget_board_cookie(redirect(url_for("participant.home"), code=303))

@@ -1,8 +1,8 @@
 """Rate limits, keyed without ever keeping a client address.
 
 The key is an HMAC of the address under a key derived from the app secret and today's date:
-it tells one client from another for today only, and it can never be turned back into an
-address, in storage or in Flask-Limiter's own log lines.
+it tells one client from another for today only, and without the app's secret key it cannot
+be turned back into an address, in storage or in Flask-Limiter's own log lines.
 """
 
 from __future__ import annotations

@@ -140,7 +140,8 @@ def read_or_blank(complaint: Complaint, data_key: bytes | None) -> CaseText:
 
 
 def shred(complaint: Complaint) -> None:
-    """Forget the complaint's data key everywhere: every copy of its text, in backups too,
-    can never be read again."""
+    """Forget the complaint's data key: from now on the database holds nothing that opens its
+    text. (A backup taken before still holds the key alongside the text; backups must be
+    kept as carefully as the database, and expire too.)"""
     complaint.dk_board = None
     complaint.dk_code = None

@@ -123,7 +123,7 @@ def _grant_waiting_members(keyring: keys.Keyring) -> None:
     # Most requests find nothing to do; only then is a write transaction worth its fsync.
     if keys.members_waiting(database):
         with write_transaction(database):
-            keys.grant_waiting(database, keyring)
+            keys.grant_waiting(database, keyring, clock.now())
     tags.tag_new_complaints(database, keyring)
 
 

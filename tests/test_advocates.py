@@ -184,7 +184,9 @@ def test_a_lost_code_link_needs_the_persons_confirmation(
     mine = complainant_page(client, new_code)
     assert "Is this your earlier complaint?" in mine
     assert "EARLIER-WORDS" not in mine  # nothing of it shows before the person says yes
-    client.post("/case/links/1", data={"csrf_token": csrf(client, "/case"), "answer": "yes"})
+    client.post(
+        "/case/link", data={"csrf_token": csrf(client, "/case"), "question": "1", "answer": "yes"}
+    )
     mine = client.get("/case").get_data(as_text=True)
     assert "EARLIER-WORDS about the shelter" in mine
     assert f"reference {earlier_code[:4]}" in mine
@@ -196,7 +198,9 @@ def test_a_refused_link_opens_nothing(app: Flask, clock, board: Board, client) -
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")
     act(reviewer, new_code[:4], "link", earlier=earlier_code[:4])
     complainant_page(client, new_code)
-    client.post("/case/links/1", data={"csrf_token": csrf(client, "/case"), "answer": "no"})
+    client.post(
+        "/case/link", data={"csrf_token": csrf(client, "/case"), "question": "1", "answer": "no"}
+    )
     assert "EARLIER-WORDS" not in client.get("/case").get_data(as_text=True)
 
 
@@ -206,3 +210,9 @@ def test_an_unknown_earlier_reference_is_explained(app: Flask, clock, board: Boa
     response = act(reviewer, new_code[:4], "link", earlier="ZZZZ")
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "There is no earlier case with that reference." in response.get_data(as_text=True)
+
+
+def test_the_quick_exit_signs_the_advocate_out_too(advocate: FlaskClient) -> None:
+    assert advocate.get("/review/assist").status_code == HTTPStatus.OK
+    advocate.post("/exit")
+    assert advocate.get("/review/").headers["Location"] == "/review/sign-in"

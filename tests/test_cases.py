@@ -237,7 +237,10 @@ def test_a_referral_needs_the_complainants_yes(app: Flask, clock, reviewer, clie
         assert db.session().scalar(select(Complaint.status)) == "in_review"
     mine = complainant_page(client, code)
     assert "may we pass your complaint on?" in mine
-    client.post("/case/referrals/1", data={"csrf_token": csrf(client, "/case"), "answer": "yes"})
+    client.post(
+        "/case/referral",
+        data={"csrf_token": csrf(client, "/case"), "question": "1", "answer": "yes"},
+    )
     assert act(reviewer, locator, "referrals/1/sent").status_code == HTTPStatus.SEE_OTHER
     mine = client.get("/case").get_data(as_text=True)
     assert "Where your complaint went" in mine
@@ -252,7 +255,10 @@ def test_a_refused_referral_is_never_passed_on(app: Flask, clock, reviewer, clie
     act(reviewer, locator, "status", target="in_review", reason="Reading it.")
     act(reviewer, locator, "refer", body="legal_aid", explanation="Free lawyers.")
     complainant_page(client, code)
-    client.post("/case/referrals/1", data={"csrf_token": csrf(client, "/case"), "answer": "no"})
+    client.post(
+        "/case/referral",
+        data={"csrf_token": csrf(client, "/case"), "question": "1", "answer": "no"},
+    )
     assert act(reviewer, locator, "referrals/1/sent").status_code == HTTPStatus.BAD_REQUEST
     assert "Where your complaint went" not in client.get("/case").get_data(as_text=True)
 

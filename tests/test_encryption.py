@@ -219,3 +219,56 @@ def test_pattern_alerts_work_on_encrypted_badge_numbers(app: Flask, board: Board
         assert code[:4] in page
     copied = everything_at_rest(app, config.instance_path)
     assert "8817" not in copied
+
+
+def test_deleting_a_complaint_also_deletes_links_that_could_open_it(
+    app: Flask,
+    board: Board,
+    clock,
+    client,  # noqa: ANN001
+) -> None:
+    from portal.models import CaseLink
+
+    earlier = Participant(app.test_client()).file_and_get_code(narrative="EARLIER-DELETED words")
+    new = Participant(client).file_and_get_code(narrative="new", lost_code_note="lost it")
+    reviewer = signed_in(app, board, Role.REVIEWER, "rev")
+    act(reviewer, new[:4], "link", earlier=earlier[:4])
+    person = app.test_client()
+    Participant(person).check(earlier)
+    person.post("/case/withdraw", data={"csrf_token": csrf(person, "/case"), "how": "delete"})
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(CaseLink)) == 0
+    assert "EARLIER-DELETED" not in complainant_page(client, new)
+
+
+def test_a_deleted_complaints_code_takes_as_long_as_any_other(app: Flask, client) -> None:  # noqa: ANN001
+    code = Participant(client).file_and_get_code()
+    Participant(client).check(code)
+    client.post("/case/withdraw", data={"csrf_token": csrf(client, "/case"), "how": "delete"})
+    hasher = app.extensions["portal.hasher"]
+    real_verifications = []
+
+    class Counting:
+        """Wraps argon2-cffi's hasher to count full verifications."""
+
+        def __init__(self, inner) -> None:  # noqa: ANN001
+            self.inner = inner
+
+        def verify(self, stored: str, secret: bytes) -> bool:
+            real_verifications.append(stored)
+            return self.inner.verify(stored, secret)
+
+    hasher._hasher = Counting(hasher._hasher)  # noqa: SLF001
+    response = Participant(app.test_client()).check(code)
+    assert response.status_code == HTTPStatus.OK  # not opened
+    assert len(real_verifications) == 1  # one full argon2 verification, like any code
+
+
+def test_handing_the_key_to_a_newcomer_is_audited(app: Flask, board: Board, clock) -> None:  # noqa: ANN001
+    from portal.models import AuditEvent
+
+    board.enroll(app.test_client(), Role.REVIEWER, "newcomer")
+    signed_in(app, board, Role.ADMIN, "chair").get("/review/")
+    with app.app_context():
+        actions = db.session().scalars(select(AuditEvent.action)).all()
+    assert "board_key.grant" in actions

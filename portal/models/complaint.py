@@ -159,12 +159,10 @@ class CaseAccess(Base):
     # SHA-256 of the random id held in the browser's session, so a database copy cannot
     # be used to open a case.
     id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(
-        ForeignKey("complaint.id", ondelete="CASCADE"), index=True
-    )
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    # The complaint's data key, encrypted under a key held only in the browser's session.
-    sealed_dk: Mapped[bytes | None] = mapped_column(LargeBinary(80))
+    # Which complaint, and its data key, encrypted under a key held only in the browser's
+    # session: the row alone does not say which case was looked at, or when.
+    sealed_dk: Mapped[bytes | None] = mapped_column(LargeBinary(96))
 
 
 class StatusCount(Base):
