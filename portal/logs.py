@@ -23,7 +23,13 @@ def _redact_ipv6(match: re.Match[str]) -> str:
     return "-" if "::" in found or found.count(":") >= 4 else found
 
 
+# An invitation link works once, but until then it is a key to an account: keep it out of
+# access logs.
+_INVITE = re.compile(r"(/review/enroll/)[A-Za-z0-9_\-]+")
+
+
 def redact(message: str) -> str:
+    message = _INVITE.sub(r"\1-", message)
     return _IPV6.sub(_redact_ipv6, _IPV4.sub("-", message))
 
 

@@ -184,6 +184,10 @@ def test_participant_pages_set_no_validators_on_static(client) -> None:
         ("from ::1 at 14:03", "from - at 14:03"),
         ("from fe80::1ff:fe23:4567:890a", "from -"),
         ("from 2001:0db8:0000:0000:0000:ff00:0042:8329 ok", "from - ok"),
+        (
+            '"GET /review/enroll/thUXr9U4pdI78A6-Wj_z HTTP/1.1" 303',
+            '"GET /review/enroll/- HTTP/1.1" 303',
+        ),
     ],
 )
 def test_redaction_keeps_times_and_drops_addresses(line: str, expected: str) -> None:
