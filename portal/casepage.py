@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 
 from flask import current_app, flash, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
@@ -146,28 +147,35 @@ def keep_away() -> ResponseReturnValue:
     return _render(complaint, 400, keep_away_form=form)
 
 
-@bp.post("/case/referral")
-def answer_referral() -> ResponseReturnValue:
+def _answer_yes_or_no(
+    answer: Callable[[Complaint, int, bool], None], said_yes: str, said_no: str
+) -> ResponseReturnValue:
+    """A yes-or-no question the board asked (a referral, a lost-code link)."""
     complaint = _current()
     if complaint is None:
         return _closed()
     form = ReferralAnswerForm()
-    if form.validate_on_submit():
-        agree = form.answer.data == "yes"
-        try:
-            complainant.answer_referral(
-                db.session(), complaint, form.question.data, agree, clock.now()
-            )
-        except complainant.NothingToDo:
-            flash(_("This question was already answered."))
-        else:
-            flash(
-                _("Thank you. We will pass it on.")
-                if agree
-                else _("Thank you. We will not pass it on.")
-            )
-        return _back()
-    return _render(complaint, 400)
+    if not form.validate_on_submit():
+        return _render(complaint, 400)
+    agree = form.answer.data == "yes"
+    try:
+        answer(complaint, form.question.data, agree)
+    except complainant.NothingToDo:
+        flash(_("This question was already answered."))
+    else:
+        flash(said_yes if agree else said_no)
+    return _back()
+
+
+@bp.post("/case/referral")
+def answer_referral() -> ResponseReturnValue:
+    return _answer_yes_or_no(
+        lambda complaint, question, agree: complainant.answer_referral(
+            db.session(), complaint, question, agree, clock.now()
+        ),
+        _("Thank you. We will pass it on."),
+        _("Thank you. We will not pass it on."),
+    )
 
 
 @bp.post("/case/withdraw")
@@ -221,21 +229,10 @@ def survey() -> ResponseReturnValue:
 
 @bp.post("/case/link")
 def answer_link() -> ResponseReturnValue:
-    complaint = _current()
-    if complaint is None:
-        return _closed()
-    form = ReferralAnswerForm()
-    if form.validate_on_submit():
-        agree = form.answer.data == "yes"
-        try:
-            complainant.answer_link(db.session(), complaint, form.question.data, agree, clock.now())
-        except complainant.NothingToDo:
-            flash(_("This question was already answered."))
-        else:
-            flash(
-                _("Thank you. Your code now opens both.")
-                if agree
-                else _("Thank you. We will keep them apart.")
-            )
-        return _back()
-    return _render(complaint, 400)
+    return _answer_yes_or_no(
+        lambda complaint, question, agree: complainant.answer_link(
+            db.session(), complaint, question, agree, clock.now()
+        ),
+        _("Thank you. Your code now opens both."),
+        _("Thank you. We will keep them apart."),
+    )
