@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable
 
-from flask import current_app, flash, g, redirect, render_template, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,7 +25,14 @@ from portal.choices import (
     STATUS_SHORT,
     Status,
 )
-from portal.forms import KeepAwayForm, ReferralAnswerForm, ReplyForm, SurveyForm, WithdrawForm
+from portal.forms import (
+    CheckForm,
+    KeepAwayForm,
+    ReferralAnswerForm,
+    ReplyForm,
+    SurveyForm,
+    WithdrawForm,
+)
 from portal.models import Complaint
 from portal.participant import CASE_SESSION_KEY, bp
 from portal.transitions import WITHDRAW_FROM, TransitionNotAllowed
@@ -51,10 +58,17 @@ def _current() -> Complaint | None:
     return complaints.get(database, complaint_id)
 
 
-def _closed() -> ResponseReturnValue:
+def _closed(typed: str | None = None) -> ResponseReturnValue:
     # Only a case that timed out in this browser is mentioned. After Leave or the quick
     # exit nothing is said, so Back on a shared phone does not tell that a complaint exists.
-    if session.pop(CASE_SESSION_KEY, None):
+    timed_out = session.pop(CASE_SESSION_KEY, None)
+    if timed_out and typed and typed.strip():
+        # The case closed while the person was writing: hand their words back rather than
+        # lose them (the session is theirs, so this shows nothing to anyone else).
+        return render_template(
+            "participant/check.html", form=CheckForm(), kept=typed[: complainant.REPLY_MAX]
+        ), 400
+    if timed_out:
         flash(_("To keep it private, your complaint closed. Please enter your code again."))
     return redirect(url_for("participant.check"), code=303)
 
@@ -110,7 +124,7 @@ def case() -> ResponseReturnValue:
 def reply() -> ResponseReturnValue:
     complaint = _current()
     if complaint is None:
-        return _closed()
+        return _closed(request.form.get("body"))
     form = ReplyForm()
     if form.validate_on_submit():
         try:

@@ -78,14 +78,27 @@ def load(db: Session, account: Account, locator: str) -> Complaint:
 def record_view(db: Session, account: Account, complaint: Complaint, now: dt.datetime) -> None:
     with write_transaction(db):
         complaint.last_opened_on = now.date()
-        audit.record(
-            db,
-            "case.view",
-            account_id=account.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-        )
+        _record(db, "case.view", account, complaint, now)
+
+
+def _record(
+    db: Session,
+    action: str,
+    account: Account,
+    complaint: Complaint,
+    now: dt.datetime,
+    **detail: object,
+) -> None:
+    """The audit event for a board member's action on a case (in the caller's transaction)."""
+    audit.record(
+        db,
+        action,
+        account_id=account.id,
+        now=now,
+        object_type="complaint",
+        object_id=complaint.locator,
+        **detail,
+    )
 
 
 # --- what the case page shows ----------------------------------------------------------
@@ -237,15 +250,7 @@ def assign(
             if target is None or not may_see(db, target, complaint):
                 raise CaseActionError(_l("That person cannot take this case."))
         complaint.assigned_to = to
-        audit.record(
-            db,
-            "case.assign",
-            account_id=account.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-            to=to,
-        )
+        _record(db, "case.assign", account, complaint, now, to=to)
 
 
 def change_status(
@@ -263,16 +268,7 @@ def change_status(
     with write_transaction(db):
         before = complaint.status
         _move(db, account, complaint, Status(target), reason, now, data_key)
-        audit.record(
-            db,
-            "case.status",
-            account_id=account.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-            before=before,
-            after=target,
-        )
+        _record(db, "case.status", account, complaint, now, before=before, after=target)
 
 
 def add_note(
@@ -294,14 +290,7 @@ def add_note(
             )
         )
         _touch(complaint, now)
-        audit.record(
-            db,
-            "case.note",
-            account_id=account.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-        )
+        _record(db, "case.note", account, complaint, now)
 
 
 def message_complainant(
@@ -326,14 +315,7 @@ def message_complainant(
             )
         )
         _touch(complaint, now, answered=True)
-        audit.record(
-            db,
-            "case.message",
-            account_id=account.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-        )
+        _record(db, "case.message", account, complaint, now)
 
 
 def decide(
@@ -368,15 +350,7 @@ def decide(
         )
         complaint.resolved_on = now.date()
         _move(db, account, complaint, Status.RESOLVED, letter, now, data_key)
-        audit.record(
-            db,
-            "case.decide",
-            account_id=account.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-            disposition=disposition,
-        )
+        _record(db, "case.decide", account, complaint, now, disposition=disposition)
 
 
 def recuse(db: Session, account: Account, complaint: Complaint, now: dt.datetime) -> None:
@@ -387,14 +361,7 @@ def recuse(db: Session, account: Account, complaint: Complaint, now: dt.datetime
         )
         if complaint.assigned_to == account.id:
             complaint.assigned_to = None
-        audit.record(
-            db,
-            "case.recuse",
-            account_id=account.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-        )
+        _record(db, "case.recuse", account, complaint, now)
 
 
 def keep_away(
@@ -422,15 +389,7 @@ def keep_away(
             )
         if complaint.assigned_to == account_id:
             complaint.assigned_to = None
-        audit.record(
-            db,
-            "case.keep_away",
-            account_id=chair.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-            member=account_id,
-        )
+        _record(db, "case.keep_away", chair, complaint, now, member=account_id)
 
 
 def propose_referral(
@@ -459,15 +418,7 @@ def propose_referral(
             )
         )
         _touch(complaint, now, answered=True)
-        audit.record(
-            db,
-            "case.referral_propose",
-            account_id=account.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-            body=body,
-        )
+        _record(db, "case.referral_propose", account, complaint, now, body=body)
 
 
 def mark_referral_sent(
@@ -497,15 +448,7 @@ def mark_referral_sent(
                 now,
                 data_key,
             )
-        audit.record(
-            db,
-            "case.referral_sent",
-            account_id=account.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-            body=referral.body,
-        )
+        _record(db, "case.referral_sent", account, complaint, now, body=referral.body)
 
 
 def propose_link(
@@ -541,15 +484,7 @@ def propose_link(
                 proposed_on=now.date(),
             )
         )
-        audit.record(
-            db,
-            "case.link_propose",
-            account_id=account.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-            earlier=earlier.locator,
-        )
+        _record(db, "case.link_propose", account, complaint, now, earlier=earlier.locator)
 
 
 def links(db: Session, complaint_id: int) -> list[tuple[CaseLink, str]]:
@@ -590,14 +525,6 @@ def open_file(
         raise LookupError(file_id)
     data = attachments.load(instance_path, data_key, attachment.stored_name)
     with write_transaction(db):
-        audit.record(
-            db,
-            "case.file_download",
-            account_id=account.id,
-            now=now,
-            object_type="complaint",
-            object_id=complaint.locator,
-            file=attachment.id,
-        )
+        _record(db, "case.file_download", account, complaint, now, file=attachment.id)
     extension = attachments.EXTENSIONS.get(attachment.media_type, "bin")
     return f"complaint-{complaint.locator}-{attachment.id}.{extension}", attachment.media_type, data

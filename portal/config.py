@@ -42,7 +42,8 @@ class Config:
     database_url: str
     ratelimit_storage: str = "memory://"
     argon2_profile: str = "default"
-    # Reverse proxies in front of the portal that set X-Forwarded-For (nginx: 1).
+    # Reverse proxies in front of the portal (nginx: 1), so the rate limits can tell one
+    # client from another. Only portal/ratelimits.py uses the address, and never keeps it.
     proxy_hops: int = 0
     case_idle_minutes: int = 15
     # Whole request bodies above this are refused with a 413 page.

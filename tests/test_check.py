@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from portal import claimcodes, create_app, db
 from portal.models import CaseAccess, Complaint
 from portal.ratelimits import limiter
-from tests.conftest import Participant, give_board_key
+from tests.conftest import Participant, give_board_key, hidden_value
 
 
 def hasher(app: Flask) -> claimcodes.CodeHasher:
@@ -217,3 +217,25 @@ def test_after_leaving_back_says_nothing_about_a_complaint(participant: Particip
     page = response.get_data(as_text=True)
     assert "complaint closed" not in page
     assert "Your complaint" not in page
+
+
+def test_a_reply_written_while_the_case_timed_out_is_handed_back(
+    participant: Participant, clock
+) -> None:  # noqa: ANN001
+    participant.check(participant.file_and_get_code())
+    client = participant.client
+    token = hidden_value(client.get("/case").get_data(as_text=True), "csrf_token")
+    clock.advance(minutes=16)  # a slow writer: the case closes meanwhile
+    response = client.post("/case/reply", data={"csrf_token": token, "body": "My long answer."})
+    page = response.get_data(as_text=True)
+    assert "closed while you were writing" in page
+    assert "My long answer." in page
+
+
+def test_a_reply_replayed_after_the_quick_exit_shows_nothing(participant: Participant) -> None:
+    participant.check(participant.file_and_get_code())
+    client = participant.client
+    token = hidden_value(client.get("/case").get_data(as_text=True), "csrf_token")
+    client.post("/exit")
+    response = client.post("/case/reply", data={"csrf_token": token, "body": "PLANTED-REPLAY"})
+    assert "PLANTED-REPLAY" not in response.get_data(as_text=True)
