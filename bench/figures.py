@@ -8,18 +8,17 @@ Run from the repository root:
 It makes a fresh SQLite instance in a temporary folder (migrated by `portal.migrate.upgrade`),
 inserts the cases with bulk `executemany` inserts (every one of them received in the last 12
 months, the worst case for the page: it counts them all), with demographics, referrals and
-survey answers, and times `GET /figures` in process with Flask's test client:
+survey answers, and times the figures pages in process with Flask's test client:
 
-- cold: the first request, which counts and suppresses everything (the four quarters, then the
-  year together with them);
-- cached: later requests within the hour (figures are kept in `app.extensions` for at most an
-  hour, never longer);
-- rebuilt: a request just after the hour, when the figures are counted again.
+- the count a server process makes as it starts and every 45 minutes after, in a background
+  thread (`portal.figurerefresh.keep_warm`, started by gunicorn's post_worker_init), and the
+  readers after it: cached within the hour, and after an hour nobody looked;
+- a reader at 45-60 minutes, who is served at once and hands the count to a thread;
+- a reader who comes before a process's first count is done, and so waits for it.
 
-Goal (from the issue): the figures page in under 200 ms. The page people get is the cached
-one, except for one request an hour; both are printed, and the verdict is given for each. A
-bare Flask app returning a page of the same size is timed alongside as a yardstick for the
-machine.
+Goal (from the issue): the figures page in under 200 ms, with figures never more than an hour
+old. A bare Flask app returning a page of the same size is timed alongside as a yardstick for
+the machine.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from flask import Flask  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from portal import create_app, db, migrate  # noqa: E402
+from portal import create_app, db, figurerefresh, migrate, transparency  # noqa: E402
 from portal.config import Config  # noqa: E402
 from portal.models import Complaint, Demographics, Referral, SurveyAnswer  # noqa: E402
 
@@ -192,6 +191,28 @@ def bare_ms(size: int, repeats: int) -> float:
     return statistics.median(timed(client, "/") for _ in range(repeats))
 
 
+def ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def kept_warm_ms(app: Flask) -> float:
+    """One pass of the keep-warm thread a server process runs: counted in the background."""
+    cache = app.extensions.setdefault(transparency.CACHE_KEY, {})
+    figurerefresh.stop(cache)  # the pass 45 minutes on, without waiting 45 minutes
+    started = time.perf_counter()
+    warmer = figurerefresh.keep_warm(app, every=24 * 3600)
+    warmer.counted.wait()
+    return ms_since(started)
+
+
+def handed_on_ms(app: Flask, client) -> tuple[float, float]:  # noqa: ANN001
+    """A reader at 45-60 minutes: their request, and the count it hands to a thread."""
+    started = time.perf_counter()
+    served = timed(client, "/figures")
+    figurerefresh.wait(app.extensions[transparency.CACHE_KEY])
+    return served, ms_since(started)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 cases instead of 100,000")
@@ -202,27 +223,66 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="portal-figures-") as folder:
         started = time.perf_counter()
         app = build(count, Path(folder), clock)
-        print(f"   {count:,} cases inserted in {time.perf_counter() - started:.1f} s", flush=True)
+        print(f"   {count:,} cases inserted in {ms_since(started) / 1000:.1f} s", flush=True)
         client = app.test_client()
         client.get("/figures/about")  # templates compiled, app warmed up, nothing counted
-        cold = timed(client, "/figures")
+        cache = app.extensions.setdefault(transparency.CACHE_KEY, {})
+
+        # Before any count: what a reader in a process's first second waits for.
+        waited = timed(client, "/figures")
+
+        # A new server process: gunicorn's post_worker_init starts the keep-warm thread.
+        cache.clear()
+        warm = kept_warm_ms(app)
+        first = timed(client, "/figures")
         size = len(client.get("/figures").get_data())
         cached = statistics.median(timed(client, "/figures") for _ in range(50))
         equity = statistics.median(timed(client, "/figures/equity") for _ in range(20))
-        rebuilt = []
+
+        # Nobody looks for an hour: the keep-warm pass at 45 minutes counts every quarter, so
+        # the readers at 61 minutes get that count, an older quarter's page included.
+        passes, quiet, older = [], [], []
         for _ in range(5):
-            clock.moment += dt.timedelta(hours=1)  # the hour is over: counted again
-            rebuilt.append(timed(client, "/figures"))
-        rebuilt_ms = statistics.median(rebuilt)
+            clock.moment += dt.timedelta(minutes=45)
+            passes.append(kept_warm_ms(app))
+            clock.moment += dt.timedelta(minutes=16)
+            quiet.append(timed(client, "/figures"))
+            older.append(timed(client, "/figures/2025Q4"))
+
+        # A reader at 45-60 minutes, before the keep-warm pass: served, and hands the count on.
+        figurerefresh.stop(cache)
+        handing, behind = [], []
+        for _ in range(5):
+            clock.moment += dt.timedelta(minutes=46)
+            served, background = handed_on_ms(app, client)
+            handing.append(served)
+            behind.append(background)
         app.extensions["portal.db"].engine.dispose()
     yardstick = bare_ms(size, 50)
-    print(f"   GET /figures, first request (counts everything): {cold:8.1f} ms")
-    print(f"   GET /figures, counted again after the hour:      {rebuilt_ms:8.1f} ms (median of 5)")
-    print(f"   GET /figures, within the hour (cached):          {cached:8.1f} ms (median of 50)")
-    print(f"   GET /figures/equity, cached:                     {equity:8.1f} ms (median of 20)")
-    print(f"   bare Flask, a {size:,}-byte page:                 {yardstick:8.2f} ms")
-    print(f"Summary  [goal: under {GOAL_MS} ms]")
-    for name, figure in (("page as served (cached)", cached), ("counted afresh", rebuilt_ms)):
+    median = statistics.median
+    rows = (
+        ("a process's first count (background)", warm, "once"),
+        ("first reader after that", first, "once"),
+        ("/figures within the hour (cached)", cached, "median of 50"),
+        ("/figures/equity, cached", equity, "median of 20"),
+        ("keep-warm count at 45 min (background)", median(passes), "median of 5"),
+        ("/figures after an hour nobody looked", median(quiet), "median of 5"),
+        ("/figures/2025Q4 after an hour nobody looked", median(older), "median of 5"),
+        ("reader at 45-60 min hands the count on", median(handing), "median of 5"),
+        ("  that count (background)", median(behind), "median of 5"),
+        ("reader before a process's first count", waited, "once"),
+    )
+    for name, figure, note in rows:
+        print(f"   {name:44} {figure:8.1f} ms ({note})")
+    print(f"   bare Flask, a {size:,}-byte page:             {yardstick:8.2f} ms")
+    print(f"   ratio, cached page / bare Flask: {cached / yardstick:.0f}x")
+    print(f"Summary  [goal: under {GOAL_MS} ms, figures never more than an hour old]")
+    worst = max(first, cached, equity, median(quiet), median(older), median(handing))
+    verdicts = (
+        ("every page as served once a process has counted", worst),
+        ("a reader in a process's first second (waits for its count)", waited),
+    )
+    for name, figure in verdicts:
         verdict = "met    " if figure < GOAL_MS else "NOT MET"
         print(f"   {verdict}  {name}: {figure:.1f} ms")
     return 0

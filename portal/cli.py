@@ -16,6 +16,7 @@ from portal import (
     clock,
     db,
     demodata,
+    figurerefresh,
     figurescli,
     keycli,
     keys,
@@ -89,6 +90,7 @@ def serve(host: str, port: int) -> None:
         click.echo("No admin account yet. Open this one-time link (72 hours) to create one:")
         click.echo(f"  {first_admin_link()}")
     db.session().close()
+    figurerefresh.keep_warm(app)
     click.echo(f"Serving the portal on http://{host}:{port}/ (Ctrl+C stops it)")
     run_simple(
         host,

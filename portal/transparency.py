@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import statistics
 from collections import Counter
 from collections.abc import Iterable, MutableMapping
@@ -28,6 +29,7 @@ from portal.suppression import HIDDEN, SHOWN, SMALL, Equation, suppress
 
 TOO_FEW = "too_few"  # a median over fewer complaints than the threshold
 MAX_AGE = dt.timedelta(hours=1)
+REFRESH_AFTER = dt.timedelta(minutes=45)  # counted again in the background from then on
 _OWN = "*"
 
 __all__ = ["HIDDEN", "SHOWN", "SMALL", "TOO_FEW", "Cell", "Figures", "Story", "figures"]
@@ -175,6 +177,41 @@ class _Built:
     parts: tuple[int, ...] = ()  # serials of the quarter entries a longer period was built from
 
 
+def behind(period: Period) -> set[Quarter]:
+    """Every quarter a period's page needs: its own and the series of four shown with it."""
+    return set(four_quarters_to(period.quarters[-1])) | set(period.quarters)
+
+
+def recount(
+    db: Session,
+    quarters: Iterable[Quarter],
+    threshold: int,
+    now: dt.datetime,
+    cache: MutableMapping,
+) -> None:
+    """Count these quarters afresh and keep them in the cache, stamped `now`."""
+    quarters = sorted(set(quarters))
+    raws = collect(db, quarters)
+    for quarter in quarters:
+        raw = raws[quarter.key]
+        figures_, marks = build(Period(quarter.key, (quarter,)), raw, threshold, now)
+        cache[(quarter.key, threshold)] = _Built(figures_, raw, marks, _serial(cache))
+
+
+def due(
+    quarters: Iterable[Quarter],
+    threshold: int,
+    now: dt.datetime,
+    cache: MutableMapping,
+    after: dt.timedelta = REFRESH_AFTER,
+) -> list[Quarter]:
+    """The quarters never counted, or counted `after` ago or longer. From REFRESH_AFTER on
+    they are counted again ahead of time (`portal.figurerefresh`) so that no reader waits;
+    from MAX_AGE on, before anything is shown."""
+    found = ((q, cache.get((q.key, threshold))) for q in set(quarters))
+    return sorted(q for q, entry in found if entry is None or now - entry.figures.built_at >= after)
+
+
 def figures(
     db: Session,
     period: Period,
@@ -184,24 +221,16 @@ def figures(
 ) -> Figures:
     """The published figures for a period, with its last four quarters as a series.
 
-    With a `cache` (a dict kept in `app.extensions`), figures are reused for up to an hour.
-    A longer period is rebuilt whenever one of its quarters is, so the two always agree.
+    With a `cache` (a dict kept in `app.extensions`), figures are reused for up to an hour,
+    never longer. A longer period is rebuilt whenever one of its quarters is, so the two
+    always agree.
     """
     cache = {} if cache is None else cache
-    series = four_quarters_to(period.quarters[-1])
-    wanted = set(series) | set(period.quarters)
-    entries = {q: cache.get((q.key, threshold)) for q in wanted}
-    stale = [
-        q
-        for q, entry in entries.items()
-        if entry is None or now - entry.figures.built_at >= MAX_AGE
-    ]
+    wanted = behind(period)
+    stale = due(wanted, threshold, now, cache, after=MAX_AGE)
     if stale:
-        for quarter, raw in zip(sorted(stale), collect(db, stale).values(), strict=True):
-            figures_, marks = build(Period(quarter.key, (quarter,)), raw, threshold, now)
-            entries[quarter] = cache[(quarter.key, threshold)] = _Built(
-                figures_, raw, marks, _serial(cache)
-            )
+        recount(db, stale, threshold, now, cache)
+    entries = {q: cache[(q.key, threshold)] for q in wanted}
     if period.is_quarter:
         chosen = entries[period.quarters[0]]
     else:
@@ -218,12 +247,14 @@ def figures(
             figures_, marks = build(period, raw, threshold, built_at, linked)
             chosen = _Built(figures_, raw, marks, _serial(cache), ids)
             cache[(period.key, threshold)] = chosen
+    series = four_quarters_to(period.quarters[-1])
     return _with_series(chosen.figures, [(q, entries[q].figures) for q in series])
 
 
 def _serial(cache: MutableMapping) -> int:
-    cache["serial"] = cache.get("serial", 0) + 1
-    return cache["serial"]
+    # itertools.count hands out each number once, even to a background refresh (see
+    # portal.figurerefresh) running beside a request.
+    return next(cache.setdefault("serials", itertools.count(1)))
 
 
 def _with_series(figures_: Figures, series: list[tuple[Quarter, Figures]]) -> Figures:

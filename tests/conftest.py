@@ -23,7 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from portal import create_app, crypto, db, keys, migrate, sealing
+from portal import create_app, crypto, db, figurerefresh, keys, migrate, sealing, transparency
 from portal.config import Config
 from portal.db import Base
 from portal.models import Complaint
@@ -134,6 +134,8 @@ def app(config: Config, site: Site, clock: FakeClock) -> Iterator[Flask]:
     application = create_app(config, site=site, now=clock)
     give_board_key(application, clock.moment)
     yield application
+    # A background count of the figures still running must not outlive the database.
+    figurerefresh.stop(application.extensions.get(transparency.CACHE_KEY, {}))
     with application.app_context():
         limiter.reset()
     application.extensions["portal.db"].engine.dispose()

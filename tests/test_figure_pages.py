@@ -8,15 +8,22 @@ import datetime as dt
 import io
 import json
 import re
+import runpy
+import threading
+import types
 from http import HTTPStatus
+from pathlib import Path
 
 import pytest
+import sqlalchemy.exc
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
-from portal import db, figuretables, opendata
+from portal import db, figurerefresh, figuretables, opendata, periods, transparency
 from portal.models import Message, Note, Referral, StatusChange
 from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
+from tests.conftest import FakeClock
 from tests.figuredata import complaint, many, referral, survey
 
 D = dt.date
@@ -162,6 +169,133 @@ def test_the_data_dictionary_describes_every_column_and_table(filled: FlaskClien
         assert f"<code>{table_id}</code>" in html
     for field in ("figures_as_of", "suppression_threshold", "tables", "you_said_we_did"):
         assert f"<code>{field}</code>" in html
+
+
+def police_in_q3(client: FlaskClient) -> str:
+    rows = csv.DictReader(io.StringIO(page(client, "/figures/2026Q3.csv")))
+    return next(r["value"] for r in rows if (r["table"], r["row"]) == ("kind", "police"))
+
+
+def test_figures_are_counted_again_in_the_background_before_the_hour(
+    app: Flask, filled: FlaskClient, clock: FakeClock
+) -> None:
+    assert police_in_q3(filled) == "14"
+    cache = app.extensions[transparency.CACHE_KEY]
+    with app.app_context():
+        many(db.session(), 3, D(2026, 8, 1), kind="police", actor="police")
+        db.session().commit()
+
+    clock.advance(minutes=44)
+    assert police_in_q3(filled) == "14"  # kept: less than an hour old
+    figurerefresh.wait(cache, timeout=30)
+    assert police_in_q3(filled) == "14"  # and not yet due for a recount
+
+    clock.advance(minutes=2)  # 46 minutes: served at once, counted again behind it
+    assert police_in_q3(filled) == "14"
+    figurerefresh.wait(cache, timeout=30)
+    assert police_in_q3(filled) == "17"
+    stamped = cache[("2026Q3", 10)].figures.built_at
+    assert stamped == clock.moment
+
+
+def test_a_failed_background_count_leaves_the_hour_rule_in_charge(
+    app: Flask, filled: FlaskClient, clock: FakeClock
+) -> None:
+    assert police_in_q3(filled) == "14"
+    cache = app.extensions[transparency.CACHE_KEY]
+    with app.app_context():
+        many(db.session(), 3, D(2026, 8, 1), kind="police", actor="police")
+        db.session().commit()
+    engine = app.extensions["portal.db"].engine
+    refused = []
+
+    def refuse_background_reads(conn, cursor, statement, *_args) -> None:  # noqa: ANN001
+        if threading.current_thread().name == "figures-refresh":
+            refused.append(statement)
+            raise sqlalchemy.exc.OperationalError(statement, (), Exception("disk gone"))
+
+    event.listen(engine, "before_cursor_execute", refuse_background_reads)
+    try:
+        clock.advance(minutes=50)
+        assert police_in_q3(filled) == "14"
+        figurerefresh.wait(cache, timeout=30)
+        assert refused, "the background count never ran"
+        assert police_in_q3(filled) == "14"  # still within the hour: kept
+        figurerefresh.wait(cache, timeout=30)
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse_background_reads)
+    clock.advance(minutes=10)  # 60 minutes: counted in the request, never older
+    assert police_in_q3(filled) == "17"
+
+
+def test_a_new_server_process_counts_the_year_before_anyone_asks(
+    app: Flask, filled: FlaskClient, clock: FakeClock
+) -> None:
+    """gunicorn calls the hook in deploy/gunicorn.conf.py in each new worker."""
+    settings = runpy.run_path(str(Path(__file__).parent.parent / "deploy" / "gunicorn.conf.py"))
+    settings["post_worker_init"](types.SimpleNamespace(wsgi=app))
+    cache = app.extensions[transparency.CACHE_KEY]
+    warmer = cache[figurerefresh.WARMER]
+    assert warmer.counted.wait(timeout=30)
+    year = cache[(periods.LAST_12_MONTHS, 10)].figures
+    assert (year.built_at, year.total.value) == (clock.moment, 108)
+    with app.app_context():
+        many(db.session(), 3, D(2026, 8, 1), kind="police", actor="police")
+        db.session().commit()
+    assert police_in_q3(filled) == "14"  # the page came from the count made at start
+    assert figurerefresh.keep_warm(app) is warmer  # one per process, however often asked
+
+
+def test_figures_kept_warm_are_counted_again_without_a_reader(
+    app: Flask, filled: FlaskClient, clock: FakeClock
+) -> None:
+    warmer = figurerefresh.keep_warm(app, every=0.05)
+    assert warmer.counted.wait(timeout=30)
+    with app.app_context():
+        many(db.session(), 3, D(2026, 8, 1), kind="police", actor="police")
+        db.session().commit()
+    clock.advance(minutes=59)  # the thread's next count is stamped with this time
+    warmer.counted.clear()
+    assert warmer.counted.wait(timeout=30)
+    warmer.counted.clear()
+    assert warmer.counted.wait(timeout=30)  # a count that started after the clock moved
+    cache = app.extensions[transparency.CACHE_KEY]
+    figurerefresh.stop(cache)
+    assert not warmer.thread.is_alive()
+    clock.advance(minutes=30)  # 89 minutes after the first count, nobody having looked
+    assert police_in_q3(filled) == "17"  # served from the count made at 59 minutes
+    assert cache[("2026Q3", 10)].figures.built_at == clock.moment - dt.timedelta(minutes=30)
+
+
+def test_a_reader_right_after_start_waits_for_that_count_not_a_second_one(
+    app: Flask, filled: FlaskClient
+) -> None:
+    cache = app.extensions.setdefault(transparency.CACHE_KEY, {})
+    gate = cache.setdefault("refresh_lock", threading.Lock())
+    gate.acquire()  # hold the first count back, as if it had just begun
+    figurerefresh.keep_warm(app)
+    pages: list[str] = []
+    reader = threading.Thread(target=lambda: pages.append(police_in_q3(app.test_client())))
+    reader.start()
+    reader.join(timeout=0.5)
+    assert reader.is_alive()  # waiting, not counting for itself
+    assert not pages
+    gate.release()
+    reader.join(timeout=30)
+    assert pages == ["14"]
+
+
+def test_one_background_count_at_a_time(app: Flask) -> None:
+    cache: dict = {}
+    quarter = periods.Quarter.of(D(2026, 8, 1))
+    gate = cache.setdefault("refresh_lock", threading.Lock())
+    gate.acquire()  # a count is running
+    assert not figurerefresh.start(app, [quarter], 10, cache)
+    gate.release()
+    assert figurerefresh.start(app, [quarter], 10, cache)
+    figurerefresh.wait(cache, timeout=30)
+    assert (quarter.key, 10) in cache
+    assert not gate.locked()
 
 
 def test_the_threshold_comes_from_the_site_settings(app: Flask, filled: FlaskClient) -> None:
