@@ -33,7 +33,7 @@ from review import (
     set_session_cookie,
 )
 from review import access as access_rule
-from review.forms import CodeForm, EmptyForm, EnrollForm, SignInForm
+from review.forms import CodeForm, EmptyForm, EnrollForm, SetupCodeForm, SignInForm
 
 ENROLL_SESSION_KEY = "enroll_invite"
 GENERIC_FAILURE = _l("That did not work. Please check what you typed and try again.")
@@ -187,7 +187,7 @@ def second_factor() -> ResponseReturnValue:
         flash(_("Your second factor is already set up."))
         return redirect(url_for("review.account"), code=303)
     secret = account.totp_secret or accounts.start_totp_setup(database, account)
-    form = CodeForm()
+    form = SetupCodeForm()
     if form.validate_on_submit():
         result = accounts.confirm_totp(
             database, keys(), account, session_cookie() or "", form.code.data, clock.now()

@@ -1,5 +1,5 @@
-"""Filing with the keyboard alone (Tab, Shift+Tab, Space, Enter and typing), with the focus
-always visible, and every participant page at 200 % zoom, in English and in Spanish.
+"""Filing with the keyboard alone (Tab, Shift+Tab, Space, the arrow keys, Enter and typing),
+with the focus always visible, and every participant page at 200 % zoom, in English and in Spanish.
 
 200 % zoom in a 640 x 720 browser window lays a page out in 320 x 360 CSS pixels drawn at
 two device pixels each; that is the window these tests use (not a phone: no touch, no
@@ -12,7 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
+from sqlalchemy import select
 
+from portal import db
+from portal.models import Complaint
 from tests.browser.browsing import SWITCH_TO, Person, horizontal_overflow, screenshot
 
 pytestmark = pytest.mark.browser
@@ -59,6 +63,14 @@ class Keyboard:
             self.unseen.append(f"{now['tag']} {now['id'] or now['text']!r}")
         return now
 
+    def press(self, key: str) -> dict[str, Any]:
+        """A key other than Tab (an arrow key, say), then what has focus."""
+        self.page.keyboard.press(key)
+        now = self.focused()
+        if now["tag"] != "body" and not now["visible"]:
+            self.unseen.append(f"{now['tag']} {now['id'] or now['text']!r} after {key}")
+        return now
+
     def tab_to(self, wanted: Callable[[dict[str, Any]], bool], what: str) -> None:
         for _ in range(MAX_TABS):
             if wanted(self.tab()):
@@ -71,7 +83,9 @@ class Keyboard:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_filing_with_the_keyboard_alone(person_on: Callable[..., Person], language: str) -> None:
+def test_filing_with_the_keyboard_alone(
+    app: Flask, person_on: Callable[..., Person], language: str
+) -> None:
     person = person_on(DESKTOP, is_mobile=False, has_touch=False, locale=LANGUAGES[language])
     t, keys = person.t, Keyboard(person)
     person.open("/")
@@ -93,13 +107,19 @@ def test_filing_with_the_keyboard_alone(person_on: Callable[..., Person], langua
     assert person.heading() == person.t("Make a complaint")
     assert person.page.locator("#narrative").input_value() == NARRATIVE
 
-    # Tab enters a group of answers at its first one; Space chooses it. (Arrow keys move
-    # within a group, but this test keeps to Tab, Space and Enter.)
+    # Tab enters a group of answers at its first one; Space chooses it, and the arrow keys
+    # move the choice (and the focus) along the group. Tab then leaves the group.
     keys.tab_to(lambda el: el["id"] == "kind-0", "the first answer to What is it about?")
     person.page.keyboard.press("Space")
+    assert person.page.locator("#kind-0").is_checked()
+    for key, answer in [("ArrowDown", "kind-1"), ("ArrowRight", "kind-2")]:
+        assert keys.press(key)["id"] == answer, f"{key} did not move to the next answer"
+        assert person.page.locator(f"#{answer}").is_checked(), f"{key} did not choose {answer}"
+    assert not person.page.locator("#kind-0").is_checked()
+    chosen_kind = person.page.locator("#kind-2").get_attribute("value")
     keys.tab_to(lambda el: el["id"] == "safe_now-0", "the first answer to Are you safe?")
     person.page.keyboard.press("Space")
-    assert person.page.locator("#kind-0").is_checked()
+    assert person.page.locator("#kind-2").is_checked()
     assert person.page.locator("#safe_now-0").is_checked()
 
     keys.tab_to(
@@ -107,6 +127,9 @@ def test_filing_with_the_keyboard_alone(person_on: Callable[..., Person], langua
     )
     keys.enter()
     assert person.heading() == person.t("We got your complaint")
+    with app.app_context():
+        filed = db.session().scalars(select(Complaint)).one()
+        assert filed.kind == chosen_kind, "the answer chosen with the arrow keys was not sent"
     person.claim_code()
     keys.tab_to(lambda el: el["text"] == person.t("I wrote it down. Done."), "Done")
     screenshot(person.page, f"keyboard-receipt-{language}")
