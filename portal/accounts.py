@@ -514,14 +514,22 @@ def set_notices(
     new: bool,
     urgent: bool,
     reply: bool,
+    language: str | None = None,
     now: dt.datetime,
 ) -> None:
-    """A member's own choice of email notices (none unless they opt in)."""
+    """A member's own choice of email notices (none unless they opt in), and of their
+    language (None: the board's)."""
     with write_transaction(db):
         db.execute(
             update(Account)
             .where(Account.id == account.id)
-            .values(notify_email=email, notify_new=new, notify_urgent=urgent, notify_reply=reply)
+            .values(
+                notify_email=email,
+                notify_new=new,
+                notify_urgent=urgent,
+                notify_reply=reply,
+                notice_language=language,
+            )
         )
         audit.record(
             db,
@@ -534,4 +542,5 @@ def set_notices(
             new=new,
             urgent=urgent,
             reply=reply,
+            language=language or "board",
         )

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 NEW, URGENT, REPLY = "new", "urgent", "reply"
 TIMEOUT_SECONDS = 10
 
-# Written in the board's language (`Site.board_language`), English unless set otherwise.
+# Written in each member's own notice language, or else the board's (`Site.board_language`).
 SUBJECTS = {
     NEW: _l("A case is waiting for the review board"),
     URGENT: _l("An urgent case is waiting for the review board"),
@@ -72,8 +72,8 @@ class Notifier:
             mailer = Mailer(
                 site.smtp_host, site.smtp_port, site.smtp_from, site.smtp_starttls, *mailer_login
             )
-            subject, body = _words(event, review_url, site.board_language)
-            for address in recipients:
+            for address, language in recipients:
+                subject, body = _words(event, review_url, language or site.board_language)
                 self._pending.append(self._pool.submit(_send, mailer, address, subject, body))
             return len(recipients)
         except Exception:  # noqa: BLE001  a notice must never break the request that caused it
@@ -87,7 +87,8 @@ class Notifier:
             future.exception()
 
 
-def _recipients(db: Session, event: str, complaint_id: int) -> list[str]:
+def _recipients(db: Session, event: str, complaint_id: int) -> list[tuple[str, str | None]]:
+    """Each address to tell, with the member's own notice language (None: the board's)."""
     complaint = db.get(Complaint, complaint_id)
     if complaint is None:
         return []
@@ -99,11 +100,15 @@ def _recipients(db: Session, event: str, complaint_id: int) -> list[str]:
             getattr(Account, WANTS[event]).is_(True),
         )
     )
-    return [a.notify_email for a in accounts if a.notify_email and may_see(db, a, complaint)]
+    return [
+        (a.notify_email, a.notice_language)
+        for a in accounts
+        if a.notify_email and may_see(db, a, complaint)
+    ]
 
 
 def _words(event: str, review_url: str, language: str) -> tuple[str, str]:
-    """The subject and body of a notice, in the board's language. Made in the request, since
+    """The subject and body of a notice, in one language. Made in the request, since
     the thread that sends them has no app context."""
     with force_locale(language):
         subject = str(SUBJECTS[event])

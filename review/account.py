@@ -24,7 +24,9 @@ def _page(
 ) -> ResponseReturnValue:
     remaining = accounts.unused_recovery_codes(db.session(), g.account.id)
     if notices is None:
-        notices = NoticeForm(obj=g.account)
+        # Not from the request: that may be a password form, which would untick every box.
+        notices = NoticeForm(formdata=None, obj=g.account)
+        notices.notice_language.data = g.account.notice_language or ""  # "": the board's
     return (
         render_template(
             "review/account.html",
@@ -51,6 +53,7 @@ def notices() -> ResponseReturnValue:
         new=form.notify_new.data,
         urgent=form.notify_urgent.data,
         reply=form.notify_reply.data,
+        language=form.notice_language.data or None,
         now=clock.now(),
     )
     flash(_("Your notice settings are saved."))

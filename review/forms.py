@@ -210,7 +210,9 @@ class SettingsForm(FlaskForm):
     )
     board_language = SelectField(
         _l("Language of the notices"),
-        description=_l("The board's language. Notices are short and hold no case details."),
+        description=_l(
+            "For members who have not chosen their own. Notices are short and hold no case details."
+        ),
         # Each language named in itself, as on the language switch.
         choices=[SelectChoice("en", "English"), SelectChoice("es", "Español")],
         default="en",
@@ -238,6 +240,17 @@ class NoticeForm(FlaskForm):
     notify_reply = BooleanField(
         _l("When a person replies"),
         description=_l("When someone writes back on a case you are allowed to see."),
+    )
+    notice_language = SelectField(
+        _l("Language of your notices"),
+        description=_l("The board's language, unless you choose your own."),
+        # The languages named in themselves, as on the language switch.
+        choices=[
+            SelectChoice("", _l("The board's language")),
+            SelectChoice("en", "English"),
+            SelectChoice("es", "Español"),
+        ],
+        default="",
     )
 
 

@@ -85,6 +85,37 @@ def test_a_new_case_notifies_only_members_who_opted_in(mail_app: Flask, clock, i
     assert "/review/" in body
 
 
+def test_each_member_gets_notices_in_their_own_language(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
+    board = Board(mail_app, clock)
+    opt_in(board, mail_app, "ana", notify_new="y", notice_language="es")
+    opt_in(board, mail_app, "ben", notify_new="y")  # the board's language: English here
+    Participant(mail_app.test_client()).file()
+    mail_app.extensions["portal.notifier"].wait()
+    bodies = {to[0]: body for to, body in inbox[0].messages}
+    assert "Hay un caso esperando al comité de revisión" in bodies["ana@x.org"]
+    assert "A case is waiting for the review board" in bodies["ben@x.org"]
+    assert "Hay un caso" not in bodies["ben@x.org"]
+
+
+def test_a_member_sees_and_can_change_their_notice_language(app: Flask, board: Board) -> None:
+    client = app.test_client()
+    board.sign_in(client, board.member(Role.REVIEWER, "carla"))
+    page = client.get("/review/account").get_data(as_text=True)
+    assert '<option selected value="">' in page  # the board's language until she chooses
+    response = client.post(
+        "/review/account/notices",
+        data={"csrf_token": csrf(client, "/review/account"), "notice_language": "es"},
+    )
+    assert response.status_code == 303
+    page = client.get("/review/account").get_data(as_text=True)
+    assert '<option selected value="es">Español</option>' in page
+    refused = client.post(
+        "/review/account/notices",
+        data={"csrf_token": csrf(client, "/review/account"), "notice_language": "fr"},
+    )
+    assert refused.status_code == 400
+
+
 def test_urgent_and_reply_notices(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
     board = Board(mail_app, clock)
     opt_in(board, mail_app, "urgent", notify_urgent="y")
@@ -128,3 +159,28 @@ def test_a_bad_email_address_is_explained(app: Flask, board: Board) -> None:
         data={"csrf_token": csrf(client, "/review/account"), "notify_email": "not an address"},
     ).get_data(as_text=True)
     assert "Please check the email address." in page
+
+
+def test_a_failed_password_change_shows_the_notice_choices_as_saved(
+    app: Flask, board: Board
+) -> None:
+    client = app.test_client()
+    board.sign_in(client, board.member(Role.REVIEWER, "dana"))
+    client.post(
+        "/review/account/notices",
+        data={
+            "csrf_token": csrf(client, "/review/account"),
+            "notify_email": "dana@x.org",
+            "notify_new": "y",
+            "notice_language": "es",
+        },
+    )
+    response = client.post(
+        "/review/account/password",
+        data={"csrf_token": csrf(client, "/review/account"), "current": "wrong", "password": "x"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'checked id="notify_new"' in page
+    assert 'value="dana@x.org"' in page
+    assert '<option selected value="es">' in page

@@ -41,6 +41,8 @@ class Account(Base):
     notify_new: Mapped[bool] = mapped_column(default=False)
     notify_urgent: Mapped[bool] = mapped_column(default=False)
     notify_reply: Mapped[bool] = mapped_column(default=False)
+    # "en" or "es"; None means the board's language (the site setting).
+    notice_language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
