@@ -58,6 +58,8 @@ def recused_ids(db: Session, account_id: int) -> set[int]:
 def may_see(db: Session, account: Account, complaint: Complaint) -> bool:
     if Role(account.role) not in CASE_ROLES:
         return False
+    if complaint.held_for_chair and Role(account.role) != Role.ADMIN:
+        return False  # the person named someone to keep away; the chair acts first
     if is_sensitive(complaint) and not account.trained_sensitive:
         return False
     recused = db.scalar(
@@ -390,6 +392,17 @@ def keep_away(
         if complaint.assigned_to == account_id:
             complaint.assigned_to = None
         _record(db, "case.keep_away", chair, complaint, now, member=account_id)
+
+
+def release(db: Session, chair: Account, complaint: Complaint, now: dt.datetime) -> None:
+    """The chair has kept away whoever the person named: the rest of the board may see it."""
+    if Role(chair.role) != Role.ADMIN:
+        raise CaseActionError(_l("Only the board chair can do this."))
+    if not complaint.held_for_chair:
+        raise CaseActionError(_l("The rest of the board can already see this case."))
+    with write_transaction(db):
+        complaint.held_for_chair = False
+        _record(db, "case.release", chair, complaint, now)
 
 
 def propose_referral(

@@ -192,6 +192,7 @@ def keep_away(
             complaint, data_key, keep_away=text if not earlier else f"{earlier}\n{text}"
         )
         complaint.updated_on = now.date()
+        complaint.held_for_chair = True  # only the chair may open it until they have acted
         _record(db, "complainant.keep_away", complaint, now)
 
 

@@ -215,6 +215,8 @@ def _insert(
         actor_kind=values.actor_kind,
         agency=values.agency,
         urgent=values.safe_now == SafeNow.NO,
+        # Someone named to keep away: only the chair may open it until they have acted.
+        held_for_chair=bool(values.keep_away),
         assisted_by=values.assisted_by,
         assisted_org=values.assisted_org,
         language=values.language,

@@ -144,7 +144,7 @@ class FileForm(FlaskForm):
         _l("Is there someone who should not see your complaint?"),
         description=_l(
             "For example: a board member who knows me, or my case manager. "
-            "The board chair will make sure they do not see it."
+            "Until the board chair has kept them away, only the chair can open your complaint."
         ),
         filters=TEXT,
         validators=[_too_long(500)],
@@ -237,7 +237,7 @@ class KeepAwayForm(FlaskForm):
         _l("Is there someone who should not see your complaint?"),
         description=_l(
             "For example: a board member who knows me, or my case manager. "
-            "The board chair will make sure they do not see it."
+            "Until the board chair has kept them away, only the chair can open your complaint."
         ),
         filters=TEXT,
         validators=[DataRequired(message=_l("Please write who.")), _too_long(500)],

@@ -2,7 +2,8 @@
 
 Two queries per page whatever the page size: the counts by status, and the page of cases
 with their assignees joined in (unread replies are counted on the complaint row). Cases the
-member is recused from, and sensitive cases a member is not trained for, are left out of both.
+member is recused from, sensitive cases a member is not trained for, and cases held for the
+chair (someone is to be kept away) unless the member is an admin, are left out of both.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from portal.accounts import Role
 from portal.choices import Kind, Status
 from portal.models import Account, Complaint, Recusal, StatusCount
 
@@ -38,6 +40,7 @@ class Row:
     urgent: bool
     unread: int
     assignee: str | None
+    held: bool  # for the chair: someone is to be kept away before the board sees it
 
     def age_days(self, today: dt.date) -> int:
         return (today - self.created_on).days
@@ -54,6 +57,8 @@ class QueuePage:
 def _visible(statement: Select, account: Account) -> Select:
     recused = select(Recusal.complaint_id).where(Recusal.account_id == account.id)
     statement = statement.where(Complaint.id.not_in(recused))
+    if Role(account.role) != Role.ADMIN:
+        statement = statement.where(Complaint.held_for_chair.is_(False))
     if not account.trained_sensitive:
         statement = statement.where(
             or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value)
@@ -63,19 +68,20 @@ def _visible(statement: Select, account: Account) -> Select:
 
 def counts(db: Session, account: Account) -> dict[str, int]:
     """Cases per status this member may see: the trigger-kept totals, less the few cases
-    they are recused from. A handful of rows whatever the number of cases."""
+    they are recused from or that are held for the chair. A handful of rows whatever the
+    number of cases."""
     statement = select(StatusCount.status, func.sum(StatusCount.n)).group_by(StatusCount.status)
     if not account.trained_sensitive:
         statement = statement.where(StatusCount.sensitive.is_(False))
     found = dict(db.execute(statement).all())
-    recused = (
-        select(Complaint.status, func.count())
-        .join(Recusal, Recusal.complaint_id == Complaint.id)
-        .where(Recusal.account_id == account.id)
-    )
+    recused = select(Recusal.complaint_id).where(Recusal.account_id == account.id)
+    hidden = Complaint.id.in_(recused)
+    if Role(account.role) != Role.ADMIN:
+        hidden = or_(hidden, Complaint.held_for_chair.is_(True))
+    unseen = select(Complaint.status, func.count()).where(hidden)
     if not account.trained_sensitive:
-        recused = recused.where(or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value))
-    for status, number in db.execute(recused.group_by(Complaint.status)).all():
+        unseen = unseen.where(or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value))
+    for status, number in db.execute(unseen.group_by(Complaint.status)).all():
         found[status] = found.get(status, 0) - number
     return {status.value: int(found.get(status.value) or 0) for status in Status}
 
@@ -92,6 +98,7 @@ def page(
         Complaint.urgent,
         Complaint.unread_replies,
         assignee.username,
+        Complaint.held_for_chair,
     ).outerjoin(assignee, assignee.id == Complaint.assigned_to)
     statement = _visible(statement, account)
     if query.status:

@@ -362,6 +362,21 @@ def keep_away(locator: str) -> ResponseReturnValue:
     )
 
 
+@bp.post("/cases/<locator>/release")
+@access(Role.ADMIN, refusal=404)
+def release(locator: str) -> ResponseReturnValue:
+    def do(complaint: Complaint, _form: EmptyForm) -> None:
+        cases.release(db.session(), g.account, complaint, clock.now())
+
+    return _act(
+        locator,
+        "button",
+        EmptyForm,
+        do,
+        _("The rest of the board can now see this case, except members kept away."),
+    )
+
+
 @bp.post("/cases/<locator>/link")
 @case_workers
 def propose_link(locator: str) -> ResponseReturnValue:

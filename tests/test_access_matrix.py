@@ -75,6 +75,7 @@ POLICY: dict[str, object] = {
     "review.referral_sent": CASE,
     "review.recuse": CASE,
     "review.keep_away": CASE_CHAIR,
+    "review.release": CASE_CHAIR,
     "review.propose_link": CASE,
     "review.download": CASE,
     "review.packet": {ADMIN, REVIEWER},

@@ -348,6 +348,11 @@ def test_a_recused_reviewer_gets_404_and_loses_the_case_from_the_queue(
     assert last_action(app) == "case.recuse"
 
 
+def member_id(app: Flask, name: str) -> int:
+    with app.app_context():
+        return db.session().scalar(select(Account.id).where(Account.username == name))
+
+
 def test_the_chair_honours_a_complainants_keep_away_request(
     app: Flask, clock, board: Board, client
 ) -> None:  # noqa: ANN001
@@ -355,6 +360,8 @@ def test_the_chair_honours_a_complainants_keep_away_request(
     locator = code[:4]
     chair = signed_in(app, board, Role.ADMIN, "chair")
     member = signed_in(app, board, Role.REVIEWER, "knowsme")
+    other = signed_in(app, board, Role.REVIEWER, "stranger")
+    assert member.get(f"/review/cases/{locator}").status_code == HTTPStatus.OK
     complainant_page(client, code)
     client.post(
         "/case/keep-away",
@@ -363,16 +370,62 @@ def test_the_chair_honours_a_complainants_keep_away_request(
             "keep_away": "The board member who is my cousin",
         },
     )
+    # From the moment the person asks, only the chair can open the case.
+    for reviewer in (member, other):
+        assert reviewer.get(f"/review/cases/{locator}").status_code == HTTPStatus.NOT_FOUND
+        queue = reviewer.get("/review/").get_data(as_text=True)
+        assert locator not in queue
+        assert 'status=received"><strong>0</strong> Received' in queue  # not counted either
     page = chair.get(f"/review/cases/{locator}").get_data(as_text=True)
     assert "The board member who is my cousin" in page
-    assert "The board member who is my cousin" not in member.get(
-        f"/review/cases/{locator}"
-    ).get_data(as_text=True)
-    with app.app_context():
-        member_id = db.session().scalar(select(Account.id).where(Account.username == "knowsme"))
-    act(chair, locator, "keep-away", member=str(member_id))
-    assert member.get(f"/review/cases/{locator}").status_code == HTTPStatus.NOT_FOUND
+    assert "Held for the chair" in page
+    assert "Held for the chair" in chair.get("/review/").get_data(as_text=True)
+
+    act(chair, locator, "keep-away", member=str(member_id(app, "knowsme")))
     assert last_action(app) == "case.keep_away"
+    assert other.get(f"/review/cases/{locator}").status_code == HTTPStatus.NOT_FOUND  # still held
+    released = act(chair, locator, "release")
+    assert released.status_code == HTTPStatus.SEE_OTHER
+    assert last_action(app) == "case.release"
+
+    assert member.get(f"/review/cases/{locator}").status_code == HTTPStatus.NOT_FOUND
+    assert other.get(f"/review/cases/{locator}").status_code == HTTPStatus.OK
+    assert locator in other.get("/review/").get_data(as_text=True)
+    assert "Held for the chair" not in chair.get(f"/review/cases/{locator}").get_data(True)
+
+
+def test_a_keep_away_request_made_when_filing_holds_the_case_too(
+    app: Flask, clock, board: Board
+) -> None:  # noqa: ANN001
+    held = file_directly(app, clock, keep_away="My case manager, Sam")[:4]
+    plain = file_directly(app, clock)[:4]
+    reviewer = signed_in(app, board, Role.REVIEWER, "rev")
+    queue = reviewer.get("/review/").get_data(as_text=True)
+    assert plain in queue
+    assert held not in queue
+    assert reviewer.get(f"/review/cases/{held}").status_code == HTTPStatus.NOT_FOUND
+    assert (
+        reviewer.post(
+            f"/review/cases/{held}/note",
+            data={"csrf_token": csrf(reviewer, "/review/"), "body": "x"},
+        ).status_code
+        == HTTPStatus.NOT_FOUND
+    )
+    refused = reviewer.post(
+        f"/review/cases/{held}/release", data={"csrf_token": csrf(reviewer, "/review/")}
+    )
+    assert refused.status_code == HTTPStatus.NOT_FOUND
+    chair = signed_in(app, board, Role.ADMIN, "chair")
+    assert "My case manager, Sam" in chair.get(f"/review/cases/{held}").get_data(True)
+
+
+def test_releasing_twice_is_explained_not_an_error(app: Flask, clock, board: Board) -> None:  # noqa: ANN001
+    locator = file_directly(app, clock, keep_away="Officer friend on the board")[:4]
+    chair = signed_in(app, board, Role.ADMIN, "chair")
+    act(chair, locator, "release")
+    again = act(chair, locator, "release")
+    assert again.status_code == HTTPStatus.BAD_REQUEST
+    assert "can already see this case" in again.get_data(as_text=True)
 
 
 # --- withdrawal ------------------------------------------------------------------------

@@ -57,6 +57,8 @@ def filed_case(app: Flask, board: Board, client):  # noqa: ANN001, ANN201
     code = person.file_and_get_code(**PLANTED)
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")
     locator = code[:4]
+    # PLANTED names someone to keep away: the chair releases the case to the board first.
+    act(signed_in(app, board, Role.ADMIN, "first-chair"), locator, "release")
     act(reviewer, locator, "status", target="in_review", reason=REASON)
     act(reviewer, locator, "note", body=NOTE)
     act(reviewer, locator, "message", body=MESSAGE)

@@ -46,9 +46,9 @@ def mail_site(site, port: int):  # noqa: ANN001, ANN201
     return dataclasses.replace(site, smtp_host="127.0.0.1", smtp_port=port, smtp_from="board@x.org")
 
 
-def opt_in(board: Board, app: Flask, name: str, **choices: str) -> None:
+def opt_in(board: Board, app: Flask, name: str, role: Role = Role.REVIEWER, **choices: str) -> None:
     client = app.test_client()
-    board.sign_in(client, board.member(Role.REVIEWER, name))
+    board.sign_in(client, board.member(role, name))
     response = client.post(
         "/review/account/notices",
         data={
@@ -83,6 +83,15 @@ def test_a_new_case_notifies_only_members_who_opted_in(mail_app: Flask, clock, i
     assert "A case is waiting for the review board" in body
     assert "SECRET-NARRATIVE-1234" not in body
     assert "/review/" in body
+
+
+def test_a_case_held_for_the_chair_is_told_only_to_admins(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
+    board = Board(mail_app, clock)
+    opt_in(board, mail_app, "chair", Role.ADMIN, notify_new="y")
+    opt_in(board, mail_app, "cousin", notify_new="y")
+    Participant(mail_app.test_client()).file(keep_away="My cousin is on the board")
+    mail_app.extensions["portal.notifier"].wait()
+    assert [to for to, _ in inbox[0].messages] == [["chair@x.org"]]
 
 
 def test_each_member_gets_notices_in_their_own_language(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001

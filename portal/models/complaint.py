@@ -57,6 +57,9 @@ class Complaint(Base):
 
     # Who should not see this case, in the complainant's words, for the board chair.
     keep_away: Mapped[str | None] = mapped_column(Text)
+    # Set when the person writes who should not see the case: until the chair has kept them
+    # away and released the case, only admins may open it (portal.cases.may_see).
+    held_for_chair: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     status: Mapped[str] = mapped_column(String(20), default=Status.RECEIVED.value)
     assigned_to: Mapped[int | None] = mapped_column(
@@ -98,6 +101,8 @@ class Complaint(Base):
         Index("ix_complaint_status_created", "status", "created_on"),
         # The queue's order: urgent first, then oldest.
         Index("ix_complaint_queue", desc("urgent"), "created_on", "id"),
+        # The few held cases, found without a scan for the queue's counts.
+        Index("ix_complaint_held", "held_for_chair"),
     )
 
 
