@@ -49,7 +49,14 @@ def on_starting(server) -> None:
 
 def post_worker_init(worker) -> None:
     """Count the public figures in the background as each worker starts (workers are renewed
-    every few thousand requests) and every 45 minutes after, so no reader of /figures waits."""
-    from portal import figurerefresh
+    every few thousand requests) and every 45 minutes after, so no reader of /figures waits.
+    Never stops a worker from serving: at worst readers count for themselves."""
+    try:
+        from flask import Flask
 
-    figurerefresh.keep_warm(worker.wsgi)
+        from portal import figurerefresh
+
+        if isinstance(worker.wsgi, Flask):
+            figurerefresh.keep_warm(worker.wsgi)
+    except Exception:  # noqa: BLE001 - a failure here would halt every worker
+        worker.log.warning("figures not kept warm in this worker")

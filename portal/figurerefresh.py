@@ -1,25 +1,32 @@
-"""Counting the public figures again in the background, before they are an hour old.
+"""Counting the public figures in the background, so no reader waits for the count.
 
-Counting 100,000 complaints takes most of a second on SQLite. Figures may be up to an hour
-old, so from 45 minutes on, the request that notices hands the count to a thread and is
-served the figures it has. The next reader gets the new ones. Each server process also counts
-every published quarter as it starts and every 45 minutes after (`keep_warm`), so even after
-a quiet hour the figures are ready. A reader waits for a count only in the second or so after
-a server process starts, before its first count is done.
+Counting 100,000 complaints takes most of a second on SQLite, and figures may be up to an
+hour old. So:
 
-One refresh runs at a time per app; it has its own app context and database session. If it
-fails (say the database is down), nothing is lost: at the hour the figures are counted in the
-request as before, and a fault there gives the usual "try again" page.
+- each server process counts the last 12 months as it starts, then every published quarter,
+  and again every 45 minutes (`keep_warm`, started by gunicorn's post_worker_init and by
+  `flask serve`);
+- a reader who finds figures 45 to 60 minutes old is served them at once and hands the count
+  to a thread (`figures_for`);
+- a reader who comes while a new process makes its first count waits for it rather than
+  counting the same again beside it.
+
+A reader still counts for themselves when figures would otherwise be an hour old: the hour
+is a promise, and the background only saves the wait. One background count runs at a time
+per app, with its own app context and session. If it fails (say the database is down), the
+next reader counts, and a fault there gives the usual "try again" page.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, MutableMapping
 
-from flask import Flask
+from flask import Flask, current_app
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import clock, db, periods, sitesettings, transparency
@@ -31,7 +38,26 @@ _LOCK = "refresh_lock"
 _THREAD = "refresh_thread"
 WARMER = "warmer"  # the one keep_warm thread of this app, if started
 KEEP_WARM_SECONDS = 45 * 60
-FIRST_COUNT_WAIT = 10.0  # seconds; a reader then counts for themselves
+# Each keep-warm pass also counts what would be an hour old before the next pass, with
+# this much to spare for the count itself.
+MARGIN = dt.timedelta(minutes=5)
+FIRST_COUNT_WAIT = 10.0  # seconds a reader waits for a new process's first count
+LOCK_WAIT = 300.0  # seconds a keep-warm pass waits for another count before skipping
+STATEMENT_TIMEOUT = "120s"  # on PostgreSQL: a background count never hangs on a lock
+JOIN_TIMEOUT = 30.0
+
+
+def figures_for(key: str, threshold: int) -> transparency.Figures:
+    """In a request: the figures for a period named in a URL, counting in the background
+    what will soon be an hour old. Raises `periods.PeriodNotPublished`."""
+    cache = current_app.extensions.setdefault(transparency.CACHE_KEY, {})
+    first_count_done(cache)
+    now = clock.now()
+    figures = transparency.for_key(db.session(), key, threshold, now, cache)
+    due = transparency.due(transparency.behind(figures.period), threshold, now, cache)
+    if due:
+        start(current_app._get_current_object(), due, threshold, cache)
+    return figures
 
 
 def start(app: Flask, quarters: list[Quarter], threshold: int, cache: MutableMapping) -> bool:
@@ -40,12 +66,24 @@ def start(app: Flask, quarters: list[Quarter], threshold: int, cache: MutableMap
     def count() -> None:
         transparency.recount(db.session(), quarters, threshold, clock.now(), cache)
 
-    return _in_background(app, cache, count)
+    lock: threading.Lock = cache.setdefault(_LOCK, threading.Lock())
+    if not lock.acquire(blocking=False):
+        return False
+    thread = threading.Thread(
+        target=_run, args=(app, count, lock), name="figures-refresh", daemon=True
+    )
+    try:
+        thread.start()
+    except RuntimeError:  # no thread to be had: a reader counts at the hour instead
+        lock.release()
+        return False
+    cache[_THREAD] = thread
+    return True
 
 
 @dataclasses.dataclass(frozen=True)
 class Warmer:
-    """The thread `keep_warm` started: `counted` is set after each count; `close` stops it."""
+    """The thread `keep_warm` started: `counted` is set after each pass; `close` stops it."""
 
     thread: threading.Thread
     counted: threading.Event
@@ -53,41 +91,58 @@ class Warmer:
 
     def close(self) -> None:
         self.stop.set()
-        self.thread.join()
+        self.thread.join(JOIN_TIMEOUT)
 
 
 def keep_warm(app: Flask, every: float = KEEP_WARM_SECONDS) -> Warmer:
-    """Count every published quarter now and again every 45 minutes, for as long as this
-    server process lives, so no reader of the figures waits, even after a quiet hour.
-    gunicorn calls this in each new worker (deploy/gunicorn.conf.py); so does `flask serve`."""
+    """Count the figures now and every `every` seconds for as long as this process lives,
+    so no reader waits for a count, even after a quiet hour."""
     cache = app.extensions.setdefault(transparency.CACHE_KEY, {})
     if WARMER in cache:
         return cache[WARMER]
     lock: threading.Lock = cache.setdefault(_LOCK, threading.Lock())
     counted, stop = threading.Event(), threading.Event()
+    # Counted again on a pass: whatever would be an hour old before the next one.
+    after = max(transparency.MAX_AGE - dt.timedelta(seconds=every) - MARGIN, dt.timedelta(0))
 
-    def count() -> None:
+    def count(quarters: Callable[[dt.datetime], set[Quarter]]) -> None:
         session, now = db.session(), clock.now()
         threshold = sitesettings.current().suppression_threshold
-        published = periods.published_quarters(
-            transparency.first_day_cached(session, now, cache), now.date()
-        )
-        every_page = set().union(*(transparency.behind(Period(q.key, (q,))) for q in published))
-        quarters = transparency.due(every_page, threshold, now, cache)
-        if quarters:
-            transparency.recount(session, quarters, threshold, now, cache)
+        due = transparency.due(quarters(now), threshold, now, cache, after=after)
+        if due:
+            transparency.recount(session, due, threshold, now, cache)
         transparency.for_key(session, periods.LAST_12_MONTHS, threshold, now, cache)
+
+    def the_year(now: dt.datetime) -> set[Quarter]:
+        return transparency.behind(periods.last_12_months(now.date()))
+
+    def every_quarter(now: dt.datetime) -> set[Quarter]:
+        first = transparency.first_day_cached(db.session(), now, cache)
+        published = periods.published_quarters(first, now.date())
+        return set().union(*(transparency.behind(Period(q.key, (q,))) for q in published))
+
+    def one_pass() -> None:
+        # The year first: the page most people read, and what a new process's first reader
+        # waits for. Then every older quarter.
+        for quarters in (the_year, every_quarter):
+            if not lock.acquire(timeout=LOCK_WAIT):
+                log.warning("figures not kept warm: another count has run for %ss", LOCK_WAIT)
+                return
+            _run(app, lambda quarters=quarters: count(quarters), lock)
+            counted.set()
 
     def loop() -> None:
         while not stop.is_set():
-            lock.acquire()  # waits for a count a request handed on, if one is running
-            _run(app, count, lock)
-            counted.set()
+            one_pass()
             stop.wait(every)
 
     thread = threading.Thread(target=loop, name="figures-keep-warm", daemon=True)
     warmer = cache[WARMER] = Warmer(thread, counted, stop)
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # no thread to be had: readers count for themselves
+        del cache[WARMER]
+        log.warning("figures not kept warm: no thread could be started")
     return warmer
 
 
@@ -99,44 +154,31 @@ def first_count_done(cache: MutableMapping, timeout: float = FIRST_COUNT_WAIT) -
         warmer.counted.wait(timeout)
 
 
-def _in_background(app: Flask, cache: MutableMapping, count: Callable[[], None]) -> bool:
-    lock: threading.Lock = cache.setdefault(_LOCK, threading.Lock())
-    if not lock.acquire(blocking=False):
-        return False
-    thread = threading.Thread(
-        target=_run, args=(app, count, lock), name="figures-refresh", daemon=True
-    )
-    cache[_THREAD] = thread
-    try:
-        thread.start()
-    except RuntimeError:  # no thread to be had: the count happens in a request at the hour
-        lock.release()
-        return False
-    return True
-
-
 def _run(app: Flask, count: Callable[[], None], lock: threading.Lock) -> None:
     """One count, whatever happens: a thread that died here would stop keeping figures warm."""
     try:
         with app.app_context():
+            session = db.session()
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'"))
             count()
-    except (SQLAlchemyError, periods.PeriodNotPublished):
-        log.warning("figures not counted in the background; a request will count them")
+    except (SQLAlchemyError, periods.PeriodNotPublished) as problem:
+        log.warning("figures not counted in the background: %s", type(problem).__name__)
     except Exception:
-        log.exception("figures not counted in the background; a request will count them")
+        log.exception("figures not counted in the background")
     finally:
         lock.release()
 
 
-def wait(cache: MutableMapping, timeout: float | None = None) -> None:
-    """Until the count a request handed on (if any) is over. For tests and the benchmark."""
+def wait(cache: MutableMapping, timeout: float | None = JOIN_TIMEOUT) -> None:
+    """Until the count a reader handed on (if any) is over. For tests and the benchmark."""
     thread: threading.Thread | None = cache.get(_THREAD)
     if thread is not None:
         thread.join(timeout)
 
 
 def stop(cache: MutableMapping) -> None:
-    """Stop the keep_warm thread, if any, and every count: before the database goes away."""
+    """Stop the keep_warm thread, if any, and wait for counts: before the database goes."""
     warmer: Warmer | None = cache.pop(WARMER, None)
     if warmer is not None:
         warmer.close()

@@ -31,18 +31,11 @@ bp = Blueprint("public", __name__)
 
 def published(period_key: str) -> transparency.Figures:
     """The figures for a period named in a URL, or 404."""
-    cache = current_app.extensions.setdefault(transparency.CACHE_KEY, {})
     threshold = sitesettings.current().suppression_threshold
-    now = clock.now()
-    figurerefresh.first_count_done(cache)
     try:
-        figures_ = transparency.for_key(db.session(), period_key, threshold, now, cache)
+        return figurerefresh.figures_for(period_key, threshold)
     except periods.PeriodNotPublished:
         abort(404)
-    due = transparency.due(transparency.behind(figures_.period), threshold, now, cache)
-    if due:
-        figurerefresh.start(current_app._get_current_object(), due, threshold, cache)
-    return figures_
 
 
 def _quarters() -> list[periods.Quarter]:

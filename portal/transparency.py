@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import statistics
+import threading
 from collections import Counter
 from collections.abc import Iterable, MutableMapping
 
@@ -188,14 +189,22 @@ def recount(
     threshold: int,
     now: dt.datetime,
     cache: MutableMapping,
-) -> None:
-    """Count these quarters afresh and keep them in the cache, stamped `now`."""
+) -> dict[Quarter, _Built]:
+    """Count these quarters afresh, stamped `now`, and keep them in the cache unless it
+    already holds a later count (a background count may finish after a request's)."""
     quarters = sorted(set(quarters))
     raws = collect(db, quarters)
+    counted = {}
     for quarter in quarters:
         raw = raws[quarter.key]
         figures_, marks = build(Period(quarter.key, (quarter,)), raw, threshold, now)
-        cache[(quarter.key, threshold)] = _Built(figures_, raw, marks, _serial(cache))
+        counted[quarter] = _Built(figures_, raw, marks, _serial(cache))
+    with cache.setdefault("write_lock", threading.Lock()):
+        for quarter, entry in counted.items():
+            kept = cache.get((quarter.key, threshold))
+            if kept is None or kept.figures.built_at <= now:
+                cache[(quarter.key, threshold)] = entry
+    return counted
 
 
 def due(
@@ -208,8 +217,11 @@ def due(
     """The quarters never counted, or counted `after` ago or longer. From REFRESH_AFTER on
     they are counted again ahead of time (`portal.figurerefresh`) so that no reader waits;
     from MAX_AGE on, before anything is shown."""
-    found = ((q, cache.get((q.key, threshold))) for q in set(quarters))
-    return sorted(q for q, entry in found if entry is None or now - entry.figures.built_at >= after)
+    return sorted(q for q in set(quarters) if _older(cache.get((q.key, threshold)), now, after))
+
+
+def _older(entry: _Built | None, now: dt.datetime, than: dt.timedelta) -> bool:
+    return entry is None or now - entry.figures.built_at >= than
 
 
 def figures(
@@ -226,11 +238,11 @@ def figures(
     always agree.
     """
     cache = {} if cache is None else cache
-    wanted = behind(period)
-    stale = due(wanted, threshold, now, cache, after=MAX_AGE)
+    # Read once: a background count may replace entries in the cache meanwhile.
+    entries = {q: cache.get((q.key, threshold)) for q in behind(period)}
+    stale = [q for q, entry in entries.items() if _older(entry, now, MAX_AGE)]
     if stale:
-        recount(db, stale, threshold, now, cache)
-    entries = {q: cache[(q.key, threshold)] for q in wanted}
+        entries.update(recount(db, stale, threshold, now, cache))
     if period.is_quarter:
         chosen = entries[period.quarters[0]]
     else:

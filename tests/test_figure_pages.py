@@ -228,11 +228,14 @@ def test_a_failed_background_count_leaves_the_hour_rule_in_charge(
     assert police_in_q3(filled) == "17"
 
 
+GUNICORN_CONF = Path(__file__).parent.parent / "deploy" / "gunicorn.conf.py"
+
+
 def test_a_new_server_process_counts_the_year_before_anyone_asks(
     app: Flask, filled: FlaskClient, clock: FakeClock
 ) -> None:
     """gunicorn calls the hook in deploy/gunicorn.conf.py in each new worker."""
-    settings = runpy.run_path(str(Path(__file__).parent.parent / "deploy" / "gunicorn.conf.py"))
+    settings = runpy.run_path(str(GUNICORN_CONF))
     settings["post_worker_init"](types.SimpleNamespace(wsgi=app))
     cache = app.extensions[transparency.CACHE_KEY]
     warmer = cache[figurerefresh.WARMER]
@@ -246,43 +249,107 @@ def test_a_new_server_process_counts_the_year_before_anyone_asks(
     assert figurerefresh.keep_warm(app) is warmer  # one per process, however often asked
 
 
+def test_the_gunicorn_hook_never_stops_a_worker() -> None:
+    hook = runpy.run_path(str(GUNICORN_CONF))["post_worker_init"]
+    # gunicorn serves an error app of its own when the portal cannot load (--reload).
+    hook(types.SimpleNamespace(wsgi=lambda environ, start_response: []))
+    warned: list[str] = []
+
+    class NoThreadLeft:
+        log = types.SimpleNamespace(warning=warned.append)
+
+        @property
+        def wsgi(self) -> Flask:
+            raise RuntimeError("can't start new thread")
+
+    hook(NoThreadLeft())  # a raise here would make gunicorn halt every worker
+    assert warned == ["figures not kept warm in this worker"]
+
+
+def test_flask_serve_keeps_the_figures_warm(
+    app: Flask, filled: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal import cli
+
+    served: list[tuple] = []
+    monkeypatch.setattr(cli, "run_simple", lambda *args, **_kwargs: served.append(args))
+    result = app.test_cli_runner().invoke(args=["serve", "--port", "5999"])
+    assert result.exit_code == 0, result.output
+    assert served  # it went on to serve
+    warmer = app.extensions[transparency.CACHE_KEY][figurerefresh.WARMER]
+    assert warmer.counted.wait(timeout=30)
+
+
+def later_passes(warmer: figurerefresh.Warmer) -> None:
+    """Until a whole keep-warm pass (the year, then every quarter) began after this call."""
+    for _ in range(3):
+        warmer.counted.clear()
+        assert warmer.counted.wait(timeout=30)
+
+
 def test_figures_kept_warm_are_counted_again_without_a_reader(
     app: Flask, filled: FlaskClient, clock: FakeClock
 ) -> None:
+    with app.app_context():
+        complaint(db.session(), D(2024, 5, 1), kind="police", actor="police")
+        db.session().commit()
+    started = clock.moment
+    cache = app.extensions.setdefault(transparency.CACHE_KEY, {})
+    # Passes back to back: each counts what is an hour old, less the margin, or older.
     warmer = figurerefresh.keep_warm(app, every=0.05)
-    assert warmer.counted.wait(timeout=30)
+    later_passes(warmer)
+    assert cache[("2024Q2", 10)].figures.built_at == started  # older quarters too
     with app.app_context():
         many(db.session(), 3, D(2026, 8, 1), kind="police", actor="police")
         db.session().commit()
-    clock.advance(minutes=59)  # the thread's next count is stamped with this time
-    warmer.counted.clear()
-    assert warmer.counted.wait(timeout=30)
-    warmer.counted.clear()
-    assert warmer.counted.wait(timeout=30)  # a count that started after the clock moved
-    cache = app.extensions[transparency.CACHE_KEY]
+
+    clock.advance(minutes=54)  # not yet due
+    later_passes(warmer)
+    assert cache[("2026Q3", 10)].figures.built_at == started
+    clock.advance(minutes=2)  # 56 minutes: due, less than MARGIN from the hour
+    later_passes(warmer)
     figurerefresh.stop(cache)
     assert not warmer.thread.is_alive()
-    clock.advance(minutes=30)  # 89 minutes after the first count, nobody having looked
-    assert police_in_q3(filled) == "17"  # served from the count made at 59 minutes
-    assert cache[("2026Q3", 10)].figures.built_at == clock.moment - dt.timedelta(minutes=30)
+    recounted = clock.moment
+    assert cache[("2026Q3", 10)].figures.built_at == recounted
+    assert cache[("2024Q2", 10)].figures.built_at == recounted
+
+    clock.advance(minutes=30)  # 86 minutes after the first count, nobody having looked
+    assert police_in_q3(filled) == "17"  # served from the keep-warm count, not counted now
+    assert cache[("2026Q3", 10)].figures.built_at == recounted
+    assert page(filled, "/figures/2024Q2")
+    assert cache[("2024Q2", 10)].figures.built_at == recounted
 
 
 def test_a_reader_right_after_start_waits_for_that_count_not_a_second_one(
-    app: Flask, filled: FlaskClient
+    app: Flask, filled: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    counted: list[set] = []
+    real_collect = transparency.collect
+
+    def collect(session, quarters):  # noqa: ANN001, ANN202 - the real count, noted
+        quarters = set(quarters)
+        counted.append(quarters)
+        return real_collect(session, quarters)
+
+    monkeypatch.setattr(transparency, "collect", collect)
     cache = app.extensions.setdefault(transparency.CACHE_KEY, {})
     gate = cache.setdefault("refresh_lock", threading.Lock())
-    gate.acquire()  # hold the first count back, as if it had just begun
-    figurerefresh.keep_warm(app)
     pages: list[str] = []
     reader = threading.Thread(target=lambda: pages.append(police_in_q3(app.test_client())))
-    reader.start()
-    reader.join(timeout=0.5)
-    assert reader.is_alive()  # waiting, not counting for itself
-    assert not pages
-    gate.release()
+    gate.acquire()  # hold the first count back, as if it had just begun
+    try:
+        figurerefresh.keep_warm(app)
+        reader.start()
+        reader.join(timeout=0.5)
+        assert reader.is_alive()  # waiting, not counting for itself
+        assert not pages
+    finally:
+        gate.release()
     reader.join(timeout=30)
     assert pages == ["14"]
+    q3 = periods.Quarter.of(D(2026, 8, 1))
+    assert sum(q3 in quarters for quarters in counted) == 1  # one count of it, not two
 
 
 def test_one_background_count_at_a_time(app: Flask) -> None:
