@@ -166,6 +166,7 @@ def enroll(
         if Role(invite.role) in CASE_KEY_ROLES and boardkeys.current(db) is None:
             version, private, recovery_key = boardkeys.create_board_key(db, now)
             keyring = {version: private}
+            account.key_approved = True  # the first admin makes the key: nobody to ask
             boardkeys.grant(db, account, keyring)
             recovery = crypto.printable(recovery_key)
         invite.used_at, invite.account_id = now, account.id
@@ -448,8 +449,9 @@ def set_disabled(
         ended = boardsessions.end_all_for(db, account_id) if disabled else 0
         if disabled:
             # Removing a member removes their copies of the board key; enabling them again
-            # needs a fresh grant from a member who holds it.
+            # needs an admin's approval and a fresh grant from a member who holds it.
             boardkeys.revoke(db, account_id)
+            target.key_approved = False
         audit.record(
             db,
             "account.disable" if disabled else "account.enable",
@@ -458,6 +460,28 @@ def set_disabled(
             object_type="account",
             object_id=account_id,
             sessions_ended=ended,
+        )
+
+
+def approve_key(db: Session, admin: Account, account_id: int, now: dt.datetime) -> None:
+    """An admin has checked that a new admin or reviewer is the person they invited: the
+    member gets the board key, which reads every complaint, on the admin's next request."""
+    with write_transaction(db):
+        target = db.get(Account, account_id)
+        if target is None or Role(target.role) not in CASE_KEY_ROLES:
+            raise AccountError(_l("Only admins and reviewers hold the board key."))
+        if target.disabled:
+            raise AccountError(_l("Enable the account first."))
+        if target.key_approved:
+            raise AccountError(_l("This member is already approved."))
+        target.key_approved = True
+        audit.record(
+            db,
+            "account.key_approve",
+            account_id=admin.id,
+            now=now,
+            object_type="account",
+            object_id=account_id,
         )
 
 

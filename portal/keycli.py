@@ -70,6 +70,7 @@ def grant_board_key(username: str) -> None:
         sys.exit(1)
     keyring = _keyring_from_prompt()
     with write_transaction(database):
+        account.key_approved = True  # whoever holds the recovery key approves them here
         keys.grant(database, account, keyring)
         audit.record(
             database,

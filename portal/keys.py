@@ -147,6 +147,7 @@ def members_waiting(db: Session) -> bool:
             .where(
                 Account.personal_public.is_not(None),
                 Account.disabled.is_(False),
+                Account.key_approved.is_(True),
                 Account.id.not_in(has_it),
             )
             .limit(1)
@@ -156,8 +157,9 @@ def members_waiting(db: Session) -> bool:
 
 
 def grant_waiting(db: Session, keyring: Keyring, now: dt.datetime) -> int:
-    """Give the current board key to members who enrolled since (they can read cases from
-    their next sign-in). Any signed-in member holding the key does this; returns how many."""
+    """Give the current board key to members an admin has approved since (they can read
+    cases from their next sign-in). Any signed-in member holding the key does this; returns
+    how many."""
     key = current(db)
     if key is None or key.version not in keyring:
         return 0
@@ -167,6 +169,7 @@ def grant_waiting(db: Session, keyring: Keyring, now: dt.datetime) -> int:
             select(Account).where(
                 Account.personal_public.is_not(None),
                 Account.disabled.is_(False),
+                Account.key_approved.is_(True),
                 Account.id.not_in(has_it),
             )
         )

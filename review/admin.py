@@ -68,6 +68,19 @@ def _toggle(account_id: int, disabled: bool) -> Response:
     return redirect(url_for("review.accounts_page"), code=303)
 
 
+@bp.post("/admin/accounts/<int:account_id>/approve-key")
+@admin_only
+def approve_key(account_id: int) -> ResponseReturnValue:
+    if EmptyForm().validate_on_submit():
+        try:
+            accounts.approve_key(db.session(), g.account, account_id, clock.now())
+        except accounts.AccountError as problem:
+            flash(str(problem))
+        else:
+            flash(_("Approved. They can read cases from their next sign-in."))
+    return redirect(url_for("review.accounts_page"), code=303)
+
+
 @bp.post("/admin/accounts/<int:account_id>/flags")
 @admin_only
 def account_flags(account_id: int) -> ResponseReturnValue:

@@ -97,10 +97,11 @@ class Board:
         return member
 
     def grant_board_key(self, username: str) -> None:
-        """What a board member holding the key does for a newcomer (keys.grant_waiting)."""
+        """An admin's approval, then what a member holding the key does (keys.grant_waiting)."""
         with self.app.app_context():
             session = db.session()
             account = session.scalar(select(Account).where(Account.username == username))
+            account.key_approved = True  # as an admin's approval would
             keys.grant(session, account, board_keyring(self.app))
             session.commit()
 

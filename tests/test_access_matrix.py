@@ -60,6 +60,7 @@ POLICY: dict[str, object] = {
     "review.disable_account": {ADMIN},
     "review.enable_account": {ADMIN},
     "review.account_flags": {ADMIN},
+    "review.approve_key": {ADMIN},
     "review.sessions_page": {ADMIN},
     "review.end_session": {ADMIN},
     "review.audit_page": {ADMIN},

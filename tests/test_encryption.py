@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import delete, func, inspect, select, text
 
 from portal import create_app, db
@@ -118,7 +119,17 @@ def test_the_first_admin_makes_the_board_key_and_sees_its_recovery_key_once(
     fresh.extensions["portal.db"].engine.dispose()
 
 
-def test_a_new_member_gets_the_key_when_a_holder_next_signs_in(
+def approve(app: Flask, admin: FlaskClient, username: str):  # noqa: ANN201
+    with app.app_context():
+        account_id = db.session().scalar(select(Account.id).where(Account.username == username))
+    return admin.post(
+        f"/review/admin/accounts/{account_id}/approve-key",
+        data={"csrf_token": csrf(admin, "/review/admin/accounts")},
+        follow_redirects=True,  # as a browser does: the key holder's next request grants it
+    )
+
+
+def test_a_new_member_gets_the_key_only_once_an_admin_approves_them(
     app: Flask, board: Board, clock
 ) -> None:  # noqa: ANN001
     code = Participant(app.test_client()).file_and_get_code(narrative="NEWCOMER-TEST words")
@@ -129,13 +140,44 @@ def test_a_new_member_gets_the_key_when_a_holder_next_signs_in(
     page = client.get(f"/review/cases/{code[:4]}").get_data(as_text=True)
     assert "cannot read this case's words yet" in page
     assert "NEWCOMER-TEST" not in page
-    # Any member holding the key signs in and uses the review area...
-    signed_in(app, board, Role.ADMIN, "chair").get("/review/")
+    # A member holding the key signs in: an invitation link alone is not enough.
+    chair = signed_in(app, board, Role.ADMIN, "chair")
+    accounts_page = chair.get("/review/admin/accounts").get_data(as_text=True)
+    assert "Waiting for approval" in accounts_page
+    clock.advance(seconds=31)
+    board.sign_in(client, newcomer)
+    assert "NEWCOMER-TEST" not in client.get(f"/review/cases/{code[:4]}").get_data(True)
+    # The chair checks it is the person they invited, and approves...
+    approved = approve(app, chair, "newcomer")
+    assert "They can read cases from their next sign-in" in approved.get_data(as_text=True)
+    assert "Waiting for approval" not in chair.get("/review/admin/accounts").get_data(True)
     # ...and from the newcomer's next sign-in the words are there.
     clock.advance(seconds=31)
     again = app.test_client()
     board.sign_in(again, newcomer)
     assert "NEWCOMER-TEST words" in again.get(f"/review/cases/{code[:4]}").get_data(as_text=True)
+
+
+def test_a_disabled_member_needs_approval_again(app: Flask, board: Board, clock) -> None:  # noqa: ANN001
+    code = Participant(app.test_client()).file_and_get_code(narrative="RETURNING words")
+    member = board.member(Role.REVIEWER, "returning")
+    chair = signed_in(app, board, Role.ADMIN, "chair")
+    with app.app_context():
+        account_id = db.session().scalar(select(Account.id).where(Account.username == "returning"))
+    for action in ("disable", "enable"):
+        chair.post(
+            f"/review/admin/accounts/{account_id}/{action}",
+            data={"csrf_token": csrf(chair, "/review/admin/accounts")},
+        )
+    chair.get("/review/")  # a key holder's request: nobody unapproved gets the key
+    clock.advance(seconds=31)
+    client = app.test_client()
+    board.sign_in(client, member)
+    assert "RETURNING words" not in client.get(f"/review/cases/{code[:4]}").get_data(True)
+    approve(app, chair, "returning")
+    clock.advance(seconds=31)
+    board.sign_in(client, member)
+    assert "RETURNING words" in client.get(f"/review/cases/{code[:4]}").get_data(True)
 
 
 def test_a_new_password_still_opens_the_key(app: Flask, board: Board, clock) -> None:  # noqa: ANN001
@@ -205,6 +247,11 @@ def test_the_recovery_key_can_grant_the_key_to_a_member(app: Flask, board: Board
     response = client.get(f"/review/cases/{code[:4]}")
     assert response.status_code == HTTPStatus.OK
     assert "GRANT-TEST words" in response.get_data(as_text=True)
+    with app.app_context():
+        approved = db.session().scalar(
+            select(Account.key_approved).where(Account.username == "newchair")
+        )
+    assert approved  # no "waiting for approval" left on the Accounts page
 
 
 def test_pattern_alerts_work_on_encrypted_badge_numbers(app: Flask, board: Board, config) -> None:  # noqa: ANN001
@@ -270,7 +317,9 @@ def test_handing_the_key_to_a_newcomer_is_audited(app: Flask, board: Board, cloc
     from portal.models import AuditEvent
 
     board.enroll(app.test_client(), Role.REVIEWER, "newcomer")
-    signed_in(app, board, Role.ADMIN, "chair").get("/review/")
+    chair = signed_in(app, board, Role.ADMIN, "chair")
+    approve(app, chair, "newcomer")
+    chair.get("/review/")
     with app.app_context():
         actions = db.session().scalars(select(AuditEvent.action)).all()
-    assert "board_key.grant" in actions
+    assert actions.index("account.key_approve") < actions.index("board_key.grant")

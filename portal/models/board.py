@@ -41,6 +41,9 @@ class Account(Base):
     notify_new: Mapped[bool] = mapped_column(default=False)
     notify_urgent: Mapped[bool] = mapped_column(default=False)
     notify_reply: Mapped[bool] = mapped_column(default=False)
+    # An admin has checked this is the person they invited: only then does the member get
+    # the board key, which reads every complaint (portal.keys.grant_waiting).
+    key_approved: Mapped[bool] = mapped_column(default=False, server_default="0")
     # "en" or "es"; None means the board's language (the site setting).
     notice_language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
