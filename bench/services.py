@@ -61,6 +61,8 @@ def portal_env(
         PORTAL_CLAIM_PEPPER=secrets.token_urlsafe(48),
         PORTAL_DATABASE_URL=database_url,
         PORTAL_RATELIMIT_STORAGE=storage,
+        # As deploy/gunicorn.conf.py does: one rate-limit secret that every worker shares.
+        PORTAL_RATELIMIT_SECRET=secrets.token_hex(32),
         PORTAL_ARGON2_PROFILE=argon2_profile,
         # gunicorn runs without a control socket (servers.py); no home folder is touched.
         HOME=str(instance.parent),

@@ -38,9 +38,14 @@ def on_starting(server) -> None:
     per-process (memory://) rate-limit counting in production: each worker would count
     claim-code guesses alone. A RuntimeError makes gunicorn print it and exit with status 1.
     """
+    import secrets
+
     from portal.config import Config, ConfigError
 
     os.environ["PORTAL_WORKERS"] = str(server.cfg.workers)
+    # One rate-limit secret for every worker, made now and kept only in memory: the workers
+    # inherit it, and nothing on disk can match the counters in Redis to an address.
+    os.environ.setdefault("PORTAL_RATELIMIT_SECRET", secrets.token_hex(32))
     try:
         Config.from_env()
     except ConfigError as error:

@@ -65,6 +65,10 @@ class Config:
     signin_limit_fallback: str = "2 per 15 minutes"
     # Server processes sharing this configuration (gunicorn workers); see `from_env`.
     workers: int = 1
+    # Keys the rate-limit counters (portal.ratelimits). Random per start unless set, and
+    # apart from secret_key, so the counters in Redis cannot be matched to an address by
+    # anyone holding the config files: the value lives only in the server's memory.
+    ratelimit_secret: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -131,6 +135,7 @@ class Config:
             "ratelimit_storage": environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
             "argon2_profile": profile,
             "proxy_hops": int(environ.get("PORTAL_PROXY_HOPS", "0")),
+            "ratelimit_secret": environ.get("PORTAL_RATELIMIT_SECRET") or secrets.token_hex(32),
             "smtp_username": environ.get("PORTAL_SMTP_USERNAME", ""),
             "smtp_password": environ.get("PORTAL_SMTP_PASSWORD", ""),
             "base_url": environ.get(
@@ -144,6 +149,7 @@ class Config:
             values["claim_pepper"] = values["claim_pepper"].encode()
         config = cls(**values)  # type: ignore[arg-type]
         _refuse_per_worker_counting(config)
+        _refuse_per_worker_keys(config, shared="PORTAL_RATELIMIT_SECRET" in environ)
         return config
 
 
@@ -191,6 +197,16 @@ def _refuse_per_worker_counting(config: Config) -> None:
             f"{config.workers} workers with PORTAL_RATELIMIT_STORAGE={config.ratelimit_storage} "
             "would each count tries alone. Set PORTAL_RATELIMIT_STORAGE to a redis:// address "
             "all workers share, or run one worker."
+        )
+
+
+def _refuse_per_worker_keys(config: Config, shared: bool) -> None:
+    """Each worker making its own rate-limit secret would count the same client apart."""
+    if config.is_production and config.workers > 1 and not shared:
+        raise ConfigError(
+            f"{config.workers} workers would each make their own PORTAL_RATELIMIT_SECRET and "
+            "count tries apart. Start gunicorn with deploy/gunicorn.conf.py, which makes one "
+            "in memory for all workers, or set PORTAL_RATELIMIT_SECRET."
         )
 
 

@@ -1,8 +1,9 @@
 """Rate limits, keyed without ever keeping a client address.
 
-The key is an HMAC of the address under a key derived from the app secret and today's date:
-it tells one client from another for today only, and without the app's secret key it cannot
-be turned back into an address, in storage or in Flask-Limiter's own log lines.
+The key is an HMAC of the address under a key derived from the rate-limit secret and today's
+date: it tells one client from another for today only, and without that secret, which lives
+only in the server's memory (`Config.ratelimit_secret`), it cannot be turned back into an
+address, in storage or in Flask-Limiter's own log lines.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def client_key_for(address: str | None, secret: str, day: dt.date) -> str:
 
 
 def client_key() -> str:
-    return client_key_for(request.remote_addr, current_app.config["SECRET_KEY"], clock.now().date())
+    secret = current_app.extensions["portal.config"].ratelimit_secret
+    return client_key_for(request.remote_addr, secret, clock.now().date())
 
 
 def global_key() -> str:

@@ -42,11 +42,46 @@ def test_production_refuses_several_workers_that_would_each_count_alone(
         Config.from_env(production(tmp_path, **{variable: "4"}))
 
 
-def test_production_with_redis_may_run_several_workers(tmp_path: Path) -> None:
+def test_production_with_redis_and_one_shared_secret_may_run_several_workers(
+    tmp_path: Path,
+) -> None:
     environ = production(
-        tmp_path, PORTAL_WORKERS="4", PORTAL_RATELIMIT_STORAGE="redis://127.0.0.1:6379/0"
+        tmp_path,
+        PORTAL_WORKERS="4",
+        PORTAL_RATELIMIT_STORAGE="redis://127.0.0.1:6379/0",
+        PORTAL_RATELIMIT_SECRET="shared by every worker",
     )
     assert Config.from_env(environ).workers == 4
+    without = {k: v for k, v in environ.items() if k != "PORTAL_RATELIMIT_SECRET"}
+    with pytest.raises(ConfigError, match="PORTAL_RATELIMIT_SECRET"):
+        Config.from_env(without)  # each worker would make its own and count apart
+
+
+def test_the_gunicorn_master_makes_one_rate_limit_secret_for_its_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings: dict = {}
+    exec(compile((DEPLOY / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), settings)  # noqa: S102
+    # Both are set by the hook: noted here so that they are put back afterwards.
+    monkeypatch.delenv("PORTAL_RATELIMIT_SECRET", raising=False)
+    monkeypatch.setenv("PORTAL_WORKERS", "1")
+    for name, value in production(
+        tmp_path, PORTAL_RATELIMIT_STORAGE="redis://127.0.0.1:6379/0"
+    ).items():
+        monkeypatch.setenv(name, value)
+    master = type("Server", (), {"cfg": type("Cfg", (), {"workers": 3})()})()
+    settings["on_starting"](master)  # a second worker count would fail without it
+    made = os.environ["PORTAL_RATELIMIT_SECRET"]
+    assert len(made) == 64
+    assert made not in (STRONG, STRONG + "p")
+    assert Config.from_env().ratelimit_secret == made  # what every forked worker reads
+
+
+def test_the_rate_limit_key_does_not_come_from_the_secret_key(tmp_path: Path) -> None:
+    one, two = (Config.from_env(production(tmp_path)) for _ in range(2))
+    assert one.secret_key == two.secret_key
+    assert one.ratelimit_secret != two.ratelimit_secret  # random per start unless set
+    assert one.ratelimit_secret not in repr(one)
 
 
 def test_one_worker_may_count_in_memory(tmp_path: Path) -> None:
