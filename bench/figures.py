@@ -14,7 +14,9 @@ survey answers, and times the figures pages in process with Flask's test client:
   thread (`portal.figurerefresh.keep_warm`, started by gunicorn's post_worker_init), and the
   readers after it: cached within the hour, and after an hour nobody looked;
 - a reader at 45-60 minutes, who is served at once and hands the count to a thread;
-- a reader who comes before a process's first count is done, and so waits for it.
+- a new server process, which uses the counts another process saved in the database;
+- the first reader when no process has counted within the hour (the site's very first
+  start, or every process stopped for an hour), who waits for the count.
 
 Goal (from the issue): the figures page in under 200 ms, with figures never more than an hour
 old. A bare Flask app returning a page of the same size is timed alongside as a yardstick for
@@ -232,10 +234,16 @@ def main() -> int:
         client.get("/figures/about")  # templates compiled, app warmed up, nothing counted
         cache = app.extensions.setdefault(transparency.CACHE_KEY, {})
 
-        # Before any count: what a reader in a process's first second waits for.
+        # Nothing counted on the whole site within the hour (its very first start, or every
+        # process stopped for an hour): the first reader waits for the count.
         waited = timed(client, "/figures")
 
-        # A new server process: gunicorn's post_worker_init starts the keep-warm thread.
+        # A new server process (a worker renewed, say), another having counted: it starts
+        # with nothing in memory and uses the counts saved in the database.
+        cache.clear()
+        new_process = timed(client, "/figures")
+
+        # Its keep-warm thread, started by gunicorn's post_worker_init.
         cache.clear()
         warm_year, warm = kept_warm_ms(app)
         first = timed(client, "/figures")
@@ -265,7 +273,8 @@ def main() -> int:
     yardstick = bare_ms(size, 50)
     median = statistics.median
     rows = (
-        ("a process's first count, the year (background)", warm_year, "once"),
+        ("a new process, another counted in the hour", new_process, "once"),
+        ("its keep-warm pass, the year (background)", warm_year, "once"),
         ("  and every quarter (background)", warm, "once"),
         ("first reader after that", first, "once"),
         ("/figures within the hour (cached)", cached, "median of 50"),
@@ -275,17 +284,17 @@ def main() -> int:
         ("/figures/2025Q4 after an hour nobody looked", median(older), "median of 5"),
         ("reader at 45-60 min hands the count on", median(handing), "median of 5"),
         ("  that count (background)", median(behind), "median of 5"),
-        ("reader before a process's first count", waited, "once"),
+        ("first reader, nothing counted in the hour", waited, "once"),
     )
     for name, figure, note in rows:
         print(f"   {name:44} {figure:8.1f} ms ({note})")
     print(f"   bare Flask, a {size:,}-byte page:             {yardstick:8.2f} ms")
     print(f"   ratio, cached page / bare Flask: {cached / yardstick:.0f}x")
     print(f"Summary  [goal: under {GOAL_MS} ms, figures never more than an hour old]")
-    worst = max(first, cached, equity, median(quiet), median(older), median(handing))
+    served = (new_process, first, cached, equity, median(quiet), median(older), median(handing))
     verdicts = (
-        ("every page as served once a process has counted", worst),
-        ("a reader in a process's first second (waits for its count)", waited),
+        ("every page as served once any process has counted", max(served)),
+        ("the first reader when no process has counted in the hour", waited),
     )
     for name, figure in verdicts:
         verdict = "met    " if figure < GOAL_MS else "NOT MET"

@@ -64,7 +64,9 @@ def start(app: Flask, quarters: list[Quarter], threshold: int, cache: MutableMap
     """Recount `quarters` in a background thread, unless a count is already running."""
 
     def count() -> None:
-        transparency.recount(db.session(), quarters, threshold, clock.now(), cache)
+        now = clock.now()
+        within = transparency.REFRESH_AFTER  # what another process counted since will do
+        transparency.refresh(db.session(), quarters, threshold, now, cache, within)
 
     lock: threading.Lock = cache.setdefault(_LOCK, threading.Lock())
     if not lock.acquire(blocking=False):
@@ -110,7 +112,7 @@ def keep_warm(app: Flask, every: float = KEEP_WARM_SECONDS) -> Warmer:
         threshold = sitesettings.current().suppression_threshold
         due = transparency.due(quarters(now), threshold, now, cache, after=after)
         if due:
-            transparency.recount(session, due, threshold, now, cache)
+            transparency.refresh(session, due, threshold, now, cache, within=after)
         transparency.for_key(session, periods.LAST_12_MONTHS, threshold, now, cache)
 
     def the_year(now: dt.datetime) -> set[Quarter]:

@@ -22,8 +22,8 @@ from collections.abc import Iterable, MutableMapping
 
 from sqlalchemy.orm import Session
 
+from portal import figuresnapshots, periods
 from portal import figuretables as ft
-from portal import periods
 from portal.figurecounts import Raw, Story, collect, first_day
 from portal.periods import Period, Quarter, four_quarters_to
 from portal.suppression import HIDDEN, SHOWN, SMALL, Equation, suppress
@@ -183,28 +183,36 @@ def behind(period: Period) -> set[Quarter]:
     return set(four_quarters_to(period.quarters[-1])) | set(period.quarters)
 
 
-def recount(
+def refresh(
     db: Session,
     quarters: Iterable[Quarter],
     threshold: int,
     now: dt.datetime,
     cache: MutableMapping,
+    within: dt.timedelta,
 ) -> dict[Quarter, _Built]:
-    """Count these quarters afresh, stamped `now`, and keep them in the cache unless it
-    already holds a later count (a background count may finish after a request's)."""
+    """Bring these quarters up to date: from counts another process saved within `within`
+    (portal.figuresnapshots), else counted afresh, stamped `now`, and saved for the others.
+    Kept in the cache unless it already holds a later count (a background count may finish
+    after a request's); returned either way, for the caller to use."""
     quarters = sorted(set(quarters))
-    raws = collect(db, quarters)
-    counted = {}
-    for quarter in quarters:
-        raw = raws[quarter.key]
-        figures_, marks = build(Period(quarter.key, (quarter,)), raw, threshold, now)
-        counted[quarter] = _Built(figures_, raw, marks, _serial(cache))
+    found = figuresnapshots.load(db, quarters, since=now - within) if within else {}
+    missing = [q for q in quarters if q not in found]
+    if missing:
+        counted = collect(db, missing)
+        fresh = {q: counted[q.key] for q in missing}
+        figuresnapshots.save(db, fresh, now)
+        found.update({q: (raw, now) for q, raw in fresh.items()})
+    entries = {}
+    for quarter, (raw, counted_at) in found.items():
+        figures_, marks = build(Period(quarter.key, (quarter,)), raw, threshold, counted_at)
+        entries[quarter] = _Built(figures_, raw, marks, _serial(cache))
     with cache.setdefault("write_lock", threading.Lock()):
-        for quarter, entry in counted.items():
+        for quarter, entry in entries.items():
             kept = cache.get((quarter.key, threshold))
-            if kept is None or kept.figures.built_at <= now:
+            if kept is None or kept.figures.built_at <= entry.figures.built_at:
                 cache[(quarter.key, threshold)] = entry
-    return counted
+    return entries
 
 
 def due(
@@ -242,7 +250,7 @@ def figures(
     entries = {q: cache.get((q.key, threshold)) for q in behind(period)}
     stale = [q for q, entry in entries.items() if _older(entry, now, MAX_AGE)]
     if stale:
-        entries.update(recount(db, stale, threshold, now, cache))
+        entries.update(refresh(db, stale, threshold, now, cache, within=MAX_AGE))
     if period.is_quarter:
         chosen = entries[period.quarters[0]]
     else:

@@ -27,6 +27,7 @@ from portal.models.complaint import (
     StatusChange,
     StatusCount,
 )
+from portal.models.figures import FigureSnapshot
 
 __all__ = [
     "Account",
@@ -39,6 +40,7 @@ __all__ = [
     "CaseLink",
     "Complaint",
     "Demographics",
+    "FigureSnapshot",
     "FilingReceipt",
     "Invite",
     "MemberKey",
