@@ -144,7 +144,7 @@ def reply() -> ResponseReturnValue:
 def keep_away() -> ResponseReturnValue:
     complaint = _current()
     if complaint is None:
-        return _closed()
+        return _closed(request.form.get("keep_away"))
     form = KeepAwayForm()
     if form.validate_on_submit():
         try:

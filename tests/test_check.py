@@ -232,6 +232,21 @@ def test_a_reply_written_while_the_case_timed_out_is_handed_back(
     assert "My long answer." in page
 
 
+def test_who_to_keep_away_written_while_the_case_timed_out_is_handed_back(
+    participant: Participant, clock
+) -> None:  # noqa: ANN001
+    participant.check(participant.file_and_get_code())
+    client = participant.client
+    token = hidden_value(client.get("/case").get_data(as_text=True), "csrf_token")
+    clock.advance(minutes=16)
+    response = client.post(
+        "/case/keep-away", data={"csrf_token": token, "keep_away": "My uncle on the board"}
+    )
+    page = response.get_data(as_text=True)
+    assert "closed while you were writing" in page
+    assert "My uncle on the board" in page
+
+
 def test_a_reply_replayed_after_the_quick_exit_shows_nothing(participant: Participant) -> None:
     participant.check(participant.file_and_get_code())
     client = participant.client
