@@ -463,9 +463,16 @@ def set_disabled(
         )
 
 
-def approve_key(db: Session, admin: Account, account_id: int, now: dt.datetime) -> None:
-    """An admin has checked that a new admin or reviewer is the person they invited: the
-    member gets the board key, which reads every complaint, on the admin's next request."""
+def approve_key(
+    db: Session, admin: Account, account_id: int, keyring: boardkeys.Keyring, now: dt.datetime
+) -> None:
+    """An admin holding the board key has checked that a new admin or reviewer is the person
+    they invited, and hands them the key (which reads every complaint) in the same act."""
+    if account_id == admin.id:
+        raise AccountError(_l("Another admin must approve you."))
+    current = boardkeys.current(db)
+    if not admin.key_approved or current is None or current.version not in keyring:
+        raise AccountError(_l("Only an admin who holds the board key can approve members."))
     with write_transaction(db):
         target = db.get(Account, account_id)
         if target is None or Role(target.role) not in CASE_KEY_ROLES:
@@ -482,6 +489,16 @@ def approve_key(db: Session, admin: Account, account_id: int, now: dt.datetime) 
             now=now,
             object_type="account",
             object_id=account_id,
+        )
+        boardkeys.grant(db, target, {current.version: keyring[current.version]})
+        audit.record(
+            db,
+            "board_key.grant",
+            account_id=admin.id,
+            now=now,
+            object_type="account",
+            object_id=account_id,
+            version=current.version,
         )
 
 

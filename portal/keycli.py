@@ -110,7 +110,11 @@ def rotate_board_key() -> None:
         # Members' copies of the old key go; every active member gets the new one.
         database.execute(MemberKey.__table__.delete().where(MemberKey.version != version))  # type: ignore[attr-defined]
         members = database.scalars(
-            select(Account).where(Account.personal_public.is_not(None), Account.disabled.is_(False))
+            select(Account).where(
+                Account.personal_public.is_not(None),
+                Account.disabled.is_(False),
+                Account.key_approved.is_(True),  # nobody an admin has not approved
+            )
         )
         for account in members:
             keys.grant(database, account, {version: private})

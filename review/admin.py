@@ -73,7 +73,7 @@ def _toggle(account_id: int, disabled: bool) -> Response:
 def approve_key(account_id: int) -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
         try:
-            accounts.approve_key(db.session(), g.account, account_id, clock.now())
+            accounts.approve_key(db.session(), g.account, account_id, g.keyring, clock.now())
         except accounts.AccountError as problem:
             flash(str(problem))
         else:

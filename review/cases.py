@@ -57,7 +57,7 @@ from review.forms import (
 # Everything about a case answers 404 to accounts that may not see cases at all.
 LOCKED = _l(
     "You cannot read or write this case's words yet. Please sign out and sign in again: "
-    "your copy of the board's key arrives after another board member signs in."
+    "your copy of the board's key arrives once an admin has approved your account."
 )
 
 case_workers = access(Role.ADMIN, Role.REVIEWER, refusal=404)

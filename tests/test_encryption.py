@@ -180,6 +180,54 @@ def test_a_disabled_member_needs_approval_again(app: Flask, board: Board, clock)
     assert "RETURNING words" in client.get(f"/review/cases/{code[:4]}").get_data(True)
 
 
+def test_an_unapproved_admin_cannot_approve_themselves_or_anyone(
+    app: Flask, board: Board, clock
+) -> None:  # noqa: ANN001
+    code = Participant(app.test_client()).file_and_get_code(narrative="LEAKED-INVITE words")
+    signed_in(app, board, Role.ADMIN, "chair").get("/review/")  # a key holder exists
+    intruder = board.enroll(app.test_client(), Role.ADMIN, "intruder")  # a leaked link
+    board.enroll(app.test_client(), Role.REVIEWER, "friend")
+    clock.advance(seconds=31)
+    client = app.test_client()
+    board.sign_in(client, intruder)
+    page = client.get("/review/admin/accounts").get_data(as_text=True)
+    with app.app_context():
+        ids = dict(db.session().execute(select(Account.username, Account.id)).all())
+    assert f"/admin/accounts/{ids['intruder']}/approve-key" not in page  # no button on own row
+    for username in ("intruder", "friend"):
+        refused = approve(app, client, username).get_data(as_text=True)
+        assert "Approved." not in refused
+    assert "Another admin must approve you." in approve(app, client, "intruder").get_data(True)
+    signed_in(app, board, Role.ADMIN, "chair2").get("/review/")  # key holders come and go
+    with app.app_context():
+        holders = set(
+            db.session().scalars(
+                select(Account.username).join(MemberKey, MemberKey.account_id == Account.id)
+            )
+        )
+    assert "intruder" not in holders
+    assert "friend" not in holders
+    clock.advance(seconds=31)
+    board.sign_in(client, intruder)
+    assert "LEAKED-INVITE" not in client.get(f"/review/cases/{code[:4]}").get_data(True)
+
+
+def test_rotating_the_key_skips_members_waiting_for_approval(app: Flask, board: Board) -> None:
+    board.member(Role.REVIEWER, "rev")
+    board.enroll(app.test_client(), Role.REVIEWER, "waiting")
+    recovery = app.extensions["tests.recovery_key"]
+    result = app.test_cli_runner().invoke(args=["rotate-board-key"], input=recovery + "\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        holders = set(
+            db.session().scalars(
+                select(Account.username).join(MemberKey, MemberKey.account_id == Account.id)
+            )
+        )
+    assert "rev" in holders
+    assert "waiting" not in holders
+
+
 def test_a_new_password_still_opens_the_key(app: Flask, board: Board, clock) -> None:  # noqa: ANN001
     code = Participant(app.test_client()).file_and_get_code(narrative="PASSWORD-TEST words")
     member = board.member(Role.REVIEWER, "rev")

@@ -20,8 +20,12 @@ def upgrade() -> None:
         'account',
         sa.Column('key_approved', sa.Boolean(), nullable=False, server_default='0'),
     )
-    # Members enrolled before this rule were let in under the old one: they keep the key.
-    op.execute("UPDATE account SET key_approved = true")
+    # Active members who already hold the board key were let in under the old rule. Anyone
+    # else (still waiting for it, or disabled) now needs an admin's approval.
+    op.execute(
+        "UPDATE account SET key_approved = true WHERE disabled = false"
+        " AND id IN (SELECT account_id FROM member_key)"
+    )
 
 
 def downgrade() -> None:
