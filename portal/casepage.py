@@ -156,6 +156,9 @@ def keep_away() -> ResponseReturnValue:
         except complainant.NothingToDo:
             form.keep_away.errors.append(_("Please write who."))
         else:
+            # The case has just left every reviewer's queue: the admins who asked to hear of
+            # waiting cases are told (only they may see it now).
+            notify.tell_board(db.session(), notify.NEW, complaint.id)
             flash(_("Thank you. The board chair will make sure they do not see it."))
             return _back()
     return _render(complaint, 400, keep_away_form=form)

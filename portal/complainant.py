@@ -192,7 +192,10 @@ def keep_away(
             complaint, data_key, keep_away=text if not earlier else f"{earlier}\n{text}"
         )
         complaint.updated_on = now.date()
-        complaint.held_for_chair = True  # only the chair may open it until they have acted
+        # Only the chair may open it, and the cases the person confirmed as theirs, until
+        # the chair has acted.
+        for case in [complaint, *_confirmed_links(db, complaint)]:
+            case.held_for_chair = True
         _record(db, "complainant.keep_away", complaint, now)
 
 
@@ -318,6 +321,20 @@ def earlier_cases(
     return found
 
 
+def _confirmed_links(db: Session, complaint: Complaint) -> list[Complaint]:
+    """The other cases the person confirmed as theirs, either way round."""
+    linked = (
+        select(CaseLink.earlier_id)
+        .where(CaseLink.new_id == complaint.id, CaseLink.state == "confirmed")
+        .union(
+            select(CaseLink.new_id).where(
+                CaseLink.earlier_id == complaint.id, CaseLink.state == "confirmed"
+            )
+        )
+    )
+    return list(db.scalars(select(Complaint).where(Complaint.id.in_(linked))))
+
+
 def answer_link(
     db: Session, complaint: Complaint, link_id: int, agree: bool, now: dt.datetime
 ) -> None:
@@ -327,4 +344,7 @@ def answer_link(
             raise NothingToDo
         link.state = "confirmed" if agree else "refused"
         link.decided_on = now.date()
+        earlier = db.get(Complaint, link.earlier_id)
+        if agree and earlier is not None and complaint.held_for_chair:
+            earlier.held_for_chair = True  # whoever is kept from one is kept from both
         _record(db, "complainant.link_answer", complaint, now, agree=agree)

@@ -144,7 +144,8 @@ class FileForm(FlaskForm):
         _l("Is there someone who should not see your complaint?"),
         description=_l(
             "For example: a board member who knows me, or my case manager. "
-            "Until the board chair has kept them away, only the chair can open your complaint."
+            "Until the board chair has kept them away, only the chair and the program's "
+            "admins can open your complaint."
         ),
         filters=TEXT,
         validators=[_too_long(500)],
@@ -237,7 +238,8 @@ class KeepAwayForm(FlaskForm):
         _l("Is there someone who should not see your complaint?"),
         description=_l(
             "For example: a board member who knows me, or my case manager. "
-            "Until the board chair has kept them away, only the chair can open your complaint."
+            "Until the board chair has kept them away, only the chair and the program's "
+            "admins can open your complaint."
         ),
         filters=TEXT,
         validators=[DataRequired(message=_l("Please write who.")), _too_long(500)],

@@ -21,6 +21,10 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
 # Indexes with DESC columns: Alembic's autogenerate cannot compare them, so they are written
 # by hand in their migration and left out of comparisons.
 HAND_WRITTEN_INDEXES = frozenset({"ix_complaint_queue"})

@@ -75,14 +75,19 @@ def counts(db: Session, account: Account) -> dict[str, int]:
         statement = statement.where(StatusCount.sensitive.is_(False))
     found = dict(db.execute(statement).all())
     recused = select(Recusal.complaint_id).where(Recusal.account_id == account.id)
-    hidden = Complaint.id.in_(recused)
+    # Two small queries, each on its own index, rather than one OR that scans every case.
+    unseen = [select(Complaint.status, func.count()).where(Complaint.id.in_(recused))]
     if Role(account.role) != Role.ADMIN:
-        hidden = or_(hidden, Complaint.held_for_chair.is_(True))
-    unseen = select(Complaint.status, func.count()).where(hidden)
-    if not account.trained_sensitive:
-        unseen = unseen.where(or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value))
-    for status, number in db.execute(unseen.group_by(Complaint.status)).all():
-        found[status] = found.get(status, 0) - number
+        held = Complaint.held_for_chair.is_(True)
+        unseen.append(
+            select(Complaint.status, func.count()).where(held, Complaint.id.not_in(recused))
+        )
+    for statement in unseen:
+        if not account.trained_sensitive:
+            sexual = or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value)
+            statement = statement.where(sexual)
+        for status, number in db.execute(statement.group_by(Complaint.status)).all():
+            found[status] = found.get(status, 0) - number
     return {status.value: int(found.get(status.value) or 0) for status in Status}
 
 

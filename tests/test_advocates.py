@@ -192,6 +192,43 @@ def test_a_lost_code_link_needs_the_persons_confirmation(
     assert f"reference {earlier_code[:4]}" in mine
 
 
+def test_keeping_someone_away_holds_the_cases_the_person_confirmed_as_theirs(
+    app: Flask, clock, board: Board, client
+) -> None:  # noqa: ANN001
+    earlier = file_directly(app, clock, narrative="earlier one")[:4]
+    new_code = file_directly(app, clock, narrative="again", lost_code_note="lost my code")
+    reviewer = signed_in(app, board, Role.REVIEWER, "rev")
+    act(reviewer, new_code[:4], "link", earlier=earlier)
+    complainant_page(client, new_code)
+    client.post(
+        "/case/link", data={"csrf_token": csrf(client, "/case"), "question": "1", "answer": "yes"}
+    )
+    client.post(
+        "/case/keep-away",
+        data={"csrf_token": csrf(client, "/case"), "keep_away": "The reviewer I know"},
+    )
+    for locator in (new_code[:4], earlier):
+        assert reviewer.get(f"/review/cases/{locator}").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_confirming_a_link_from_a_held_case_holds_the_earlier_one_too(
+    app: Flask, clock, board: Board, client
+) -> None:  # noqa: ANN001
+    earlier = file_directly(app, clock, narrative="earlier one")[:4]
+    new_code = file_directly(
+        app, clock, narrative="again", lost_code_note="lost it", keep_away="My neighbour"
+    )
+    chair = signed_in(app, board, Role.ADMIN, "chair")
+    act(chair, new_code[:4], "link", earlier=earlier)
+    reviewer = signed_in(app, board, Role.REVIEWER, "rev")
+    assert reviewer.get(f"/review/cases/{earlier}").status_code == HTTPStatus.OK
+    complainant_page(client, new_code)
+    client.post(
+        "/case/link", data={"csrf_token": csrf(client, "/case"), "question": "1", "answer": "yes"}
+    )
+    assert reviewer.get(f"/review/cases/{earlier}").status_code == HTTPStatus.NOT_FOUND
+
+
 def test_a_refused_link_opens_nothing(app: Flask, clock, board: Board, client) -> None:  # noqa: ANN001
     earlier_code = file_directly(app, clock, narrative="EARLIER-WORDS")
     new_code = file_directly(app, clock, narrative="new", lost_code_note="lost it")

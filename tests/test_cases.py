@@ -384,6 +384,9 @@ def test_the_chair_honours_a_complainants_keep_away_request(
     act(chair, locator, "keep-away", member=str(member_id(app, "knowsme")))
     assert last_action(app) == "case.keep_away"
     assert other.get(f"/review/cases/{locator}").status_code == HTTPStatus.NOT_FOUND  # still held
+    for reviewer in (member, other):  # held and kept away: counted out once, not twice
+        queue = reviewer.get("/review/").get_data(as_text=True)
+        assert 'status=received"><strong>0</strong> Received' in queue
     released = act(chair, locator, "release")
     assert released.status_code == HTTPStatus.SEE_OTHER
     assert last_action(app) == "case.release"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import MetaData, Table, create_engine, inspect, text
 
+from portal import migrate
 from portal.db import Base
 from portal.migrate import include_object
 
@@ -27,3 +31,64 @@ def test_the_queue_index_exists_in_urgent_first_order(database_url: str) -> None
     indexes = {index["name"] for index in inspect(engine).get_indexes("complaint")}
     engine.dispose()
     assert "ix_complaint_queue" in indexes
+
+
+def _row(engine, table: str, **values: object) -> None:  # noqa: ANN001
+    """Insert a row, filling each required column nobody named with a plain value."""
+    day = dt.date(2026, 1, 1)
+    plain = {"INTEGER": 1, "BOOLEAN": False, "DATE": day, "DATETIME": dt.datetime(2026, 1, 1)}
+    for column in inspect(engine).get_columns(table):
+        needed = not column["nullable"] and column["default"] is None
+        if needed and column["name"] not in values and column["name"] != "id":
+            kind = str(column["type"]).split("(")[0]
+            values[column["name"]] = plain.get(kind, b"" if "BLOB" in kind else "x")
+    with engine.begin() as connection:
+        connection.execute(Table(table, MetaData(), autoload_with=engine).insert(), values)
+
+
+def _triggers(engine) -> int:  # noqa: ANN001
+    with engine.connect() as connection:
+        return connection.execute(
+            text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+        ).scalar_one()
+
+
+def test_upgrading_holds_and_approves_only_whom_it_should(tmp_path: Path) -> None:
+    """On SQLite: the data the upgrades to 0011 and 0012 change, and the triggers kept."""
+    url = f"sqlite:///{tmp_path / 'upgrade.sqlite3'}"
+    migrate.upgrade(url, "0010")
+    engine = create_engine(url)
+    triggers = _triggers(engine)
+    assert triggers > 0
+    _row(engine, "complaint", id=1, locator="AAAA", keep_away="sealed", status="received")
+    _row(engine, "complaint", id=2, locator="BBBB", keep_away="sealed", status="in_review")
+    _row(engine, "complaint", id=3, locator="CCCC", keep_away="sealed", status="closed")
+    _row(engine, "complaint", id=4, locator="DDDD", status="received")
+    _row(engine, "account", id=1, username="chair", role="admin", disabled=False)
+    _row(engine, "account", id=2, username="gone", role="reviewer", disabled=True)
+    _row(engine, "account", id=3, username="waiting", role="reviewer", disabled=False)
+    _row(engine, "account", id=4, username="gone-with-key", role="reviewer", disabled=True)
+    _row(engine, "recusal", complaint_id=2, account_id=3, reason="complainant")
+    _row(engine, "board_key", version=1)
+    _row(engine, "member_key", account_id=1, version=1)
+    _row(engine, "member_key", account_id=4, version=1)
+    engine.dispose()
+
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        held = dict(connection.execute(text("SELECT locator, held_for_chair FROM complaint")).all())
+        approved = dict(
+            connection.execute(text("SELECT username, key_approved FROM account")).all()
+        )
+    # Only the open request the chair has not acted on waits for the chair.
+    assert held == {"AAAA": 1, "BBBB": 0, "CCCC": 0, "DDDD": 0}
+    # Only active members who already held the key stay let in.
+    assert approved == {"chair": 1, "gone": 0, "waiting": 0, "gone-with-key": 0}
+    assert _triggers(engine) == triggers
+    engine.dispose()
+
+    migrate.downgrade(url, "0010")
+    engine = create_engine(url)
+    assert _triggers(engine) == triggers
+    engine.dispose()

@@ -94,6 +94,23 @@ def test_a_case_held_for_the_chair_is_told_only_to_admins(mail_app: Flask, clock
     assert [to for to, _ in inbox[0].messages] == [["chair@x.org"]]
 
 
+def test_a_case_that_becomes_held_is_told_to_the_admins(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
+    board = Board(mail_app, clock)
+    client = mail_app.test_client()
+    person = Participant(client)
+    code = person.file_and_get_code()
+    opt_in(board, mail_app, "chair", Role.ADMIN, notify_new="y")
+    opt_in(board, mail_app, "cousin", notify_new="y")
+    person.check(code)
+    client.post(
+        "/case/keep-away",
+        data={"csrf_token": csrf(client, "/case"), "keep_away": "My cousin on the board"},
+    )
+    mail_app.extensions["portal.notifier"].wait()
+    assert [to for to, _ in inbox[0].messages] == [["chair@x.org"]]
+    assert "My cousin" not in inbox[0].messages[0][1]
+
+
 def test_each_member_gets_notices_in_their_own_language(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
     board = Board(mail_app, clock)
     opt_in(board, mail_app, "ana", notify_new="y", notice_language="es")

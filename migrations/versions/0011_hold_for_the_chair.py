@@ -22,14 +22,17 @@ def upgrade() -> None:
         sa.Column('held_for_chair', sa.Boolean(), nullable=False, server_default='0'),
     )
     op.create_index('ix_complaint_held', 'complaint', ['held_for_chair'], unique=False)
-    # Open cases with a request already made wait for the chair too, as new ones will.
+    # Open cases with a request the chair has not acted on wait for the chair too, as new
+    # ones will.
     op.execute(
         "UPDATE complaint SET held_for_chair = true WHERE keep_away IS NOT NULL"
         " AND status NOT IN ('resolved', 'closed', 'withdrawn')"
+        " AND NOT EXISTS (SELECT 1 FROM recusal WHERE recusal.complaint_id = complaint.id"
+        " AND recusal.reason = 'complainant')"
     )
 
 
 def downgrade() -> None:
     op.drop_index('ix_complaint_held', table_name='complaint')
-    with op.batch_alter_table('complaint', schema=None) as batch_op:
-        batch_op.drop_column('held_for_chair')
+    # A plain DROP COLUMN (SQLite 3.35+), not a batch rebuild that would lose the triggers.
+    op.drop_column('complaint', 'held_for_chair')
