@@ -45,7 +45,8 @@ def on_starting(server) -> None:
     os.environ["PORTAL_WORKERS"] = str(server.cfg.workers)
     # One rate-limit secret for every worker, made now and kept only in memory: the workers
     # inherit it, and nothing on disk can match the counters in Redis to an address.
-    os.environ.setdefault("PORTAL_RATELIMIT_SECRET", secrets.token_hex(32))
+    if not os.environ.get("PORTAL_RATELIMIT_SECRET"):
+        os.environ["PORTAL_RATELIMIT_SECRET"] = secrets.token_hex(32)
     try:
         Config.from_env()
     except ConfigError as error:

@@ -7,6 +7,8 @@ on a fresh machine without anyone choosing a key.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -65,10 +67,11 @@ class Config:
     signin_limit_fallback: str = "2 per 15 minutes"
     # Server processes sharing this configuration (gunicorn workers); see `from_env`.
     workers: int = 1
-    # Keys the rate-limit counters (portal.ratelimits). Random per start unless set, and
-    # apart from secret_key, so the counters in Redis cannot be matched to an address by
-    # anyone holding the config files: the value lives only in the server's memory.
-    ratelimit_secret: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    # Keys the rate-limit counters (portal.ratelimits). deploy/gunicorn.conf.py makes a random
+    # one at each start, kept only in memory, so the counters in Redis cannot be matched to an
+    # address by anyone holding the config files. Unset, it is derived from secret_key, which
+    # every worker shares however it was started.
+    ratelimit_secret: str = field(default="", repr=False)
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -135,7 +138,7 @@ class Config:
             "ratelimit_storage": environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
             "argon2_profile": profile,
             "proxy_hops": int(environ.get("PORTAL_PROXY_HOPS", "0")),
-            "ratelimit_secret": environ.get("PORTAL_RATELIMIT_SECRET") or secrets.token_hex(32),
+            "ratelimit_secret": _ratelimit_secret(environ, env, secret_key),
             "smtp_username": environ.get("PORTAL_SMTP_USERNAME", ""),
             "smtp_password": environ.get("PORTAL_SMTP_PASSWORD", ""),
             "base_url": environ.get(
@@ -149,7 +152,6 @@ class Config:
             values["claim_pepper"] = values["claim_pepper"].encode()
         config = cls(**values)  # type: ignore[arg-type]
         _refuse_per_worker_counting(config)
-        _refuse_per_worker_keys(config, shared="PORTAL_RATELIMIT_SECRET" in environ)
         return config
 
 
@@ -200,14 +202,13 @@ def _refuse_per_worker_counting(config: Config) -> None:
         )
 
 
-def _refuse_per_worker_keys(config: Config, shared: bool) -> None:
-    """Each worker making its own rate-limit secret would count the same client apart."""
-    if config.is_production and config.workers > 1 and not shared:
-        raise ConfigError(
-            f"{config.workers} workers would each make their own PORTAL_RATELIMIT_SECRET and "
-            "count tries apart. Start gunicorn with deploy/gunicorn.conf.py, which makes one "
-            "in memory for all workers, or set PORTAL_RATELIMIT_SECRET."
-        )
+def _ratelimit_secret(environ: Mapping[str, str], env: str, secret_key: str) -> str:
+    given = environ.get("PORTAL_RATELIMIT_SECRET", "")
+    if env == "production" and given and len(given) < 32:
+        raise ConfigError("PORTAL_RATELIMIT_SECRET must be at least 32 random characters.")
+    if given:
+        return given
+    return hmac.new(secret_key.encode(), b"rate-limit counters", hashlib.sha256).hexdigest()
 
 
 def ensure_instance_folder(instance_path: Path) -> None:

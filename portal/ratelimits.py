@@ -1,9 +1,10 @@
 """Rate limits, keyed without ever keeping a client address.
 
 The key is an HMAC of the address under a key derived from the rate-limit secret and today's
-date: it tells one client from another for today only, and without that secret, which lives
-only in the server's memory (`Config.ratelimit_secret`), it cannot be turned back into an
-address, in storage or in Flask-Limiter's own log lines.
+date: it tells one client from another for today only, and without that secret it cannot be
+turned back into an address, in storage or in Flask-Limiter's own log lines. Under
+deploy/gunicorn.conf.py the secret is made at each start and lives only in the server's
+memory (`Config.ratelimit_secret`).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 from http import HTTPStatus
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from portal import create_app
+from portal import create_app, ratelimits
 from portal.config import Config, ConfigError
 from portal.site import Site
 from tests.conftest import FakeClock, Participant, give_board_key
@@ -42,19 +43,11 @@ def test_production_refuses_several_workers_that_would_each_count_alone(
         Config.from_env(production(tmp_path, **{variable: "4"}))
 
 
-def test_production_with_redis_and_one_shared_secret_may_run_several_workers(
-    tmp_path: Path,
-) -> None:
+def test_production_with_redis_may_run_several_workers(tmp_path: Path) -> None:
     environ = production(
-        tmp_path,
-        PORTAL_WORKERS="4",
-        PORTAL_RATELIMIT_STORAGE="redis://127.0.0.1:6379/0",
-        PORTAL_RATELIMIT_SECRET="shared by every worker",
+        tmp_path, PORTAL_WORKERS="4", PORTAL_RATELIMIT_STORAGE="redis://127.0.0.1:6379/0"
     )
     assert Config.from_env(environ).workers == 4
-    without = {k: v for k, v in environ.items() if k != "PORTAL_RATELIMIT_SECRET"}
-    with pytest.raises(ConfigError, match="PORTAL_RATELIMIT_SECRET"):
-        Config.from_env(without)  # each worker would make its own and count apart
 
 
 def test_the_gunicorn_master_makes_one_rate_limit_secret_for_its_workers(
@@ -62,26 +55,45 @@ def test_the_gunicorn_master_makes_one_rate_limit_secret_for_its_workers(
 ) -> None:
     settings: dict = {}
     exec(compile((DEPLOY / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), settings)  # noqa: S102
-    # Both are set by the hook: noted here so that they are put back afterwards.
-    monkeypatch.delenv("PORTAL_RATELIMIT_SECRET", raising=False)
+    # The hook sets both: set here first, so that monkeypatch puts them back afterwards.
+    monkeypatch.setenv("PORTAL_RATELIMIT_SECRET", "")
     monkeypatch.setenv("PORTAL_WORKERS", "1")
     for name, value in production(
         tmp_path, PORTAL_RATELIMIT_STORAGE="redis://127.0.0.1:6379/0"
     ).items():
         monkeypatch.setenv(name, value)
     master = type("Server", (), {"cfg": type("Cfg", (), {"workers": 3})()})()
-    settings["on_starting"](master)  # a second worker count would fail without it
+    settings["on_starting"](master)
     made = os.environ["PORTAL_RATELIMIT_SECRET"]
     assert len(made) == 64
-    assert made not in (STRONG, STRONG + "p")
     assert Config.from_env().ratelimit_secret == made  # what every forked worker reads
+    settings["on_starting"](master)
+    assert os.environ["PORTAL_RATELIMIT_SECRET"] == made  # one per start, kept
 
 
-def test_the_rate_limit_key_does_not_come_from_the_secret_key(tmp_path: Path) -> None:
-    one, two = (Config.from_env(production(tmp_path)) for _ in range(2))
-    assert one.secret_key == two.secret_key
-    assert one.ratelimit_secret != two.ratelimit_secret  # random per start unless set
-    assert one.ratelimit_secret not in repr(one)
+def test_the_rate_limit_key_is_not_the_secret_keys_when_gunicorn_makes_one(
+    tmp_path: Path, database_url: str, site: Site, clock: FakeClock
+) -> None:
+    def key_seen(**extra: str) -> str:
+        environ = {**production(tmp_path), **extra}
+        config = Config.from_env(environ, database_url=database_url)
+        app = create_app(config, site=site, now=clock)
+        with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+            key = ratelimits.client_key()
+        app.extensions["portal.db"].engine.dispose()
+        return key
+
+    # Unset (gunicorn started without deploy/gunicorn.conf.py): every worker derives the same.
+    assert key_seen() == key_seen()
+    made = {key_seen(PORTAL_RATELIMIT_SECRET=secrets.token_hex(32)) for _ in range(2)}
+    assert len(made) == 2  # a fresh secret each start: yesterday's config matches nothing
+    assert key_seen() not in made
+    assert "203.0.113.9" not in "".join(made)
+
+
+def test_a_short_rate_limit_secret_stops_the_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PORTAL_RATELIMIT_SECRET"):
+        Config.from_env(production(tmp_path, PORTAL_RATELIMIT_SECRET="x"))
 
 
 def test_one_worker_may_count_in_memory(tmp_path: Path) -> None:
