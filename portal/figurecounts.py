@@ -84,7 +84,7 @@ def collect(db: Session, quarters: Iterable[Quarter]) -> dict[str, Raw]:
     _count_complaints(db, raws, bucket, in_range, joined)
     _count_referrals(db, raws, bucket, in_range, joined)
     _count_survey(db, raws, quarters)
-    _collect_stories(db, raws, quarters)
+    collect_stories(db, raws, quarters)
     return raws
 
 
@@ -185,7 +185,8 @@ def _count_survey(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) ->
             counts[("survey", question, answer)] += n
 
 
-def _collect_stories(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) -> None:
+def collect_stories(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) -> None:
+    """The board's "You said, we did" summaries decided in these quarters, into `raws`."""
     rows = db.execute(
         select(Complaint.resolved_on, Complaint.public_summary, Complaint.program_response)
         .where(

@@ -107,30 +107,33 @@ def keep_warm(app: Flask, every: float = KEEP_WARM_SECONDS) -> Warmer:
     # Counted again on a pass: whatever would be an hour old before the next one.
     after = max(transparency.MAX_AGE - dt.timedelta(seconds=every) - MARGIN, dt.timedelta(0))
 
-    def count(quarters: Callable[[dt.datetime], set[Quarter]]) -> None:
+    def ready() -> None:
+        """The year's page as a reader would get it: from memory, from counts another
+        process saved within the hour, or counted now."""
+        threshold = sitesettings.current().suppression_threshold
+        transparency.for_key(db.session(), periods.LAST_12_MONTHS, threshold, clock.now(), cache)
+
+    def fresh() -> None:
+        """Every published quarter counted again if it would be an hour old before the next
+        pass (or taken from another process that counted it since), the year rebuilt."""
         session, now = db.session(), clock.now()
         threshold = sitesettings.current().suppression_threshold
-        due = transparency.due(quarters(now), threshold, now, cache, after=after)
+        first = transparency.first_day_cached(session, now, cache)
+        published = periods.published_quarters(first, now.date())
+        every_page = set().union(*(transparency.behind(Period(q.key, (q,))) for q in published))
+        every_page |= transparency.behind(periods.last_12_months(now.date()))
+        due = transparency.due(every_page, threshold, now, cache, after=after)
         if due:
             transparency.refresh(session, due, threshold, now, cache, within=after)
         transparency.for_key(session, periods.LAST_12_MONTHS, threshold, now, cache)
 
-    def the_year(now: dt.datetime) -> set[Quarter]:
-        return transparency.behind(periods.last_12_months(now.date()))
-
-    def every_quarter(now: dt.datetime) -> set[Quarter]:
-        first = transparency.first_day_cached(db.session(), now, cache)
-        published = periods.published_quarters(first, now.date())
-        return set().union(*(transparency.behind(Period(q.key, (q,))) for q in published))
-
     def one_pass() -> None:
-        # The year first: the page most people read, and what a new process's first reader
-        # waits for. Then every older quarter.
-        for quarters in (the_year, every_quarter):
+        # First what a new process's first reader waits for, then the rest.
+        for step in (ready, fresh):
             if not lock.acquire(timeout=LOCK_WAIT):
                 log.warning("figures not kept warm: another count has run for %ss", LOCK_WAIT)
                 return
-            _run(app, lambda quarters=quarters: count(quarters), lock)
+            _run(app, step, lock)
             counted.set()
 
     def loop() -> None:

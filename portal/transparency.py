@@ -196,7 +196,7 @@ def refresh(
     Kept in the cache unless it already holds a later count (a background count may finish
     after a request's); returned either way, for the caller to use."""
     quarters = sorted(set(quarters))
-    found = figuresnapshots.load(db, quarters, since=now - within) if within else {}
+    found = figuresnapshots.load(db, quarters, now - within, now) if within else {}
     missing = [q for q in quarters if q not in found]
     if missing:
         counted = collect(db, missing)

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy.exc
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
 from portal import (
     create_app,
@@ -31,7 +31,7 @@ from portal import (
     transparency,
 )
 from portal.config import Config
-from portal.models import Message, Note, Referral, StatusChange
+from portal.models import Complaint, FigureSnapshot, Message, Note, Referral, StatusChange
 from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
 from portal.site import Site
 from tests.conftest import FakeClock
@@ -405,12 +405,8 @@ def test_a_new_process_uses_what_another_counted_within_the_hour(
         other.extensions["portal.db"].engine.dispose()
 
 
-def test_saved_counts_read_back_the_same(known_raws: dict) -> None:
-    for raw in known_raws.values():
-        again = figuresnapshots.from_json(figuresnapshots.to_json(raw))
-        assert again.counts == raw.counts
-        assert again.days == raw.days
-        assert again.stories == raw.stories
+KNOWN_QUARTERS = [periods.Quarter.of(D(2026, month, 1)) for month in (1, 4, 7, 10)]
+STORY = "The board asked for body cameras."
 
 
 @pytest.fixture
@@ -420,10 +416,54 @@ def known_raws(app: Flask) -> dict:
         session = db.session()
         complaint(session, D(2026, 8, 3), kind="police", actor="police", status="resolved",
                   disposition="substantiated", answered_after=1, decided_after=9,
-                  public_summary="The board asked for body cameras.")  # fmt: skip
+                  public_summary=STORY)  # fmt: skip
         session.commit()
-        quarters = [periods.Quarter.of(D(2026, month, 1)) for month in (1, 4, 7, 10)]
-        return transparency.collect(session, quarters)
+        return transparency.collect(session, KNOWN_QUARTERS)
+
+
+def test_saved_counts_read_back_the_same_and_the_stories_afresh(
+    app: Flask, known_raws: dict, clock: FakeClock
+) -> None:
+    now = clock.moment
+    saved = {q: known_raws[q.key] for q in KNOWN_QUARTERS}
+    with app.app_context():
+        session = db.session()
+        figuresnapshots.save(session, saved, now)
+        stored = " ".join(session.scalars(select(FigureSnapshot.counts)))
+        assert STORY not in stored  # the board's words are never kept in this table
+        back = figuresnapshots.load(session, KNOWN_QUARTERS, now - dt.timedelta(hours=1), now)
+        for quarter, raw in saved.items():
+            again, counted_at = back[quarter]
+            assert counted_at == now
+            assert (again.counts, again.days, again.stories) == (raw.counts, raw.days, raw.stories)
+        assert [s.board_said for s in back[KNOWN_QUARTERS[2]][0].stories] == [STORY]
+
+        # The summary is deleted (a withdrawal with deletion): saved counts do not bring it back.
+        session.execute(update(Complaint).values(public_summary=None))
+        session.commit()
+        again = figuresnapshots.load(session, KNOWN_QUARTERS, now - dt.timedelta(hours=1), now)
+        assert again[KNOWN_QUARTERS[2]][0].stories == []
+        # Counts from a clock ahead elsewhere, or in another format, are not used.
+        ahead = figuresnapshots.load(session, KNOWN_QUARTERS, now - dt.timedelta(hours=2),
+                                     now - dt.timedelta(minutes=1))  # fmt: skip
+        assert ahead == {}
+        session.execute(update(FigureSnapshot).values(counts='{"format": 0}'))
+        session.commit()
+        assert figuresnapshots.load(session, KNOWN_QUARTERS, now - dt.timedelta(hours=1), now) == {}
+
+
+def test_unreadable_saved_counts_are_counted_again(
+    app: Flask, filled: FlaskClient, config: Config, site: Site, clock: FakeClock
+) -> None:
+    assert police_in_q3(filled) == "14"
+    with app.app_context():
+        db.session().execute(update(FigureSnapshot).values(counts="not json at all"))
+        db.session().commit()
+    other = another_process(app, config, site, clock)
+    try:
+        assert police_in_q3(other.test_client()) == "14"
+    finally:
+        other.extensions["portal.db"].engine.dispose()
 
 
 def test_one_background_count_at_a_time(app: Flask) -> None:
