@@ -219,32 +219,24 @@ def test_after_leaving_back_says_nothing_about_a_complaint(participant: Particip
     assert "Your complaint" not in page
 
 
-def test_a_reply_written_while_the_case_timed_out_is_handed_back(
-    participant: Participant, clock
+@pytest.mark.parametrize(
+    ("path", "field", "words"),
+    [
+        ("/case/reply", "body", "My long answer."),
+        ("/case/keep-away", "keep_away", "My uncle on the board"),
+    ],
+)
+def test_words_written_while_the_case_timed_out_are_handed_back(
+    participant: Participant, clock, path: str, field: str, words: str
 ) -> None:  # noqa: ANN001
     participant.check(participant.file_and_get_code())
     client = participant.client
     token = hidden_value(client.get("/case").get_data(as_text=True), "csrf_token")
     clock.advance(minutes=16)  # a slow writer: the case closes meanwhile
-    response = client.post("/case/reply", data={"csrf_token": token, "body": "My long answer."})
+    response = client.post(path, data={"csrf_token": token, field: words})
     page = response.get_data(as_text=True)
     assert "closed while you were writing" in page
-    assert "My long answer." in page
-
-
-def test_who_to_keep_away_written_while_the_case_timed_out_is_handed_back(
-    participant: Participant, clock
-) -> None:  # noqa: ANN001
-    participant.check(participant.file_and_get_code())
-    client = participant.client
-    token = hidden_value(client.get("/case").get_data(as_text=True), "csrf_token")
-    clock.advance(minutes=16)
-    response = client.post(
-        "/case/keep-away", data={"csrf_token": token, "keep_away": "My uncle on the board"}
-    )
-    page = response.get_data(as_text=True)
-    assert "closed while you were writing" in page
-    assert "My uncle on the board" in page
+    assert words in page
 
 
 def test_a_reply_replayed_after_the_quick_exit_shows_nothing(participant: Participant) -> None:

@@ -182,6 +182,12 @@ def test_the_data_dictionary_describes_every_column_and_table(filled: FlaskClien
         assert f"<code>{field}</code>" in html
 
 
+def three_more_police_complaints(app: Flask) -> None:
+    with app.app_context():
+        many(db.session(), 3, D(2026, 8, 1), kind="police", actor="police")
+        db.session().commit()
+
+
 def police_in_q3(client: FlaskClient) -> str:
     rows = csv.DictReader(io.StringIO(page(client, "/figures/2026Q3.csv")))
     return next(r["value"] for r in rows if (r["table"], r["row"]) == ("kind", "police"))
@@ -192,9 +198,7 @@ def test_figures_are_counted_again_in_the_background_before_the_hour(
 ) -> None:
     assert police_in_q3(filled) == "14"
     cache = app.extensions[transparency.CACHE_KEY]
-    with app.app_context():
-        many(db.session(), 3, D(2026, 8, 1), kind="police", actor="police")
-        db.session().commit()
+    three_more_police_complaints(app)
 
     clock.advance(minutes=44)
     assert police_in_q3(filled) == "14"  # kept: less than an hour old
@@ -214,9 +218,7 @@ def test_a_failed_background_count_leaves_the_hour_rule_in_charge(
 ) -> None:
     assert police_in_q3(filled) == "14"
     cache = app.extensions[transparency.CACHE_KEY]
-    with app.app_context():
-        many(db.session(), 3, D(2026, 8, 1), kind="police", actor="police")
-        db.session().commit()
+    three_more_police_complaints(app)
     engine = app.extensions["portal.db"].engine
     refused = []
 
@@ -253,9 +255,7 @@ def test_a_new_server_process_counts_the_year_before_anyone_asks(
     assert warmer.counted.wait(timeout=30)
     year = cache[(periods.LAST_12_MONTHS, 10)].figures
     assert (year.built_at, year.total.value) == (clock.moment, 108)
-    with app.app_context():
-        many(db.session(), 3, D(2026, 8, 1), kind="police", actor="police")
-        db.session().commit()
+    three_more_police_complaints(app)
     assert police_in_q3(filled) == "14"  # the page came from the count made at start
     assert figurerefresh.keep_warm(app) is warmer  # one per process, however often asked
 
@@ -310,9 +310,7 @@ def test_figures_kept_warm_are_counted_again_without_a_reader(
     warmer = figurerefresh.keep_warm(app, every=0.05)
     later_passes(warmer)
     assert cache[("2024Q2", 10)].figures.built_at == started  # older quarters too
-    with app.app_context():
-        many(db.session(), 3, D(2026, 8, 1), kind="police", actor="police")
-        db.session().commit()
+    three_more_police_complaints(app)
 
     clock.advance(minutes=54)  # not yet due
     later_passes(warmer)
@@ -379,9 +377,7 @@ def test_a_new_process_uses_what_another_counted_within_the_hour(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert police_in_q3(filled) == "14"  # this process counts, and saves what it counted
-    with app.app_context():
-        many(db.session(), 3, D(2026, 8, 1), kind="police", actor="police")
-        db.session().commit()
+    three_more_police_complaints(app)
     counted: list[set] = []
     real_collect = transparency.collect
 
