@@ -3,9 +3,11 @@
 Counting 100,000 complaints takes most of a second on SQLite, and figures may be up to an
 hour old. So:
 
-- each server process counts the last 12 months as it starts, then every published quarter,
-  and again every 45 minutes (`keep_warm`, started by gunicorn's post_worker_init and by
-  `flask serve`);
+- whoever counts saves the counts in the database (`portal.figuresnapshots`), and any
+  process uses them while they are recent enough, so a new process need not count again;
+- each server process makes the last 12 months ready as it starts, then keeps every
+  published quarter counted, again every 45 minutes (`keep_warm`, started by gunicorn's
+  post_worker_init and by `flask serve`);
 - a reader who finds figures 45 to 60 minutes old is served them at once and hands the count
   to a thread (`figures_for`);
 - a reader who comes while a new process makes its first count waits for it rather than
