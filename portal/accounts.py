@@ -170,13 +170,12 @@ def enroll(
             boardkeys.grant(db, account, keyring)
             recovery = crypto.printable(recovery_key)
         invite.used_at, invite.account_id = now, account.id
-        audit.record(
+        _record_account(
             db,
             "account.enroll",
-            account_id=account.id,
-            now=now,
-            object_type="account",
-            object_id=account.id,
+            now,
+            by=account.id,
+            about=account.id,
             role=account.role,
             invite=invite.id,
         )
@@ -351,14 +350,7 @@ def confirm_totp(
             return None
         fresh.totp_confirmed, fresh.totp_last_step = True, step
         codes = _replace_recovery_codes(db, keys, fresh.id)
-        audit.record(
-            db,
-            "totp.enroll",
-            account_id=fresh.id,
-            now=now,
-            object_type="account",
-            object_id=fresh.id,
-        )
+        _record_account(db, "totp.enroll", now, by=fresh.id, about=fresh.id)
         carried = _keyring_of(db, session_id)
         boardsessions.end(db, session_id)
         new_session = boardsessions.start(db, fresh.id, boardsessions.FULL, now, carried)
@@ -423,13 +415,12 @@ def change_password(
         # The personal key, wrapped under the new password.
         boardkeys.rewrap(fresh, current, new, keys.cost)
         ended = boardsessions.end_all_for(db, account.id, keep=session_id)
-        audit.record(
+        _record_account(
             db,
             "account.password_change",
-            account_id=account.id,
-            now=now,
-            object_type="account",
-            object_id=account.id,
+            now,
+            by=account.id,
+            about=account.id,
             sessions_ended=ended,
         )
 
@@ -452,13 +443,12 @@ def set_disabled(
             # needs an admin's approval and a fresh grant from a member who holds it.
             boardkeys.revoke(db, account_id)
             target.key_approved = False
-        audit.record(
+        _record_account(
             db,
             "account.disable" if disabled else "account.enable",
-            account_id=admin.id,
-            now=now,
-            object_type="account",
-            object_id=account_id,
+            now,
+            by=admin.id,
+            about=account_id,
             sessions_ended=ended,
         )
 
@@ -482,22 +472,14 @@ def approve_key(
         if target.key_approved:
             raise AccountError(_l("This member is already approved."))
         target.key_approved = True
-        audit.record(
-            db,
-            "account.key_approve",
-            account_id=admin.id,
-            now=now,
-            object_type="account",
-            object_id=account_id,
-        )
+        _record_account(db, "account.key_approve", now, by=admin.id, about=account_id)
         boardkeys.grant(db, target, {current.version: keyring[current.version]})
-        audit.record(
+        _record_account(
             db,
             "board_key.grant",
-            account_id=admin.id,
-            now=now,
-            object_type="account",
-            object_id=account_id,
+            now,
+            by=admin.id,
+            about=account_id,
             version=current.version,
         )
 
@@ -516,13 +498,12 @@ def set_flags(
             raise AccountError(_l("No such account."))
         for name, value in flags.items():
             setattr(target, name, value)
-        audit.record(
+        _record_account(
             db,
             "account.change",
-            account_id=admin.id,
-            now=now,
-            object_type="account",
-            object_id=account_id,
+            now,
+            by=admin.id,
+            about=account_id,
             **flags,
         )
 
@@ -532,15 +513,18 @@ def end_session(db: Session, admin: Account, handle: str, now: dt.datetime) -> b
         ended = boardsessions.end_by_handle(db, handle)
         if ended is None:
             return False
-        audit.record(
-            db,
-            "session.end",
-            account_id=admin.id,
-            now=now,
-            object_type="account",
-            object_id=ended.account_id,
-        )
+        _record_account(db, "session.end", now, by=admin.id, about=ended.account_id)
     return True
+
+
+def _record_account(
+    db: Session, action: str, now: dt.datetime, *, by: int, about: int, **details: object
+) -> None:
+    """An audit event about an account (`about`): a member's own, or one an admin (`by`)
+    acted on."""
+    audit.record(
+        db, action, account_id=by, now=now, object_type="account", object_id=about, **details
+    )
 
 
 def all_accounts(db: Session) -> list[Account]:
@@ -572,13 +556,12 @@ def set_notices(
                 notice_language=language,
             )
         )
-        audit.record(
+        _record_account(
             db,
             "account.notices",
-            account_id=account.id,
-            now=now,
-            object_type="account",
-            object_id=account.id,
+            now,
+            by=account.id,
+            about=account.id,
             email_set=email is not None,
             new=new,
             urgent=urgent,

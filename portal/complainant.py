@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from portal import attachments, audit, claimcodes, crypto, sealing
 from portal.choices import Answer, Disposition, Status
 from portal.clock import hour_floor
-from portal.complaints import CodeInText
+from portal.complaints import KEEP_AWAY_MAX, CodeInText
 from portal.db import write_transaction
 from portal.models import (
     Attachment,
@@ -181,7 +181,7 @@ def keep_away(
     db: Session, complaint: Complaint, text: str, now: dt.datetime, data_key: bytes
 ) -> None:
     """The person asks that a named role or person not see their case."""
-    text = text.strip()[:500]
+    text = text.strip()[:KEEP_AWAY_MAX]
     if not text:
         raise NothingToDo
     if claimcodes.find_in_text(text):

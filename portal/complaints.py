@@ -21,6 +21,9 @@ from portal.clock import hour_ceiling, hour_floor
 from portal.db import write_transaction
 from portal.models import Attachment, Complaint, Demographics, FilingReceipt, StatusChange
 
+# Who should not see the complaint, in the person's words (the forms cap it too).
+KEEP_AWAY_MAX = 500
+
 # How long a retried filing can still show its code, and how long after that a retry is
 # still recognised as one (and answered "already sent") rather than filed again.
 SEAL_LIFETIME = dt.timedelta(hours=1)

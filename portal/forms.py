@@ -31,6 +31,7 @@ from portal.choices import (
     SAFE_LABELS,
 )
 from portal.claimcodes import MAX_INPUT_LENGTH
+from portal.complaints import KEEP_AWAY_MAX
 from portal.languages import site_words
 from portal.sanitize import clean_text
 
@@ -38,6 +39,13 @@ NARRATIVE_MAX = 10_000
 LONG_TEXT_MAX = 2_000
 SHORT_TEXT_MAX = 200
 PSEUDONYM_MAX = 60
+# Asked on the filing form and again, any time later, on the case page.
+KEEP_AWAY_LABEL = _l("Is there someone who should not see your complaint?")
+KEEP_AWAY_HINT = _l(
+    "For example: a board member who knows me, or my case manager. "
+    "Until the board chair has kept them away, only the chair and the program's "
+    "admins can open your complaint."
+)
 AGENCY_UNKNOWN = "unknown"
 NOT_CHOSEN = ""
 
@@ -141,14 +149,10 @@ class FileForm(FlaskForm):
         validators=[Optional()],
     )
     keep_away = TextAreaField(
-        _l("Is there someone who should not see your complaint?"),
-        description=_l(
-            "For example: a board member who knows me, or my case manager. "
-            "Until the board chair has kept them away, only the chair and the program's "
-            "admins can open your complaint."
-        ),
+        KEEP_AWAY_LABEL,
+        description=KEEP_AWAY_HINT,
         filters=TEXT,
-        validators=[_too_long(500)],
+        validators=[_too_long(KEEP_AWAY_MAX)],
     )
     lost_code_note = TextAreaField(
         _l("Is this about an earlier complaint you lost the code for?"),
@@ -235,14 +239,10 @@ class ReplyForm(FlaskForm):
 
 class KeepAwayForm(FlaskForm):
     keep_away = TextAreaField(
-        _l("Is there someone who should not see your complaint?"),
-        description=_l(
-            "For example: a board member who knows me, or my case manager. "
-            "Until the board chair has kept them away, only the chair and the program's "
-            "admins can open your complaint."
-        ),
+        KEEP_AWAY_LABEL,
+        description=KEEP_AWAY_HINT,
         filters=TEXT,
-        validators=[DataRequired(message=_l("Please write who.")), _too_long(500)],
+        validators=[DataRequired(message=_l("Please write who.")), _too_long(KEEP_AWAY_MAX)],
     )
 
 
