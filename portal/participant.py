@@ -221,16 +221,17 @@ def file_submit() -> ResponseReturnValue:
         )
     g.complaint_stored = not filed.repeated
     code = claimcodes.parse(filed.code)
+    if not filed.repeated:
+        # Told alike whoever helped: an urgent case filed beside an advocate is just as urgent.
+        notify.tell_board(
+            db.session(), notify.URGENT if filed.urgent else notify.NEW, filed.complaint_id
+        )
     if g.advocate is not None:
         if not filed.repeated:
             assist.record_filing(db.session(), g.advocate, clock.now())
         assist.used_consent()
         return render_template(
             "participant/handover.html", code=code, urgent=filed.urgent, spelled=assist.spelled
-        )
-    if not filed.repeated:
-        notify.tell_board(
-            db.session(), notify.URGENT if filed.urgent else notify.NEW, filed.complaint_id
         )
     return render_template("participant/filed.html", code=code, urgent=filed.urgent)
 

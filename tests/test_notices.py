@@ -157,6 +157,28 @@ def test_urgent_and_reply_notices(mail_app: Flask, clock, inbox) -> None:  # noq
     assert "has a new reply" in subjects["replies@x.org"]
 
 
+@pytest.mark.parametrize("helped", [False, True], ids=["alone", "with-an-advocate"])
+def test_an_urgent_case_notifies_the_board_whoever_helped_file_it(
+    mail_app: Flask,
+    clock,  # noqa: ANN001
+    inbox,  # noqa: ANN001
+    helped: bool,
+) -> None:
+    board = Board(mail_app, clock)
+    opt_in(board, mail_app, "urgent", notify_urgent="y")
+    client = mail_app.test_client()
+    if helped:
+        board.sign_in(client, board.member(Role.ADVOCATE, "peer"))
+        client.post(
+            "/review/assist", data={"csrf_token": csrf(client, "/review/assist"), "confirm": "y"}
+        )
+    response = Participant(client).file(safe_now="no")
+    assert response.status_code == 200
+    mail_app.extensions["portal.notifier"].wait()
+    subjects = {to[0]: body for to, body in inbox[0].messages}
+    assert "An urgent case is waiting" in subjects["urgent@x.org"]
+
+
 def test_a_broken_mail_server_never_blocks_filing(config, site, clock) -> None:  # noqa: ANN001
     from portal import create_app
 
