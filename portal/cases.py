@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 
 from flask_babel import force_locale
@@ -16,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import attachments, audit, claimcodes, crypto, keys, publication, sealing
+from portal import attachments, audit, claimcodes, crypto, keys, publication, sealing, transitions
 from portal.accounts import Role
 from portal.choices import Disposition, Kind, ReferralBody, Status
 from portal.clock import hour_floor
@@ -228,19 +229,22 @@ def _move(
     reason: str,
     now: dt.datetime,
     data_key: bytes,
-) -> None:
+    allowed_from: Collection[Status],
+) -> str:
+    """Move the status (first, so a lost race writes nothing) and record the change."""
+    before = transitions.move(db, complaint, allowed_from, target)
     db.add(
         StatusChange(
             complaint_id=complaint.id,
-            from_status=complaint.status,
+            from_status=before,
             to_status=target.value,
             reason=sealing.lock(data_key, reason, sealing.STATUS_REASON),
             by_account_id=account.id,
             at=hour_floor(now),
         )
     )
-    complaint.status = target.value
     _touch(complaint, now, answered=True)
+    return before
 
 
 def assign(
@@ -268,8 +272,8 @@ def change_status(
     reason = _clean(reason, "reason the person will read")
     check_board_move(complaint.status, target)
     with write_transaction(db):
-        before = complaint.status
-        _move(db, account, complaint, Status(target), reason, now, data_key)
+        allowed = transitions.reaching(Status(target))
+        before = _move(db, account, complaint, Status(target), reason, now, data_key, allowed)
         _record(db, "case.status", account, complaint, now, before=before, after=target)
 
 
@@ -341,6 +345,7 @@ def decide(
     letter = _clean(letter, "letter to the person")
     summary = publication.clean(db, complaint, public_summary, publication.SUMMARY_MAX, data_key)
     with write_transaction(db):
+        _move(db, account, complaint, Status.RESOLVED, letter, now, data_key, DECIDE_FROM)
         complaint.disposition = disposition
         complaint.public_summary = summary
         sealing.write_fields(
@@ -351,7 +356,6 @@ def decide(
             outcome_letter=letter,
         )
         complaint.resolved_on = now.date()
-        _move(db, account, complaint, Status.RESOLVED, letter, now, data_key)
         _record(db, "case.decide", account, complaint, now, disposition=disposition)
 
 
@@ -450,6 +454,7 @@ def mark_referral_sent(
         if referral.state != "agreed":
             raise CaseActionError(_l("The person has not agreed to this referral."))
         referral.state, referral.sent_on = "sent", now.date()
+        db.refresh(complaint, attribute_names=["status"])
         if Status(complaint.status) != Status.REFERRED:
             _move(
                 db,
@@ -460,6 +465,8 @@ def mark_referral_sent(
                 _in_their_language(complaint, _l("Your complaint was passed on, as you agreed.")),
                 now,
                 data_key,
+                # A case the person withdrew is not passed on, whatever they agreed before.
+                frozenset(Status) - {Status.REFERRED, Status.WITHDRAWN},
             )
         _record(db, "case.referral_sent", account, complaint, now, body=referral.body)
 

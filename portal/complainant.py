@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from portal import attachments, audit, claimcodes, crypto, sealing
+from portal import attachments, audit, claimcodes, crypto, sealing, transitions
 from portal.choices import Answer, Disposition, Status
 from portal.clock import hour_floor
 from portal.complaints import KEEP_AWAY_MAX, CodeInText
@@ -216,16 +216,16 @@ def withdraw(
     if Status(complaint.status) not in WITHDRAW_FROM:
         raise TransitionNotAllowed(f"{complaint.status} -> withdrawn")
     with write_transaction(db):
+        before = transitions.move(db, complaint, WITHDRAW_FROM, Status.WITHDRAWN)
         db.add(
             StatusChange(
                 complaint_id=complaint.id,
-                from_status=complaint.status,
+                from_status=before,
                 to_status=Status.WITHDRAWN.value,
                 reason=None,
                 at=hour_floor(now),
             )
         )
-        complaint.status = Status.WITHDRAWN.value
         complaint.disposition = Disposition.WITHDRAWN.value
         complaint.updated_on = now.date()
         if delete_text:

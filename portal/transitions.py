@@ -7,7 +7,13 @@ The complainant may withdraw at any time before the case is closed.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
 from portal.choices import Status
+from portal.models import Complaint
 
 S = Status
 
@@ -39,3 +45,35 @@ def board_may_move(current: str, target: str) -> bool:
 def check_board_move(current: str, target: str) -> None:
     if not board_may_move(current, target):
         raise TransitionNotAllowed(f"{current} -> {target}")
+
+
+def reaching(target: Status) -> frozenset[Status]:
+    """The statuses from which the board may move a case to `target`."""
+    return frozenset(source for source, targets in BOARD_MOVES.items() if target in targets)
+
+
+def move(
+    db: Session, complaint: Complaint, allowed_from: Collection[Status], target: Status
+) -> str:
+    """Move a case's status inside the caller's write transaction; return the status it left.
+
+    The status is read again inside the transaction, with the row locked (PostgreSQL: FOR
+    UPDATE; SQLite: the transaction already holds the write lock), so writers racing on one
+    case (two decisions, a decision and a withdrawal) take turns, and each judges the status
+    the one before it left: a second decision is refused, a withdrawal after a decision goes
+    through. The UPDATE names the status it read, so a lost race can never write.
+    """
+    db.refresh(complaint, attribute_names=["status"], with_for_update=True)
+    before = complaint.status
+    if Status(before) not in allowed_from:
+        raise TransitionNotAllowed(f"{before} -> {target.value}")
+    moved = db.execute(
+        update(Complaint)
+        .where(Complaint.id == complaint.id, Complaint.status == before)
+        .values(status=target.value)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise TransitionNotAllowed(f"{before} -> {target.value}")
+    db.refresh(complaint, attribute_names=["status"])
+    return before
