@@ -21,6 +21,7 @@ from portal import (
     db,
     errors,
     headers,
+    ids,
     languages,
     logs,
     public,
@@ -97,6 +98,9 @@ def create_app(
     app.context_processor(
         lambda: {"site": sitesettings.current(), "current_locale": lambda: str(get_locale())}
     )
+
+    # Before any route is added: every <int:...> in a URL is bounded (portal/ids.py).
+    app.url_map.converters["int"] = ids.BoundedIntConverter
 
     # The one place portal/ reaches into review/: registering its blueprint.
     from review import bp as review_bp

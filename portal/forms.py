@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from portal import ids
 from portal.choices import (
     ACTOR_LABELS,
     AGE_LABELS,
@@ -277,7 +278,7 @@ class SurveyForm(FlaskForm):
 
 class ReferralAnswerForm(FlaskForm):
     # Which question is answered travels in the form, never in the URL.
-    question = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
+    question = IntegerField(widget=HiddenInput(), validators=[DataRequired(), ids.id_range()])
     answer = RadioField(
         _l("Your answer"),
         choices=[

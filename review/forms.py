@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
+from portal import ids
 from portal.accounts import USERNAME_MAX, Role
 from portal.passwords import MAX_LENGTH
 
@@ -266,7 +267,7 @@ class AuditFilterForm(FlaskForm):
     account = IntegerField(
         _l("Account number"),
         description=_l("The number after the username on the Accounts page."),
-        validators=[Optional()],
+        validators=[Optional(), ids.id_range()],
     )
     since = DateField(
         _l("From"),
