@@ -19,6 +19,7 @@ from portal import (
     db,
     figurelabels,
     figurerefresh,
+    figurereleases,
     figuretables,
     opendata,
     periods,
@@ -36,6 +37,9 @@ def published(period_key: str) -> transparency.Figures:
         return figurerefresh.figures_for(period_key, threshold)
     except periods.PeriodNotPublished:
         abort(404)
+    except figurereleases.Unreadable:  # never counted again in its place: that would move it
+        current_app.logger.error("a release of the public figures cannot be read")
+        abort(HTTPStatus.SERVICE_UNAVAILABLE)
 
 
 def _quarters() -> list[periods.Quarter]:
