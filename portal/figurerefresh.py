@@ -87,11 +87,13 @@ def start(app: Flask, quarters: list[Quarter], threshold: int, cache: MutableMap
 
 @dataclasses.dataclass(frozen=True)
 class Warmer:
-    """The thread `keep_warm` started: `counted` is set after each pass; `close` stops it."""
+    """The thread `keep_warm` started: `counted` is set after each step of a pass (the year,
+    then every quarter), `passed` after each whole pass; `close` stops it."""
 
     thread: threading.Thread
     counted: threading.Event
     stop: threading.Event
+    passed: threading.Event = dataclasses.field(default_factory=threading.Event)
 
     def close(self) -> None:
         self.stop.set()
@@ -137,6 +139,7 @@ def keep_warm(app: Flask, every: float = KEEP_WARM_SECONDS) -> Warmer:
                 return
             _run(app, step, lock)
             counted.set()
+        warmer.passed.set()
 
     def loop() -> None:
         while not stop.is_set():
