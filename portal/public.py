@@ -113,6 +113,13 @@ def figures_json(period: str) -> ResponseReturnValue:
     return document
 
 
+@bp.get("/too-large")
+def too_large() -> ResponseReturnValue:
+    """What nginx shows for a request over its size limit (deploy/nginx-lead-portal.conf):
+    the portal's own calm page, in the person's language, with its security headers."""
+    abort(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+
+
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """For operators and load balancers: is the database answering? Holds no data."""
