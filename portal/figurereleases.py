@@ -30,13 +30,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal import figuretables as ft
 from portal.db import write_transaction
 from portal.figurecounts import Raw, collect, stories_of, unpublished_stories
 from portal.models import FigureRelease
 from portal.periods import Quarter
 
-# Bump when `Raw` changes; a release saved in another format is read with `from_json`'s
-# upgrade, never counted again (that would move published figures).
+# Bump when `Raw` changes, and teach `from_json` to read the older format too: a release is
+# never counted again in its place (that would move published figures).
 FORMAT = 1
 
 
@@ -156,6 +157,21 @@ def _newest(db: Session, quarters: list[Quarter]) -> dict[Quarter, Release]:
         raw.stories.extend(stories_of(db, json.loads(row.stories)))
         found[wanted[row.quarter]] = Release(wanted[row.quarter], row.number, row.released_at, raw)
     return found
+
+
+def first_released(db: Session) -> dt.date | None:
+    """The first day of the earliest quarter released with a complaint in it: it stays
+    published even when those complaints are gone (deleted under the retention rules, say)."""
+    rows = db.execute(
+        select(FigureRelease.quarter, FigureRelease.counts).order_by(
+            FigureRelease.quarter, FigureRelease.number
+        )
+    )
+    for key, counts in rows:  # the quarters before the first complaint are released empty
+        raw = from_json(counts)
+        if raw is not None and raw.counts[ft.TOTAL]:
+            return Quarter.parse(key).start
+    return None
 
 
 def to_json(raw: Raw) -> str:

@@ -306,10 +306,12 @@ CACHE_KEY = "portal.figures"
 
 
 def first_day_cached(db: Session, now: dt.datetime, cache: MutableMapping) -> dt.date | None:
-    """`first_day`, asked at most once an hour."""
+    """The first day figures are published from, asked at most once an hour: the first
+    complaint's, or the earliest release's if its complaints are gone."""
     found = cache.get("first_day")
     if found is None or now - found[0] >= MAX_AGE:
-        found = cache["first_day"] = (now, first_day(db))
+        days = [day for day in (first_day(db), figurereleases.first_released(db)) if day]
+        found = cache["first_day"] = (now, min(days, default=None))
     return found[1]
 
 
