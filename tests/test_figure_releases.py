@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from http import HTTPStatus
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
 from portal import db, figurerefresh, transparency
-from portal.models import Complaint, Demographics
+from portal.models import Complaint, Demographics, FigureRelease
 from portal.site import Site
 from tests.conftest import FakeClock
 from tests.figuredata import complaint, many, referral, survey
@@ -152,3 +153,18 @@ def test_you_said_we_did_comes_out_with_the_next_release(
     assert "Decided in 2026Q3" in q4
     for part, body in q3_before.items():  # the quarter already out stays as it was
         assert client.get(f"/figures/2026Q3.{part}").get_data(True) == body
+
+
+@pytest.mark.parametrize(
+    ("quarter", "refusal"),
+    [("2026Q4", "has not ended yet"), ("latest", "name a quarter such as 2026Q3")],
+)
+def test_a_correction_is_refused_for_a_quarter_not_over(
+    app: Flask, quarter: str, refusal: str
+) -> None:
+    fill(app)
+    result = app.test_cli_runner().invoke(args=["figures-release", quarter, "--yes"])
+    assert result.exit_code != 0
+    assert refusal in result.output
+    with app.app_context():
+        assert db.session().scalars(select(FigureRelease)).all() == []
