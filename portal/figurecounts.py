@@ -2,7 +2,8 @@
 
 One scan of the complaints received in the quarters asked for (a GROUP BY would sort them
 all), tallied in Python into the counts of `portal.figuretables`, plus the day histograms the
-medians come from, the referrals, the survey answers and the board's public summaries.
+medians come from, the referrals and the survey answers; and which of the board's public
+summaries a release carries.
 Nothing here is published as it is: `portal.transparency` hides what must be hidden.
 """
 
@@ -66,7 +67,8 @@ def _days_between(db: Session, later, earlier):  # noqa: ANN001, ANN202 - SQL ex
 
 
 def collect(db: Session, quarters: Iterable[Quarter]) -> dict[str, Raw]:
-    """Count every quarter asked for, in one pass over each table."""
+    """Count every quarter asked for, in one pass over each table (the stories come with each
+    release: `portal.figurereleases`)."""
     quarters = sorted(set(quarters))
     raws = {quarter.key: Raw() for quarter in quarters}
     if not quarters:
@@ -84,7 +86,6 @@ def collect(db: Session, quarters: Iterable[Quarter]) -> dict[str, Raw]:
     _count_complaints(db, raws, bucket, in_range, joined)
     _count_referrals(db, raws, bucket, in_range, joined)
     _count_survey(db, raws, quarters)
-    collect_stories(db, raws, quarters)
     return raws
 
 
@@ -185,23 +186,42 @@ def _count_survey(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) ->
             counts[("survey", question, answer)] += n
 
 
-def collect_stories(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) -> None:
-    """The board's "You said, we did" summaries decided in these quarters, into `raws`."""
+_PUBLISHABLE = (
+    Complaint.status.in_(PUBLISHED_STATUSES),
+    Complaint.public_summary.is_not(None),
+    Complaint.text_deleted.is_(False),
+)
+
+
+def unpublished_stories(
+    db: Session, before: dt.date, published: set[int]
+) -> list[tuple[int, dt.date]]:
+    """The complaints decided before `before` with a "You said, we did" that no release has
+    carried yet (`published` holds those that one has), with the day each was decided."""
+    rows = db.execute(
+        select(Complaint.id, Complaint.resolved_on).where(
+            Complaint.resolved_on < before, *_PUBLISHABLE
+        )
+    )
+    return [(id_, day) for id_, day in rows if id_ not in published]
+
+
+def stories_of(db: Session, ids: Iterable[int]) -> list[Story]:
+    """The summaries of these complaints as they read now, newest decision first. One deleted
+    or withdrawn since is left out: what the person took back is not kept public."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
     rows = db.execute(
         select(Complaint.resolved_on, Complaint.public_summary, Complaint.program_response)
-        .where(
-            Complaint.resolved_on >= quarters[0].start,
-            Complaint.resolved_on < quarters[-1].end,
-            Complaint.status.in_(PUBLISHED_STATUSES),
-            Complaint.public_summary.is_not(None),
-            Complaint.text_deleted.is_(False),
-        )
+        .where(Complaint.id.in_(ids), Complaint.resolved_on.is_not(None), *_PUBLISHABLE)
         .order_by(Complaint.resolved_on.desc(), Complaint.id.desc())
     )
-    for resolved_on, summary, response in rows:
-        key = Quarter.of(resolved_on).key
-        if key in raws and summary.strip():
-            raws[key].stories.append(Story(key, summary.strip(), (response or "").strip() or None))
+    return [
+        Story(Quarter.of(day).key, summary.strip(), (response or "").strip() or None)
+        for day, summary, response in rows
+        if summary.strip()
+    ]
 
 
 def first_day(db: Session) -> dt.date | None:

@@ -1,22 +1,24 @@
-"""Counting the public figures in the background, so no reader waits for the count.
+"""Looking up the public figures in the background, so no reader waits.
 
-Counting 100,000 complaints takes most of a second on SQLite, and figures may be up to an
-hour old. So:
+Each quarter is counted once, as its first release, the first time it is asked for after it
+ends (`portal.figurereleases`); after that its figures never change unless an admin makes a
+correction, which is a new release. Every server process keeps the releases in memory and
+looks for a newer one (and reads the "You said, we did" words again) once an hour, so a
+correction is on every page within the hour. So:
 
-- whoever counts saves the counts in the database (`portal.figuresnapshots`), and any
-  process uses them while they are recent enough, so a new process need not count again;
-- each server process makes the last 12 months ready as it starts, then keeps every
-  published quarter counted, again every 45 minutes (`keep_warm`, started by gunicorn's
-  post_worker_init and by `flask serve`);
-- a reader who finds figures 45 to 60 minutes old is served them at once and hands the count
-  to a thread (`figures_for`);
-- a reader who comes while a new process makes its first count waits for it rather than
+- each server process makes the last 12 months ready as it starts (counting the quarters
+  never released yet, and saving them for the others), then keeps every published quarter
+  looked up, again every 45 minutes (`keep_warm`, started by gunicorn's post_worker_init and
+  by `flask serve`);
+- a reader who finds figures 45 to 60 minutes since their last look is served them at once
+  and hands the look to a thread (`figures_for`);
+- a reader who comes while a new process makes its first look waits for it rather than
   counting the same again beside it.
 
-A reader still counts for themselves when figures would otherwise be an hour old: the hour
-is a promise, and the background only saves the wait. One background count runs at a time
+A reader still looks for themselves when figures were last looked up an hour ago: the hour
+is a promise, and the background only saves the wait. One background look runs at a time
 per app, with its own app context and session. If it fails (say the database is down), the
-next reader counts, and a fault there gives the usual "try again" page.
+next reader looks, and a fault there gives the usual "try again" page.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from flask import Flask, current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import clock, db, periods, sitesettings, transparency
+from portal import clock, db, figurereleases, periods, sitesettings, transparency
 from portal.periods import Period, Quarter
 
 log = logging.getLogger(__name__)
@@ -66,9 +68,7 @@ def start(app: Flask, quarters: list[Quarter], threshold: int, cache: MutableMap
     """Recount `quarters` in a background thread, unless a count is already running."""
 
     def count() -> None:
-        now = clock.now()
-        within = transparency.REFRESH_AFTER  # what another process counted since will do
-        transparency.refresh(db.session(), quarters, threshold, now, cache, within)
+        transparency.refresh(db.session(), quarters, threshold, clock.now(), cache)
 
     lock: threading.Lock = cache.setdefault(_LOCK, threading.Lock())
     if not lock.acquire(blocking=False):
@@ -87,11 +87,13 @@ def start(app: Flask, quarters: list[Quarter], threshold: int, cache: MutableMap
 
 @dataclasses.dataclass(frozen=True)
 class Warmer:
-    """The thread `keep_warm` started: `counted` is set after each pass; `close` stops it."""
+    """The thread `keep_warm` started: `counted` is set after each step of a pass (the year,
+    then every quarter), `passed` after each whole pass; `close` stops it."""
 
     thread: threading.Thread
     counted: threading.Event
     stop: threading.Event
+    passed: threading.Event = dataclasses.field(default_factory=threading.Event)
 
     def close(self) -> None:
         self.stop.set()
@@ -110,14 +112,14 @@ def keep_warm(app: Flask, every: float = KEEP_WARM_SECONDS) -> Warmer:
     after = max(transparency.MAX_AGE - dt.timedelta(seconds=every) - MARGIN, dt.timedelta(0))
 
     def ready() -> None:
-        """The year's page as a reader would get it: from memory, from counts another
-        process saved within the hour, or counted now."""
+        """The year's page as a reader would get it: from memory, from the releases in the
+        database, or counted now as the first release of a quarter just ended."""
         threshold = sitesettings.current().suppression_threshold
         transparency.for_key(db.session(), periods.LAST_12_MONTHS, threshold, clock.now(), cache)
 
     def fresh() -> None:
-        """Every published quarter counted again if it would be an hour old before the next
-        pass (or taken from another process that counted it since), the year rebuilt."""
+        """Every published quarter looked up again if its last look would be an hour old
+        before the next pass, the year rebuilt if one of its releases changed."""
         session, now = db.session(), clock.now()
         threshold = sitesettings.current().suppression_threshold
         first = transparency.first_day_cached(session, now, cache)
@@ -126,7 +128,7 @@ def keep_warm(app: Flask, every: float = KEEP_WARM_SECONDS) -> Warmer:
         every_page |= transparency.behind(periods.last_12_months(now.date()))
         due = transparency.due(every_page, threshold, now, cache, after=after)
         if due:
-            transparency.refresh(session, due, threshold, now, cache, within=after)
+            transparency.refresh(session, due, threshold, now, cache)
         transparency.for_key(session, periods.LAST_12_MONTHS, threshold, now, cache)
 
     def one_pass() -> None:
@@ -137,6 +139,7 @@ def keep_warm(app: Flask, every: float = KEEP_WARM_SECONDS) -> Warmer:
                 return
             _run(app, step, lock)
             counted.set()
+        warmer.passed.set()
 
     def loop() -> None:
         while not stop.is_set():
@@ -169,7 +172,7 @@ def _run(app: Flask, count: Callable[[], None], lock: threading.Lock) -> None:
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(text(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'"))
             count()
-    except (SQLAlchemyError, periods.PeriodNotPublished) as problem:
+    except (SQLAlchemyError, periods.PeriodNotPublished, figurereleases.Unreadable) as problem:
         log.warning("figures not counted in the background: %s", type(problem).__name__)
     except Exception:
         log.exception("figures not counted in the background")

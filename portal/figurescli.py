@@ -1,4 +1,5 @@
 """`flask --app wsgi figures --period 2026Q3`: the published figures in the terminal.
+`flask --app wsgi figures-release 2026Q3`: a correction, as a new release of a quarter.
 
 The same figures as the public page, with the same counts hidden: nothing here shows more
 than the web does.
@@ -13,11 +14,23 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
-from portal import clock, db, figurelabels, opendata, periods, sitesettings, transparency
+from portal import (
+    audit,
+    clock,
+    db,
+    figurelabels,
+    figurereleases,
+    opendata,
+    periods,
+    sitesettings,
+    transparency,
+)
+from portal.db import write_transaction
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(figures_command)
+    app.cli.add_command(release_command)
 
 
 def render_text(figures: transparency.Figures) -> str:
@@ -76,6 +89,8 @@ def figures_command(period: str, output: str) -> None:
         threshold = sitesettings.current().suppression_threshold
         try:
             figures = transparency.for_key(db.session(), period, threshold, clock.now(), cache)
+        except figurereleases.Unreadable as problem:
+            raise click.ClickException(f"{problem} cannot be read") from None
         except periods.PeriodNotPublished:
             raise click.BadParameter(
                 "no figures are published for that period: use a quarter that has ended and "
@@ -88,3 +103,44 @@ def figures_command(period: str, output: str) -> None:
             click.echo(json.dumps(opendata.to_json(figures), indent=2, ensure_ascii=False))
         else:
             click.echo(render_text(figures))
+
+
+@click.command("figures-release")
+@click.argument("quarter")
+@click.option("--yes", is_flag=True, help="Do not ask before publishing.")
+@with_appcontext
+def release_command(quarter: str, yes: bool) -> None:
+    """Publish QUARTER's figures again, counted afresh, as a new release (a correction).
+
+    The new release replaces the one before on every page and file within the hour, hidden
+    by the same rules; the "You said, we did" it carries stay the same.
+    """
+    try:
+        which = periods.Quarter.parse(quarter)
+    except periods.PeriodNotPublished:
+        raise click.BadParameter("name a quarter such as 2026Q3", param_hint="QUARTER") from None
+    now = clock.now()
+    if which.end > now.date():
+        raise click.BadParameter("that quarter has not ended yet", param_hint="QUARTER")
+    if not yes:
+        click.confirm(
+            f"Count {which.key} again and publish it as a new release? Readers who kept the "
+            "last one can compare the two, so do this only to correct a mistake.",
+            abort=True,
+        )
+    session = db.session()
+    release = figurereleases.correct(session, which, now)
+    with write_transaction(session):
+        audit.record(
+            session,
+            "figures.release",
+            account_id=None,
+            now=now,
+            object_type="quarter",
+            object_id=which.key,
+            number=release.number,
+        )
+    click.echo(
+        f"Release {release.number} of {which.key} is published; every page shows it within "
+        "the hour."
+    )

@@ -128,6 +128,7 @@ def to_json(figures: Figures) -> dict[str, object]:
         "first_day": figures.period.start.isoformat(),
         "last_day": figures.period.last_day.isoformat(),
         "figures_as_of": figures.built_at.date().isoformat(),
+        "releases": dict(figures.releases),
         "suppression_threshold": figures.threshold,
         "tables": tables,
         "you_said_we_did": [

@@ -19,6 +19,7 @@ from portal import (
     db,
     figurelabels,
     figurerefresh,
+    figurereleases,
     figuretables,
     opendata,
     periods,
@@ -36,6 +37,9 @@ def published(period_key: str) -> transparency.Figures:
         return figurerefresh.figures_for(period_key, threshold)
     except periods.PeriodNotPublished:
         abort(404)
+    except figurereleases.Unreadable:  # never counted again in its place: that would move it
+        current_app.logger.error("a release of the public figures cannot be read")
+        abort(HTTPStatus.SERVICE_UNAVAILABLE)
 
 
 def _quarters() -> list[periods.Quarter]:
@@ -107,6 +111,13 @@ def figures_json(period: str) -> ResponseReturnValue:
     document = opendata.to_json(published(period))
     document["data_dictionary"] = url_for("public.about", _external=True)
     return document
+
+
+@bp.get("/too-large")
+def too_large() -> ResponseReturnValue:
+    """What nginx shows for a request over its size limit (deploy/nginx-lead-portal.conf):
+    the portal's own calm page, in the person's language, with its security headers."""
+    abort(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
 
 
 @bp.get("/healthz")

@@ -1,10 +1,12 @@
-"""The public figures: counted from the database, small counts hidden, kept for an hour.
+"""The public figures: released once per quarter, small counts hidden.
 
 `figures(db, period, ...)` is the one entry point. It returns a plain `Figures` value that
 the public pages, the open-data files, the board's review packet and the command line all
 read, so they can never disagree.
 
-Each quarter is counted once and suppressed on its own. Twelve months are the sum of their
+Each quarter is counted once, when first published after it ends, and kept as that release
+(`portal.figurereleases`): published figures never move one case at a time, and a correction is
+a new release. Each quarter is suppressed on its own. Twelve months are the sum of their
 four quarters and are suppressed together with them (`portal.suppression` with the quarters'
 marks fixed), so nothing hidden in a quarter can be worked out from the year or the other
 way round. What a quarter counts is in `portal.figuretables`.
@@ -22,15 +24,17 @@ from collections.abc import Iterable, MutableMapping
 
 from sqlalchemy.orm import Session
 
-from portal import figuresnapshots, periods
+from portal import figurereleases, periods
 from portal import figuretables as ft
-from portal.figurecounts import Raw, Story, collect, first_day
+from portal.figurecounts import Raw, Story, first_day
 from portal.periods import Period, Quarter, four_quarters_to
 from portal.suppression import HIDDEN, SHOWN, SMALL, Equation, suppress
 
 TOO_FEW = "too_few"  # a median over fewer complaints than the threshold
+# How long a process shows a release before it looks for a newer one (a correction made
+# elsewhere) and reads the stories again; from REFRESH_AFTER on it looks in the background.
 MAX_AGE = dt.timedelta(hours=1)
-REFRESH_AFTER = dt.timedelta(minutes=45)  # counted again in the background from then on
+REFRESH_AFTER = dt.timedelta(minutes=45)
 _OWN = "*"
 
 __all__ = ["HIDDEN", "SHOWN", "SMALL", "TOO_FEW", "Cell", "Figures", "Story", "figures"]
@@ -61,7 +65,8 @@ class Figures:
     threshold: int
     tables: dict[str, Table]
     stories: tuple[Story, ...]
-    built_at: dt.datetime
+    built_at: dt.datetime  # when released (the earliest of a longer period's quarters)
+    releases: tuple[tuple[str, int], ...] = ()  # (quarter, release number) behind it
 
     @property
     def total(self) -> Cell:
@@ -135,6 +140,7 @@ def build(
     threshold: int,
     now: dt.datetime,
     parts: tuple[Part, ...] = (),
+    releases: tuple[tuple[str, int], ...] = (),
 ) -> tuple[Figures, dict[tuple[str, ...], str]]:
     """Figures for one period from its counts; returns the marks too, for longer periods."""
     scope = ft.QUARTER_SCOPE if period.is_quarter else ft.YEAR_SCOPE
@@ -151,7 +157,7 @@ def build(
                 mark = marks[key]
                 cells[place] = Cell(raw.counts[key] if mark == SHOWN else None, mark)
         tables[layout.id] = Table(layout, cells)
-    figures = Figures(period, threshold, tables, tuple(raw.stories), now)
+    figures = Figures(period, threshold, tables, tuple(raw.stories), now, releases)
     return figures, marks
 
 
@@ -175,6 +181,7 @@ class _Built:
     raw: Raw
     marks: dict[tuple[str, ...], str]
     serial: int
+    checked_at: dt.datetime  # when this process last looked for a newer release
     parts: tuple[int, ...] = ()  # serials of the quarter entries a longer period was built from
 
 
@@ -189,28 +196,30 @@ def refresh(
     threshold: int,
     now: dt.datetime,
     cache: MutableMapping,
-    within: dt.timedelta,
 ) -> dict[Quarter, _Built]:
-    """Bring these quarters up to date: from counts another process saved within `within`
-    (portal.figuresnapshots), else counted afresh, stamped `now`, and saved for the others.
-    Kept in the cache unless it already holds a later count (a background count may finish
-    after a request's); returned either way, for the caller to use."""
-    quarters = sorted(set(quarters))
-    found = figuresnapshots.load(db, quarters, now - within, now) if within else {}
-    missing = [q for q in quarters if q not in found]
-    if missing:
-        counted = collect(db, missing)
-        fresh = {q: counted[q.key] for q in missing}
-        figuresnapshots.save(db, fresh, now)
-        found.update({q: (raw, now) for q, raw in fresh.items()})
+    """The newest release of these quarters (released now if never before), checked `now`.
+    An entry is built again only when its release or its stories changed, so figures already
+    shown stay the same object. Kept in the cache unless it holds a later check (a background
+    check may finish after a request's); returned either way, for the caller to use."""
+    found = figurereleases.published(db, quarters, now)
     entries = {}
-    for quarter, (raw, counted_at) in found.items():
-        figures_, marks = build(Period(quarter.key, (quarter,)), raw, threshold, counted_at)
-        entries[quarter] = _Built(figures_, raw, marks, _serial(cache))
+    for quarter, release in found.items():
+        kept = cache.get((quarter.key, threshold))
+        if (
+            kept is not None
+            and kept.figures.releases == ((quarter.key, release.number),)
+            and kept.raw.stories == release.raw.stories
+        ):
+            entries[quarter] = dataclasses.replace(kept, checked_at=now)
+            continue
+        period = Period(quarter.key, (quarter,))
+        numbers = ((quarter.key, release.number),)
+        figures_, marks = build(period, release.raw, threshold, release.released_at, (), numbers)
+        entries[quarter] = _Built(figures_, release.raw, marks, _serial(cache), now)
     with cache.setdefault("write_lock", threading.Lock()):
         for quarter, entry in entries.items():
             kept = cache.get((quarter.key, threshold))
-            if kept is None or kept.figures.built_at <= entry.figures.built_at:
+            if kept is None or kept.checked_at <= entry.checked_at:
                 cache[(quarter.key, threshold)] = entry
     return entries
 
@@ -222,14 +231,14 @@ def due(
     cache: MutableMapping,
     after: dt.timedelta = REFRESH_AFTER,
 ) -> list[Quarter]:
-    """The quarters never counted, or counted `after` ago or longer. From REFRESH_AFTER on
-    they are counted again ahead of time (`portal.figurerefresh`) so that no reader waits;
-    from MAX_AGE on, before anything is shown."""
+    """The quarters never looked up, or last checked `after` ago or longer. From
+    REFRESH_AFTER on they are checked ahead of time (`portal.figurerefresh`) so that no
+    reader waits; from MAX_AGE on, before anything is shown."""
     return sorted(q for q in set(quarters) if _older(cache.get((q.key, threshold)), now, after))
 
 
 def _older(entry: _Built | None, now: dt.datetime, than: dt.timedelta) -> bool:
-    return entry is None or now - entry.figures.built_at >= than
+    return entry is None or now - entry.checked_at >= than
 
 
 def figures(
@@ -241,16 +250,16 @@ def figures(
 ) -> Figures:
     """The published figures for a period, with its last four quarters as a series.
 
-    With a `cache` (a dict kept in `app.extensions`), figures are reused for up to an hour,
-    never longer. A longer period is rebuilt whenever one of its quarters is, so the two
-    always agree.
+    With a `cache` (a dict kept in `app.extensions`), a release is shown for up to an hour
+    before the database is asked for a newer one. A longer period is rebuilt whenever one of
+    its quarters is, so the two always agree.
     """
     cache = {} if cache is None else cache
-    # Read once: a background count may replace entries in the cache meanwhile.
+    # Read once: a background check may replace entries in the cache meanwhile.
     entries = {q: cache.get((q.key, threshold)) for q in behind(period)}
     stale = [q for q, entry in entries.items() if _older(entry, now, MAX_AGE)]
     if stale:
-        entries.update(refresh(db, stale, threshold, now, cache, within=MAX_AGE))
+        entries.update(refresh(db, stale, threshold, now, cache))
     if period.is_quarter:
         chosen = entries[period.quarters[0]]
     else:
@@ -264,15 +273,16 @@ def figures(
                 for q, entry in zip(period.quarters, parts, strict=True)
             )
             built_at = min(entry.figures.built_at for entry in parts)
-            figures_, marks = build(period, raw, threshold, built_at, linked)
-            chosen = _Built(figures_, raw, marks, _serial(cache), ids)
+            numbers = tuple(n for entry in parts for n in entry.figures.releases)
+            figures_, marks = build(period, raw, threshold, built_at, linked, numbers)
+            chosen = _Built(figures_, raw, marks, _serial(cache), now, ids)
             cache[(period.key, threshold)] = chosen
     series = four_quarters_to(period.quarters[-1])
     return _with_series(chosen.figures, [(q, entries[q].figures) for q in series])
 
 
 def _serial(cache: MutableMapping) -> int:
-    # itertools.count hands out each number once, even to a background refresh (see
+    # itertools.count hands out each number once, even to a background check (see
     # portal.figurerefresh) running beside a request.
     return next(cache.setdefault("serials", itertools.count(1)))
 
@@ -296,10 +306,12 @@ CACHE_KEY = "portal.figures"
 
 
 def first_day_cached(db: Session, now: dt.datetime, cache: MutableMapping) -> dt.date | None:
-    """`first_day`, asked at most once an hour."""
+    """The first day figures are published from, asked at most once an hour: the first
+    complaint's, or the earliest release's if its complaints are gone."""
     found = cache.get("first_day")
     if found is None or now - found[0] >= MAX_AGE:
-        found = cache["first_day"] = (now, first_day(db))
+        days = [day for day in (first_day(db), figurereleases.first_released(db)) if day]
+        found = cache["first_day"] = (now, min(days, default=None))
     return found[1]
 
 

@@ -24,14 +24,14 @@ from portal import (
     create_app,
     db,
     figurerefresh,
-    figuresnapshots,
+    figurereleases,
     figuretables,
     opendata,
     periods,
     transparency,
 )
 from portal.config import Config
-from portal.models import Complaint, FigureSnapshot, Message, Note, Referral, StatusChange
+from portal.models import Complaint, FigureRelease, Message, Note, Referral, StatusChange
 from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
 from portal.site import Site
 from tests.conftest import FakeClock
@@ -188,37 +188,45 @@ def three_more_police_complaints(app: Flask) -> None:
         db.session().commit()
 
 
+def correct_q3(app: Flask) -> None:
+    """An admin's correction: 2026Q3 counted afresh as a new release."""
+    result = app.test_cli_runner().invoke(args=["figures-release", "2026Q3", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "is published" in result.output
+
+
 def police_in_q3(client: FlaskClient) -> str:
     rows = csv.DictReader(io.StringIO(page(client, "/figures/2026Q3.csv")))
     return next(r["value"] for r in rows if (r["table"], r["row"]) == ("kind", "police"))
 
 
-def test_figures_are_counted_again_in_the_background_before_the_hour(
+def test_a_correction_is_looked_up_in_the_background_before_the_hour(
     app: Flask, filled: FlaskClient, clock: FakeClock
 ) -> None:
     assert police_in_q3(filled) == "14"
     cache = app.extensions[transparency.CACHE_KEY]
     three_more_police_complaints(app)
+    correct_q3(app)
 
     clock.advance(minutes=44)
-    assert police_in_q3(filled) == "14"  # kept: less than an hour old
+    assert police_in_q3(filled) == "14"  # kept: looked up less than an hour ago
     figurerefresh.wait(cache, timeout=30)
-    assert police_in_q3(filled) == "14"  # and not yet due for a recount
+    assert police_in_q3(filled) == "14"  # and not yet due for a look
 
-    clock.advance(minutes=2)  # 46 minutes: served at once, counted again behind it
+    clock.advance(minutes=2)  # 46 minutes: served at once, looked up again behind it
     assert police_in_q3(filled) == "14"
     figurerefresh.wait(cache, timeout=30)
     assert police_in_q3(filled) == "17"
-    stamped = cache[("2026Q3", 10)].figures.built_at
-    assert stamped == clock.moment
+    assert cache[("2026Q3", 10)].checked_at == clock.moment
 
 
-def test_a_failed_background_count_leaves_the_hour_rule_in_charge(
+def test_a_failed_background_look_leaves_the_hour_rule_in_charge(
     app: Flask, filled: FlaskClient, clock: FakeClock
 ) -> None:
     assert police_in_q3(filled) == "14"
     cache = app.extensions[transparency.CACHE_KEY]
     three_more_police_complaints(app)
+    correct_q3(app)
     engine = app.extensions["portal.db"].engine
     refused = []
 
@@ -232,12 +240,12 @@ def test_a_failed_background_count_leaves_the_hour_rule_in_charge(
         clock.advance(minutes=50)
         assert police_in_q3(filled) == "14"
         figurerefresh.wait(cache, timeout=30)
-        assert refused, "the background count never ran"
+        assert refused, "the background look never ran"
         assert police_in_q3(filled) == "14"  # still within the hour: kept
         figurerefresh.wait(cache, timeout=30)
     finally:
         event.remove(engine, "before_cursor_execute", refuse_background_reads)
-    clock.advance(minutes=10)  # 60 minutes: counted in the request, never older
+    clock.advance(minutes=10)  # 60 minutes: looked up in the request, never later
     assert police_in_q3(filled) == "17"
 
 
@@ -298,7 +306,7 @@ def later_passes(warmer: figurerefresh.Warmer) -> None:
         assert warmer.counted.wait(timeout=30)
 
 
-def test_figures_kept_warm_are_counted_again_without_a_reader(
+def test_figures_kept_warm_are_looked_up_again_without_a_reader(
     app: Flask, filled: FlaskClient, clock: FakeClock
 ) -> None:
     with app.app_context():
@@ -306,42 +314,45 @@ def test_figures_kept_warm_are_counted_again_without_a_reader(
         db.session().commit()
     started = clock.moment
     cache = app.extensions.setdefault(transparency.CACHE_KEY, {})
-    # Passes back to back: each counts what is an hour old, less the margin, or older.
+    # Passes back to back: each looks up what was looked up an hour ago, less the margin.
     warmer = figurerefresh.keep_warm(app, every=0.05)
     later_passes(warmer)
-    assert cache[("2024Q2", 10)].figures.built_at == started  # older quarters too
+    assert cache[("2024Q2", 10)].checked_at == started  # older quarters too
     three_more_police_complaints(app)
+    correct_q3(app)
 
     clock.advance(minutes=54)  # not yet due
     later_passes(warmer)
-    assert cache[("2026Q3", 10)].figures.built_at == started
+    assert cache[("2026Q3", 10)].checked_at == started
     clock.advance(minutes=2)  # 56 minutes: due, less than MARGIN from the hour
     later_passes(warmer)
     figurerefresh.stop(cache)
     assert not warmer.thread.is_alive()
-    recounted = clock.moment
-    assert cache[("2026Q3", 10)].figures.built_at == recounted
-    assert cache[("2024Q2", 10)].figures.built_at == recounted
+    looked = clock.moment
+    assert cache[("2026Q3", 10)].checked_at == looked
+    assert cache[("2026Q3", 10)].figures.releases == (("2026Q3", 2),)
+    assert cache[("2024Q2", 10)].checked_at == looked
+    assert cache[("2024Q2", 10)].figures.built_at == started  # released then, kept as it was
 
-    clock.advance(minutes=30)  # 86 minutes after the first count, nobody having looked
-    assert police_in_q3(filled) == "17"  # served from the keep-warm count, not counted now
-    assert cache[("2026Q3", 10)].figures.built_at == recounted
+    clock.advance(minutes=30)  # 86 minutes after the first look, nobody having looked
+    assert police_in_q3(filled) == "17"  # served from the keep-warm look, not looked up now
+    assert cache[("2026Q3", 10)].checked_at == looked
     assert page(filled, "/figures/2024Q2")
-    assert cache[("2024Q2", 10)].figures.built_at == recounted
+    assert cache[("2024Q2", 10)].checked_at == looked
 
 
 def test_a_reader_right_after_start_waits_for_that_count_not_a_second_one(
     app: Flask, filled: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     counted: list[set] = []
-    real_collect = transparency.collect
+    real_collect = figurereleases.collect
 
     def collect(session, quarters):  # noqa: ANN001, ANN202 - the real count, noted
         quarters = set(quarters)
         counted.append(quarters)
         return real_collect(session, quarters)
 
-    monkeypatch.setattr(transparency, "collect", collect)
+    monkeypatch.setattr(figurereleases, "collect", collect)
     cache = app.extensions.setdefault(transparency.CACHE_KEY, {})
     gate = cache.setdefault("refresh_lock", threading.Lock())
     pages: list[str] = []
@@ -368,7 +379,7 @@ def another_process(app: Flask, config: Config, site: Site, clock: FakeClock) ->
     return other
 
 
-def test_a_new_process_uses_what_another_counted_within_the_hour(
+def test_a_new_process_shows_the_release_another_made_and_never_counts_it_again(
     app: Flask,
     filled: FlaskClient,
     config: Config,
@@ -376,88 +387,81 @@ def test_a_new_process_uses_what_another_counted_within_the_hour(
     clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert police_in_q3(filled) == "14"  # this process counts, and saves what it counted
+    assert police_in_q3(filled) == "14"  # this process counts, and saves it as release 1
     three_more_police_complaints(app)
     counted: list[set] = []
-    real_collect = transparency.collect
+    real_collect = figurereleases.collect
 
     def collect(session, quarters):  # noqa: ANN001, ANN202 - the real count, noted
         counted.append(set(quarters))
         return real_collect(session, quarters)
 
-    monkeypatch.setattr(transparency, "collect", collect)
-    clock.advance(minutes=30)  # not yet due for a recount, in the background or otherwise
+    monkeypatch.setattr(figurereleases, "collect", collect)
+    clock.advance(minutes=30)
     other = another_process(app, config, site, clock)
     try:
-        assert police_in_q3(other.test_client()) == "14"  # the saved count: no wait
+        assert police_in_q3(other.test_client()) == "14"  # the release: no count, no wait
+        clock.advance(hours=5)
+        assert police_in_q3(other.test_client()) == "14"  # hours on: still the release
+        assert police_in_q3(filled) == "14"
         assert counted == []
-        clock.advance(minutes=31)  # over an hour: too old for anyone, so counted again
-        assert police_in_q3(other.test_client()) == "17"
+        correct_q3(other)
         assert len(counted) == 1
-        assert police_in_q3(filled) == "17"  # and the first process takes that count
+        clock.advance(hours=1)
+        assert police_in_q3(filled) == "17"  # the first process takes the correction
         assert len(counted) == 1
     finally:
         figurerefresh.stop(other.extensions.get(transparency.CACHE_KEY, {}))
         other.extensions["portal.db"].engine.dispose()
 
 
-KNOWN_QUARTERS = [periods.Quarter.of(D(2026, month, 1)) for month in (1, 4, 7, 10)]
+KNOWN_QUARTERS = [periods.Quarter.of(D(2026, month, 1)) for month in (1, 4, 7)]
 STORY = "The board asked for body cameras."
 
 
-@pytest.fixture
-def known_raws(app: Flask) -> dict:
-    fill(app)
+def test_a_release_keeps_counts_and_which_stories_never_their_words(
+    app: Flask, filled: FlaskClient, clock: FakeClock
+) -> None:
     with app.app_context():
         session = db.session()
         complaint(session, D(2026, 8, 3), kind="police", actor="police", status="resolved",
                   disposition="substantiated", answered_after=1, decided_after=9,
                   public_summary=STORY)  # fmt: skip
         session.commit()
-        return transparency.collect(session, KNOWN_QUARTERS)
+        counted = figurereleases.collect(session, KNOWN_QUARTERS)
+        released = figurereleases.published(session, KNOWN_QUARTERS, clock.moment)
+        for quarter in KNOWN_QUARTERS:
+            again = released[quarter]
+            assert (again.number, again.released_at) == (1, clock.moment)
+            assert (again.raw.counts, again.raw.days) == (
+                counted[quarter.key].counts,
+                counted[quarter.key].days,
+            )
+        assert [s.board_said for s in released[KNOWN_QUARTERS[2]].raw.stories] == [STORY]
+        stored = " ".join(session.scalars(select(FigureRelease.counts)))
+        stored += " ".join(session.scalars(select(FigureRelease.stories)))
+        assert "body cameras" not in stored  # the board's words are never kept in this table
 
-
-def test_saved_counts_read_back_the_same_and_the_stories_afresh(
-    app: Flask, known_raws: dict, clock: FakeClock
-) -> None:
-    now = clock.moment
-    saved = {q: known_raws[q.key] for q in KNOWN_QUARTERS}
-    with app.app_context():
-        session = db.session()
-        figuresnapshots.save(session, saved, now)
-        stored = " ".join(session.scalars(select(FigureSnapshot.counts)))
-        assert STORY not in stored  # the board's words are never kept in this table
-        back = figuresnapshots.load(session, KNOWN_QUARTERS, now - dt.timedelta(hours=1), now)
-        for quarter, raw in saved.items():
-            again, counted_at = back[quarter]
-            assert counted_at == now
-            assert (again.counts, again.days, again.stories) == (raw.counts, raw.days, raw.stories)
-        assert [s.board_said for s in back[KNOWN_QUARTERS[2]][0].stories] == [STORY]
-
-        # The summary is deleted (a withdrawal with deletion): saved counts do not bring it back.
+        # The summary is deleted (a withdrawal with deletion): the release does not keep it.
         session.execute(update(Complaint).values(public_summary=None))
         session.commit()
-        again = figuresnapshots.load(session, KNOWN_QUARTERS, now - dt.timedelta(hours=1), now)
-        assert again[KNOWN_QUARTERS[2]][0].stories == []
-        # Counts from a clock ahead elsewhere, or in another format, are not used.
-        ahead = figuresnapshots.load(session, KNOWN_QUARTERS, now - dt.timedelta(hours=2),
-                                     now - dt.timedelta(minutes=1))  # fmt: skip
-        assert ahead == {}
-        session.execute(update(FigureSnapshot).values(counts='{"format": 0}'))
-        session.commit()
-        assert figuresnapshots.load(session, KNOWN_QUARTERS, now - dt.timedelta(hours=1), now) == {}
+        again = figurereleases.published(session, KNOWN_QUARTERS, clock.moment)
+        assert again[KNOWN_QUARTERS[2]].raw.stories == []
 
 
-def test_unreadable_saved_counts_are_counted_again(
+def test_an_unreadable_release_is_never_counted_again_in_its_place(
     app: Flask, filled: FlaskClient, config: Config, site: Site, clock: FakeClock
 ) -> None:
     assert police_in_q3(filled) == "14"
+    three_more_police_complaints(app)
     with app.app_context():
-        db.session().execute(update(FigureSnapshot).values(counts="not json at all"))
+        db.session().execute(update(FigureRelease).values(counts="not json at all"))
         db.session().commit()
     other = another_process(app, config, site, clock)
     try:
-        assert police_in_q3(other.test_client()) == "14"
+        response = other.test_client().get("/figures/2026Q3.csv")
+        assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+        assert "17" not in response.get_data(as_text=True)
     finally:
         other.extensions["portal.db"].engine.dispose()
 

@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 from flask import Flask
 
-from portal import db, figuretables, periods, transparency
+from portal import db, figurereleases, figuretables, periods, transparency
 from portal.periods import LAST_12_MONTHS, PeriodNotPublished, Quarter
 from portal.transparency import HIDDEN, SHOWN, SMALL, TOO_FEW
 from tests.figureattack import (
@@ -333,39 +333,38 @@ def test_without_the_hidden_neighbours_the_attack_succeeds(busy: Flask) -> None:
 # --- caching ------------------------------------------------------------------------------
 
 
-def test_figures_are_reused_for_an_hour_and_never_older(app: Flask) -> None:
+def test_a_released_quarter_never_moves_and_a_correction_replaces_it_whole(app: Flask) -> None:
     cache: dict = {}
     with app.app_context():
         session = db.session()
         many(session, 12, D(2026, 8, 1), kind="police")
         session.commit()
         first = transparency.for_key(session, "2026Q3", 10, NOW, cache)
-        many(session, 12, D(2026, 8, 2), kind="provider")
+        many(session, 12, D(2026, 8, 2), kind="provider")  # as if they were late to arrive
         session.commit()
-        again = transparency.for_key(session, "2026Q3", 10, NOW + dt.timedelta(minutes=59), cache)
-        later = transparency.for_key(session, "2026Q3", 10, NOW + dt.timedelta(minutes=60), cache)
-    assert first.total.value == again.total.value == 12
-    assert later.total.value == 24
-    year = figures_for(app, LAST_12_MONTHS, 10, cache)
-    assert year.total.value == 24
+        later = NOW + dt.timedelta(hours=5)
+        again = transparency.for_key(session, "2026Q3", 10, later, cache)
+        elsewhere = transparency.for_key(session, LAST_12_MONTHS, 10, later, {})
+        assert first.total.value == again.total.value == elsewhere.total.value == 12
+        assert again.releases == (("2026Q3", 1),)
+
+        figurereleases.correct(session, Quarter(2026, 3), later)
+        within_the_hour = transparency.for_key(
+            session, LAST_12_MONTHS, 10, later + dt.timedelta(minutes=59), cache
+        )
+        assert within_the_hour.total.value == 12
+        an_hour_on = later + dt.timedelta(hours=1)
+        quarter = transparency.for_key(session, "2026Q3", 10, an_hour_on, cache)
+        year = transparency.for_key(session, LAST_12_MONTHS, 10, an_hour_on, cache)
+    assert quarter.total.value == year.total.value == 24
+    assert quarter.tables["kind"].cell("provider", "complaints").value == 12
+    assert quarter.releases == (("2026Q3", 2),)
+    assert year.releases == (("2025Q4", 1), ("2026Q1", 1), ("2026Q2", 1), ("2026Q3", 2))
 
 
-def test_a_year_is_rebuilt_with_its_quarters(app: Flask) -> None:
-    cache: dict = {}
-    with app.app_context():
-        session = db.session()
-        many(session, 12, D(2026, 8, 1), kind="police")
-        session.commit()
-        year = transparency.for_key(session, LAST_12_MONTHS, 10, NOW, cache)
-        many(session, 12, D(2026, 8, 2), kind="police")
-        session.commit()
-        later = NOW + dt.timedelta(hours=2)
-        quarter = transparency.for_key(session, "2026Q3", 10, later, cache)
-        year_again = transparency.for_key(session, LAST_12_MONTHS, 10, later, cache)
-    assert year.total.value == 12
-    assert quarter.total.value == year_again.total.value == 24
-    kinds = Counter(quarter.tables["kind"].cells[("police", "complaints")].value for _ in "x")
-    assert kinds == Counter({24: 1})
+def test_a_quarter_still_under_way_is_never_released(app: Flask) -> None:
+    with app.app_context(), pytest.raises(figurereleases.NotEnded):
+        figurereleases.published(db.session(), [Quarter(2026, 4)], NOW)
 
 
 def test_medians_from_a_histogram() -> None:

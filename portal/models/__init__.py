@@ -27,7 +27,7 @@ from portal.models.complaint import (
     StatusChange,
     StatusCount,
 )
-from portal.models.figures import FigureSnapshot
+from portal.models.figures import FigureRelease
 
 __all__ = [
     "Account",
@@ -40,7 +40,7 @@ __all__ = [
     "CaseLink",
     "Complaint",
     "Demographics",
-    "FigureSnapshot",
+    "FigureRelease",
     "FilingReceipt",
     "Invite",
     "MemberKey",

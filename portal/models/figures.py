@@ -1,25 +1,30 @@
-"""Counts behind the public figures, shared by every server process."""
+"""The public figures' releases: what was published for each quarter, kept as published."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, String, Text
+from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base
 
 
-class FigureSnapshot(Base):
-    """A quarter's counts as last counted, before anything is hidden (portal.figuresnapshots).
+class FigureRelease(Base):
+    """One release of a quarter's figures (portal.figurereleases): the counts as they were
+    when first published after the quarter ended, before anything is hidden. Never changed:
+    a correction is a new row with the next number, and the newest number is the one
+    published.
 
-    Any server process may use them within the hour instead of counting again, a new one
-    included. They hold counts and the board's public summaries only: nothing the complaint
-    table does not already hold in the clear.
+    `stories` lists the complaints whose "You said, we did" came out with this release; their
+    words are read afresh from the complaint each time, so a summary deleted since (a
+    withdrawal, say) does not live on here or in the backups.
     """
 
-    __tablename__ = "figure_snapshot"
+    __tablename__ = "figure_release"
 
     quarter: Mapped[str] = mapped_column(String(6), primary_key=True)  # "2026Q3"
-    counted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1, then corrections
+    released_at: Mapped[dt.datetime] = mapped_column(DateTime)
     counts: Mapped[str] = mapped_column(Text)  # JSON
+    stories: Mapped[str] = mapped_column(Text)  # JSON list of complaint ids
