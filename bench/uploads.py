@@ -193,7 +193,8 @@ print(json.dumps({
 
 
 def decoder_alone(path: Path) -> dict[str, object]:
-    task = "pdf" if path.read_bytes().startswith(b"%PDF-") else "image"
+    kind = attachments.sniff(path.read_bytes())
+    task = "pdf" if kind == attachments.PDF else attachments.PILLOW_FORMATS[kind]
     limits = [
         attachments.CHILD_MEMORY_BYTES,
         attachments.CHILD_CPU_SECONDS,

@@ -114,8 +114,12 @@ def clean(data: bytes) -> Clean:
         _check_rebuilt_pdf(cleaned.data)
         return cleaned
     if kind in (JPEG, PNG, WEBP) or (kind == "image/heic" and HEIC):
-        return _in_child("image", data, failed="unreadable")
+        # The one decoder the first bytes call for; Pillow tries no other on the file.
+        return _in_child(PILLOW_FORMATS[kind], data, failed="unreadable")
     raise FileRefused("type")
+
+
+PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", "image/heic": "HEIF"}
 
 
 def _in_child(task: str, data: bytes, failed: str) -> Clean:

@@ -1,4 +1,4 @@
-"""The child process that opens uploaded files: `python -I decoder.py image|pdf < file > result`.
+"""The child process that opens uploaded files: `python -I decoder.py KIND < file > result`.
 
 A photo or PDF sent to the portal is hostile until proven otherwise: a 71 KB WebP can unpack
 to 40 million pixels, a PDF can carry scripts, links, attached files and a photo with its GPS.
@@ -14,7 +14,9 @@ What comes back is drawn again from pixels alone:
 - a PDF has each page rendered to a picture and a new PDF is made from those pictures, so no
   text layer, embedded image, link, script, form, attachment or metadata survives.
 
-It writes one line, `ok <media type>` followed by the new file, or `no <reason>` (a key of
+KIND is "pdf", or the one Pillow format the file's first bytes promised (JPEG, PNG, WEBP or
+HEIF): no other decoder of Pillow's is tried on it. It writes one line, `ok <media type>`
+followed by the new file, or `no <reason>` (a key of
 attachments.PROBLEMS or one of the older reasons) and nothing else. It imports nothing from
 the portal, so starting it does not load the web app.
 """
@@ -56,7 +58,10 @@ def limit_myself(memory_bytes: int, cpu_seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
 
 
-def clean_image(data: bytes, max_pixels: int) -> tuple[str, bytes]:
+IMAGE_FORMATS = {"JPEG": JPEG, "PNG": PNG, "WEBP": WEBP, "HEIF": JPEG}
+
+
+def clean_image(data: bytes, image_format: str, max_pixels: int) -> tuple[str, bytes]:
     import warnings
 
     from PIL import Image, ImageOps, UnidentifiedImageError
@@ -72,12 +77,12 @@ def clean_image(data: bytes, max_pixels: int) -> tuple[str, bytes]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=[image_format])
         except Image.DecompressionBombError as error:
             raise Refused("too_large") from error
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
             raise Refused("unreadable") from error
-        kind = Image.MIME.get(image.format or "", "")
+        kind = IMAGE_FORMATS[image_format]
         # Only the header has been read: refuse a picture too large before it is unpacked.
         if image.width * image.height > max_pixels:
             raise Refused("too_large")
@@ -173,8 +178,10 @@ def main(argv: list[str]) -> int:
     try:
         if task == "pdf":
             media_type, cleaned = clean_pdf(data, max_pages)
+        elif task in IMAGE_FORMATS:
+            media_type, cleaned = clean_image(data, task, max_pixels)
         else:
-            media_type, cleaned = clean_image(data, max_pixels)
+            raise Refused("type")
     except Refused as refused:
         sys.stdout.buffer.write(f"no {refused.reason}\n".encode())
         return 0
