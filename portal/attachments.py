@@ -54,6 +54,8 @@ LABEL = "attachment"
 
 JPEG, PNG, WEBP, PDF = "image/jpeg", "image/png", "image/webp", "application/pdf"
 EXTENSIONS = {JPEG: "jpg", PNG: "png", WEBP: "webp", PDF: "pdf"}
+# The one Pillow decoder the child may use for each kind (see decoder.py).
+PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", "image/heic": "HEIF"}
 
 # What the filing form says for the refusals added with the child process (the older ones are
 # in participant._file_problem). Each is followed there by "Please choose the files again...".
@@ -117,9 +119,6 @@ def clean(data: bytes) -> Clean:
         # The one decoder the first bytes call for; Pillow tries no other on the file.
         return _in_child(PILLOW_FORMATS[kind], data, failed="unreadable")
     raise FileRefused("type")
-
-
-PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", "image/heic": "HEIF"}
 
 
 def _in_child(task: str, data: bytes, failed: str) -> Clean:
