@@ -43,11 +43,12 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 25_000_000
 # PDFs: at most this many pages, each drawn at 150 dots per inch (see decoder.py).
 MAX_PAGES = 20
-# What one child may use: the kernel ends it past these. Three files in a row stay under
+# What one child may use: the kernel ends it past these (memory, CPU), the worker past the
+# wall clock. Three files in a row (21 s at worst) leave the rest of the filing time within
 # gunicorn's 30-second timeout.
 CHILD_MEMORY_BYTES = 768 * 1024 * 1024
-CHILD_CPU_SECONDS = 8
-CHILD_WALL_SECONDS = 9
+CHILD_CPU_SECONDS = 6
+CHILD_WALL_SECONDS = 7
 DECODER = Path(__file__).with_name("decoder.py")
 FOLDER = "uploads"
 LABEL = "attachment"

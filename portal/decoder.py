@@ -31,7 +31,7 @@ import sys
 # Kept in step with portal.attachments (which passes them on the command line when they
 # differ, e.g. in tests); these are the defaults when run by hand.
 MEMORY_BYTES = 768 * 1024 * 1024
-CPU_SECONDS = 8
+CPU_SECONDS = 6
 MAX_PIXELS = 25_000_000
 MAX_PAGES = 20
 # A page is drawn at 150 dots per inch (plain to read, a letter page is 1275 x 1650), and
