@@ -170,6 +170,7 @@ def _in_child(task: str, data: bytes, failed: str) -> Clean:
 # The only keys a rebuilt PDF may hold: pages of one picture each, nothing else.
 _PDF_ROOT_KEYS = {"/Type", "/Pages"}
 _PDF_PAGE_KEYS = {"/Type", "/Parent", "/Resources", "/MediaBox", "/Contents"}
+_PDF_RESOURCE_KEYS = {"/XObject", "/ProcSet"}
 
 
 def _check_rebuilt_pdf(data: bytes) -> None:
@@ -180,20 +181,12 @@ def _check_rebuilt_pdf(data: bytes) -> None:
         root = reader.trailer["/Root"].get_object()
         ok = (
             "/Info" not in reader.trailer
-            and set(root.keys()) <= _PDF_ROOT_KEYS
+            and set(root) <= _PDF_ROOT_KEYS
             and 0 < len(reader.pages) <= MAX_PAGES
         )
         for page in reader.pages:
             resources = page["/Resources"].get_object()
-            ok = (
-                ok
-                and set(page.keys()) <= _PDF_PAGE_KEYS
-                and set(resources.keys())
-                <= {
-                    "/XObject",
-                    "/ProcSet",
-                }
-            )
+            ok = ok and set(page) <= _PDF_PAGE_KEYS and set(resources) <= _PDF_RESOURCE_KEYS
             for picture in resources["/XObject"].get_object().values():
                 ok = ok and picture.get_object().get("/Subtype") == "/Image"
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:

@@ -504,3 +504,12 @@ def test_a_file_that_needs_more_than_the_decoder_may_use_is_refused_as_too_large
     assert "My words stay here." in page
     with app.app_context():
         assert len(db.session().scalars(select(Attachment)).all()) == 1
+
+
+@pytest.mark.parametrize("make", [hostile_pdf, pdf_with_author], ids=["hostile", "author"])
+def test_the_worker_keeps_no_pdf_from_the_decoder_that_holds_more_than_pictures(make) -> None:  # noqa: ANN001
+    # Should the decoder ever hand back the file it was given (a bug, or a decoder someone
+    # broke into), the worker's own look at the structure still refuses it.
+    with pytest.raises(attachments.FileRefused) as refused:
+        attachments._check_rebuilt_pdf(make())  # noqa: SLF001
+    assert refused.value.reason == "pdf"
