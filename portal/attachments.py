@@ -1,47 +1,79 @@
 """Photos and documents sent with a complaint.
 
 A phone photo carries the place it was taken (GPS), the phone's make and serial, the time to
-the second and often the owner's name; a PDF carries its author. None of that may reach the
-server's disk. So every file is checked by its content (never its name), images are decoded
-and drawn again from their pixels alone with Pillow, PDFs are rebuilt page by page with pypdf
-without their document information or XMP metadata (or refused if that cannot be done
-safely), and what is left is encrypted with the complaint's data key and stored under a
-random name.
+the second and often the owner's name; a PDF carries its author, and can carry scripts, links,
+attached files, forms and photos with all of that inside. None of it may reach the server's
+disk. So every file is checked by its content (never its name) and drawn again from pixels
+alone: a photo becomes a new picture of its pixels, and each page of a PDF is rendered to a
+picture and a new PDF is made of those pictures (or the PDF is refused). What is left is
+encrypted with the complaint's data key and stored under a random name.
+
+The web worker never opens a file itself: a small child process (portal/decoder.py) does, with
+the kernel holding it to a memory, CPU-time and wall-clock limit, so a file made to unpack
+into gigabytes costs that child, not the worker and not the other people using the site.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import io
+import logging
 import os
 import secrets
+import subprocess
+import sys
 import time
-import warnings
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader, PdfWriter
+from flask_babel import lazy_gettext as _l
+from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from portal import crypto
 
-try:  # HEIC, the iPhone's format, needs a decoder that is not always installed.
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()
-    HEIC = True
-except ImportError:  # pragma: no cover - depends on the machine
-    HEIC = False
+# HEIC, the iPhone's format, needs a decoder that is not always installed (the child uses it).
+HEIC = importlib.util.find_spec("pillow_heif") is not None
 
 MAX_FILES = 3
 MAX_BYTES = 8 * 1024 * 1024
-# Refuse images that decode to more pixels than this (a "decompression bomb").
-MAX_PIXELS = 40_000_000
+# Refuse pictures of more pixels than this, judged from the file's header before it is
+# unpacked. Phones take 12 megapixels, the newest 24 (5712 x 4284); a larger picture is a
+# panorama, a scan or a "decompression bomb", and a smaller copy or a screenshot will do.
+MAX_PIXELS = 25_000_000
+# PDFs: at most this many pages, each drawn at 150 dots per inch (see decoder.py).
+MAX_PAGES = 20
+# What one child may use: the kernel ends it past these (memory, CPU), the worker past the
+# wall clock. Three files in a row (21 s at worst) leave the rest of the filing time within
+# gunicorn's 30-second timeout.
+CHILD_MEMORY_BYTES = 768 * 1024 * 1024
+CHILD_CPU_SECONDS = 6
+CHILD_WALL_SECONDS = 7
+DECODER = Path(__file__).with_name("decoder.py")
 FOLDER = "uploads"
 LABEL = "attachment"
 
 JPEG, PNG, WEBP, PDF = "image/jpeg", "image/png", "image/webp", "application/pdf"
 EXTENSIONS = {JPEG: "jpg", PNG: "png", WEBP: "webp", PDF: "pdf"}
+# The one Pillow decoder the child may use for each kind (see decoder.py).
+PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", "image/heic": "HEIF"}
+
+# What the filing form says for the refusals added with the child process (the older ones are
+# in participant._file_problem). Each is followed there by "Please choose the files again...".
+PROBLEMS = {
+    "too_large": _l(
+        "One file is too large for us to open. Please send a smaller photo, or a screenshot of it."
+    ),
+    "pdf_pages": _l(
+        "One PDF has more than 20 pages. Please send only the pages that matter, or photos of them."
+    ),
+    "pdf_locked": _l(
+        "One PDF is locked with a password. Please send a copy without the password, or a "
+        "photo of it."
+    ),
+}
+
+log = logging.getLogger(__name__)
 
 
 class FileRefused(ValueError):
@@ -81,68 +113,86 @@ def clean(data: bytes) -> Clean:
         raise FileRefused("too_big")
     kind = sniff(data)
     if kind == PDF:
-        return Clean(PDF, _clean_pdf(data))
+        cleaned = _in_child("pdf", data, failed="pdf")
+        _check_rebuilt_pdf(cleaned.data)
+        return cleaned
     if kind in (JPEG, PNG, WEBP) or (kind == "image/heic" and HEIC):
-        return _clean_image(data, kind)
+        # The one decoder the first bytes call for; Pillow tries no other on the file.
+        return _in_child(PILLOW_FORMATS[kind], data, failed="unreadable")
     raise FileRefused("type")
 
 
-def _clean_image(data: bytes, kind: str) -> Clean:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                if image.width * image.height > MAX_PIXELS:
-                    raise FileRefused("too_big")
-                # Turn the picture the way the phone meant, before its EXIF goes.
-                upright = ImageOps.exif_transpose(image)
-                mode = "RGBA" if upright.mode in ("RGBA", "LA", "P") and kind != JPEG else "RGB"
-                upright = upright.convert(mode)
-                # A new image from the pixels alone: no EXIF, GPS, XMP, ICC or maker notes.
-                pixels = Image.frombytes(mode, upright.size, upright.tobytes())
-        except (
-            UnidentifiedImageError,
-            OSError,
-            ValueError,
-            Image.DecompressionBombError,
-            Image.DecompressionBombWarning,
-        ) as error:
-            raise FileRefused("unreadable") from error
-    out = io.BytesIO()
-    if kind == PNG:
-        pixels.save(out, format="PNG", optimize=True)
-        return Clean(PNG, out.getvalue())
-    if kind == WEBP:
-        pixels.save(out, format="WEBP", quality=85)
-        return Clean(WEBP, out.getvalue())
-    pixels.convert("RGB").save(out, format="JPEG", quality=85)
-    return Clean(JPEG, out.getvalue())
-
-
-def _clean_pdf(data: bytes) -> bytes:
+def _in_child(task: str, data: bytes, failed: str) -> Clean:
+    """Run decoder.py on the file, held to CHILD_* limits. `failed` is the reason given when
+    the child breaks down for another cause than its limits."""
+    command = [
+        sys.executable,
+        "-I",  # no PYTHON* variables, no user site-packages, not the current folder
+        str(DECODER),
+        task,
+        str(CHILD_MEMORY_BYTES),
+        str(CHILD_CPU_SECONDS),
+        str(MAX_PIXELS),
+        str(MAX_PAGES),
+    ]
+    # Nothing of the worker's environment (its secrets) goes to the child; fewer malloc
+    # arenas keep threaded decoders inside the address-space limit.
+    env = {"PATH": os.defpath, "LC_ALL": "C.UTF-8", "MALLOC_ARENA_MAX": "2"}
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise FileRefused("pdf")
-        writer = PdfWriter()
+        finished = subprocess.run(  # noqa: S603  our own script, no shell, no user input
+            command,
+            input=data,
+            capture_output=True,
+            timeout=CHILD_WALL_SECONDS,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:  # run() has killed the child
+        raise FileRefused("too_large") from error
+    except OSError as error:  # could not start a process at all
+        log.exception("could not start the file decoder")
+        raise FileRefused(failed) from error
+    head, _, body = finished.stdout.partition(b"\n")
+    if finished.returncode < 0:  # killed by the kernel: CPU time, or memory it could not get
+        raise FileRefused("too_large")
+    if finished.returncode != 0 or not head:
+        # A MemoryError deep in a decoder may end as any crash; say so to the person either way.
+        if b"MemoryError" in finished.stderr:
+            raise FileRefused("too_large")
+        log.warning("the file decoder failed (exit %s)", finished.returncode)
+        raise FileRefused(failed)
+    verdict, _, value = head.decode("ascii", "replace").partition(" ")
+    if verdict == "ok" and value in EXTENSIONS and body:
+        return Clean(value, body)
+    raise FileRefused(value if verdict == "no" and value else failed)
+
+
+# The only keys a rebuilt PDF may hold: pages of one picture each, nothing else.
+_PDF_ROOT_KEYS = {"/Type", "/Pages"}
+_PDF_PAGE_KEYS = {"/Type", "/Parent", "/Resources", "/MediaBox", "/Contents"}
+_PDF_RESOURCE_KEYS = {"/XObject", "/ProcSet"}
+
+
+def _check_rebuilt_pdf(data: bytes) -> None:
+    """The child built the PDF from pictures; make sure it holds nothing else before it is kept
+    (a parse of the structure, no picture is decoded here)."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=True)
+        root = reader.trailer["/Root"].get_object()
+        ok = (
+            "/Info" not in reader.trailer
+            and set(root) <= _PDF_ROOT_KEYS
+            and 0 < len(reader.pages) <= MAX_PAGES
+        )
         for page in reader.pages:
-            writer.add_page(page)
-        for page in writer.pages:
-            for key in ("/Metadata", "/PieceInfo", "/Thumb"):
-                if key in page:
-                    del page[key]
-        # No document information at all: not even pypdf's own "Producer" line.
-        writer._info = None  # noqa: SLF001  pypdf has no public way to drop /Info
-        out = io.BytesIO()
-        writer.write(out)
-    except FileRefused:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
+            resources = page["/Resources"].get_object()
+            ok = ok and set(page) <= _PDF_PAGE_KEYS and set(resources) <= _PDF_RESOURCE_KEYS
+            for picture in resources["/XObject"].get_object().values():
+                ok = ok and picture.get_object().get("/Subtype") == "/Image"
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
         raise FileRefused("pdf") from error
-    cleaned = out.getvalue()
-    if b"/Author" in cleaned or b"/Producer" in cleaned or b"<x:xmpmeta" in cleaned:
+    if not ok:
         raise FileRefused("pdf")
-    return cleaned
 
 
 # --- storing -------------------------------------------------------------------------------

@@ -258,6 +258,7 @@ def _file_problem(reason: str) -> str:
         ),
         "unreadable": _("We could not open one of the photos. Please try another."),
         "pdf": _("We could not safely clean one of the PDFs. Please send a photo of it instead."),
+        **attachments.PROBLEMS,
     }
     again = _("Please choose the files again; everything else you wrote is kept.")
     return f"{problems.get(reason, problems['unreadable'])} {again}"

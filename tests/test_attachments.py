@@ -3,13 +3,25 @@ the board. The sample files are made here with real EXIF GPS, author and maker f
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import re
+import zlib
 from http import HTTPStatus
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from PIL import ExifTags, Image
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    StreamObject,
+    TextStringObject,
+)
 from sqlalchemy import select
 
 from portal import attachments, db
@@ -82,6 +94,7 @@ def test_images_lose_gps_author_and_maker(kind: str) -> None:
 
 def test_heic_photos_are_taken_as_jpeg_without_metadata() -> None:
     pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()  # only to write the sample: the portal opens it in a child
     out = io.BytesIO()
     try:
         Image.new("RGB", (64, 48), "blue").save(out, format="HEIF", exif=exif_with_gps())
@@ -178,3 +191,325 @@ def test_withdrawing_with_deletion_erases_the_files(app: Flask, client, config) 
     assert list((config.instance_path / attachments.FOLDER).iterdir()) == []
     with app.app_context():
         assert db.session().scalars(select(Attachment)).first() is None
+
+
+# --- PDFs rebuilt from pixels, decoding held to limits ----------------------------------------
+
+SERIAL = "SN-PLANTED-4471"
+OWNER = "Owner Planted Person"
+# Strings planted in every hiding place of the hostile PDF; none may reach the board.
+PLANTED = [
+    AUTHOR,
+    MAKER,
+    SERIAL,
+    OWNER,
+    "PLANTED-OPEN-JS",
+    "PLANTED-LINK-JS",
+    "planted.example",
+    "PLANTED-ATTACHMENT",
+    "PLANTED-FORM-VALUE",
+    "PLANTED-XMP",
+    "BOARD SEES THIS",  # the page's text stays visible, but only as pixels
+]
+# PDF keys that carry scripts, links, attachments, forms, annotations or metadata.
+FORBIDDEN_KEYS = {
+    "/JS",
+    "/JavaScript",
+    "/URI",
+    "/OpenAction",
+    "/AA",
+    "/Names",
+    "/EmbeddedFile",
+    "/EmbeddedFiles",
+    "/EF",
+    "/AcroForm",
+    "/Metadata",
+    "/Annots",
+    "/Font",
+    "/Info",
+}
+
+
+def camera_jpeg() -> bytes:
+    """A red photo whose EXIF holds GPS, the camera's make, model, serial and owner."""
+    exif = exif_with_gps()
+    exif[ExifTags.Base.Model] = MAKER
+    exif_ifd = exif.get_ifd(ExifTags.IFD.Exif)
+    exif_ifd[ExifTags.Base.BodySerialNumber] = SERIAL
+    exif_ifd[ExifTags.Base.CameraOwnerName] = OWNER
+    out = io.BytesIO()
+    Image.new("RGB", (120, 90), (220, 20, 20)).save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def build_pdf(objects: list[bytes], trailer: bytes) -> bytes:
+    """A PDF file of these objects (numbered from 1), with a correct cross-reference table."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d " % (len(objects) + 1) + trailer + b" >>\n"
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def stream(entries: bytes, data: bytes, compress: bool = False) -> bytes:
+    if compress:
+        data = zlib.compress(data)
+        entries += b" /Filter /FlateDecode"
+    return b"<< %s /Length %d >>\nstream\n" % (entries, len(data)) + data + b"\nendstream"
+
+
+def hostile_pdf() -> bytes:
+    """One letter-size page: big black text at the top, the camera photo below it, and behind
+    it a script that runs on opening, a link with an address and a script, a form field, an
+    attached file, XMP metadata in a compressed stream and the document's author."""
+    photo_bytes = camera_jpeg()
+    text = b"BT /F1 40 Tf 40 700 Td (BOARD SEES THIS) Tj ET q 240 0 0 180 40 400 cm /Im1 Do Q"
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+        b'22-rdf-syntax-ns#"><rdf:Description dc:creator="' + AUTHOR.encode() + b'" '
+        b'xmlns:dc="http://purl.org/dc/elements/1.1/">PLANTED-XMP</rdf:Description>'
+        b"</rdf:RDF></x:xmpmeta>"
+    )
+    objects = [
+        # 1 catalog
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 6 0 R /AcroForm << /Fields [8 0 R] >>"
+        b" /Names << /EmbeddedFiles << /Names [(statement.txt) 9 0 R] >>"
+        b" /JavaScript << /Names [(open) 6 0 R] >> >> /Metadata 11 0 R >>",
+        # 2 pages
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        # 3 the page
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 7 0 R"
+        b" /Resources << /Font << /F1 4 0 R >> /XObject << /Im1 5 0 R >> >>"
+        b" /Annots [12 0 R 8 0 R] /AA << /O 6 0 R >> >>",
+        # 4 font
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        # 5 the photo, as the camera made it
+        stream(
+            b"/Type /XObject /Subtype /Image /Width 120 /Height 90 /ColorSpace /DeviceRGB"
+            b" /BitsPerComponent 8 /Filter /DCTDecode",
+            photo_bytes,
+        ),
+        # 6 a script run on opening
+        b"<< /Type /Action /S /JavaScript /JS (app.alert\\('PLANTED-OPEN-JS'\\)) >>",
+        # 7 what the page draws, compressed
+        stream(b"", text, compress=True),
+        # 8 a form field
+        b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V (PLANTED-FORM-VALUE)"
+        b" /Rect [40 100 300 130] /P 3 0 R >>",
+        # 9 an attached file
+        b"<< /Type /Filespec /F (statement.txt) /EF << /F 10 0 R >> >>",
+        # 10 its contents
+        stream(b"/Type /EmbeddedFile", b"PLANTED-ATTACHMENT " + AUTHOR.encode(), compress=True),
+        # 11 XMP metadata, compressed so a plain byte search cannot see it
+        stream(b"/Type /Metadata /Subtype /XML", xmp, compress=True),
+        # 12 a link with an address and a script
+        b"<< /Type /Annot /Subtype /Link /Rect [40 690 500 740] /Border [0 0 0]"
+        b" /A << /S /URI /URI (https://planted.example/track)"
+        b" /Next << /S /JavaScript /JS (PLANTED-LINK-JS) >> >> >>",
+        # 13 document information
+        b"<< /Author (" + AUTHOR.encode() + b") /Creator (" + MAKER.encode() + b") >>",
+    ]
+    data = build_pdf(objects, b"/Root 1 0 R /Info 13 0 R")
+    # The sample really carries it all: pypdf reads the photo's GPS and the planted names.
+    found = pdf_contents(data)
+    assert {"/JS", "/URI", "/EmbeddedFiles", "/AcroForm", "/Metadata", "/Annots"} <= found.names
+    assert all(marker.encode() in found.text for marker in PLANTED)
+    assert found.exif
+    assert found.exif[0].get_ifd(ExifTags.IFD.GPSInfo)
+    return data
+
+
+@dataclasses.dataclass
+class PdfContents:
+    names: set[str]  # every name used as a key or a value, anywhere in the file
+    text: bytes  # every string and every decompressed stream
+    exif: list[Image.Exif]  # the EXIF of every JPEG picture that has one
+    pages: list[Image.Image]  # the picture each page draws, when it draws one
+
+
+def pdf_contents(data: bytes) -> PdfContents:
+    """Everything a PDF holds: every object read, every stream decompressed."""
+    reader = PdfReader(io.BytesIO(data))
+    found = PdfContents(set(), data, [], [])
+    texts = [data]
+    seen: set[int] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, IndirectObject):
+            if value.idnum in seen:
+                return
+            seen.add(value.idnum)
+            value = value.get_object()
+        if isinstance(value, NameObject):
+            found.names.add(str(value))
+        elif isinstance(value, (TextStringObject, ByteStringObject)):
+            texts.append(value.original_bytes)
+        if isinstance(value, DictionaryObject):
+            for key, item in value.items():
+                found.names.add(str(key))
+                walk(item)
+        elif isinstance(value, ArrayObject):
+            for item in value:
+                walk(item)
+        if isinstance(value, StreamObject):
+            decoded = value.get_data()
+            texts.append(decoded)
+            if value.get("/Filter") == "/DCTDecode":
+                with Image.open(io.BytesIO(value._data)) as picture:  # noqa: SLF001  raw JPEG
+                    exif = picture.getexif()
+                    if exif:
+                        found.exif.append(exif)
+
+    walk(reader.trailer)
+    for number in range(1, int(reader.trailer["/Size"])):
+        walk(IndirectObject(number, 0, reader))
+    for page in reader.pages:
+        found.pages.extend(image.image for image in page.images)
+    found.text = b"\n".join(texts)
+    return found
+
+
+def board_downloads(app: Flask, board: Board, code: str) -> list:  # noqa: ANN001
+    """Every file of the complaint, downloaded as a reviewer would, through the case page."""
+    reviewer = signed_in(app, board, Role.REVIEWER, "rev")
+    with app.test_request_context():
+        case = url_for("review.case_page", locator=code[:4])
+    page = reviewer.get(case).get_data(as_text=True)
+    links = re.findall(r'href="([^"]*/files/\d+)"', page)
+    assert links
+    return [reviewer.get(link) for link in links]
+
+
+def test_a_hostile_pdf_reaches_the_board_as_pictures_of_its_pages(
+    app: Flask,
+    board: Board,
+    client,  # noqa: ANN001
+) -> None:
+    code = Participant(client).file_and_get_code(files=[(io.BytesIO(hostile_pdf()), "a.pdf")])
+    [download] = board_downloads(app, board, code)
+    assert download.status_code == HTTPStatus.OK
+    assert download.mimetype == attachments.PDF
+    found = pdf_contents(download.data)
+    assert not found.names & FORBIDDEN_KEYS
+    for marker in PLANTED:
+        assert marker.encode() not in found.text, marker
+        assert marker.encode("utf-16-be") not in found.text, marker
+    assert not found.exif
+    assert b"Exif" not in found.text
+    # One page, which still shows what it showed: dark text at the top, the red photo below.
+    [page] = found.pages
+    picture = page.convert("RGB").resize((612, 792))
+    text_box = picture.crop((40, 50, 440, 95))  # y from the top: 792 - 740 .. 792 - 697
+    darkest, _ = text_box.convert("L").getextrema()
+    assert darkest < 60
+    red = picture.getpixel((160, 300))  # the middle of the photo: 792 - 490
+    assert red[0] > 180 > red[1] + red[2]
+    assert min(picture.getpixel((560, 40))) > 240  # the margin is blank paper
+
+
+def encrypted_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.encrypt("a password only the sender knows", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def long_pdf(pages: int) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(200, 200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def bomb_png() -> bytes:
+    """A small PNG file whose header says 20,000 x 20,000 pixels (400 million)."""
+    out = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def huge_webp() -> bytes:
+    """The issue's file: 6320 x 6320 pixels in about 70 KB."""
+    out = io.BytesIO()
+    Image.new("RGB", (6320, 6320), (90, 120, 150)).save(out, format="WEBP")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: b"%PDF-1.7\n1 0 obj << /Type /Catalog", "We could not safely clean one of the"),
+        (encrypted_pdf, "One PDF is locked with a password."),
+        (lambda: long_pdf(attachments.MAX_PAGES + 1), "One PDF has more than 20 pages."),
+        (huge_webp, "One file is too large for us to open."),
+        (bomb_png, "One file is too large for us to open."),
+    ],
+    ids=["corrupt-pdf", "locked-pdf", "long-pdf", "huge-webp", "bomb-png"],
+)
+def test_files_that_cannot_be_opened_safely_are_refused_kindly_and_the_words_stay(
+    app: Flask,
+    client,  # noqa: ANN001
+    make,  # noqa: ANN001
+    message: str,
+) -> None:
+    response = Participant(client).file(
+        narrative="My words stay here.", files=[(io.BytesIO(make()), "file")]
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == HTTPStatus.OK
+    assert message in page
+    assert "Please choose the files again" in page
+    assert "My words stay here." in page
+    with app.app_context():
+        assert db.session().scalars(select(Attachment)).first() is None
+
+
+def phone_photo_24mp() -> bytes:
+    """A picture as large as the newest phones take (5712 x 4284), under 1 MB as a file."""
+    out = io.BytesIO()
+    Image.new("RGB", (5712, 4284), (30, 60, 90)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("limit", "value"),
+    [("CHILD_MEMORY_BYTES", 128 * 1024 * 1024), ("CHILD_WALL_SECONDS", 0.001)],
+    ids=["memory", "wall-clock"],
+)
+def test_a_file_that_needs_more_than_the_decoder_may_use_is_refused_as_too_large(
+    app: Flask,
+    client,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+    limit: str,
+    value: float,
+) -> None:
+    photo_data = phone_photo_24mp()
+    assert Participant(client).file_and_get_code(files=[(io.BytesIO(photo_data), "p.jpg")])
+    monkeypatch.setattr(attachments, limit, value)
+    response = Participant(app.test_client()).file(
+        narrative="My words stay here.", files=[(io.BytesIO(photo_data), "p.jpg")]
+    )
+    page = response.get_data(as_text=True)
+    assert "One file is too large for us to open." in page
+    assert "My words stay here." in page
+    with app.app_context():
+        assert len(db.session().scalars(select(Attachment)).all()) == 1
+
+
+@pytest.mark.parametrize("make", [hostile_pdf, pdf_with_author], ids=["hostile", "author"])
+def test_the_worker_keeps_no_pdf_from_the_decoder_that_holds_more_than_pictures(make) -> None:  # noqa: ANN001
+    # Should the decoder ever hand back the file it was given (a bug, or a decoder someone
+    # broke into), the worker's own look at the structure still refuses it.
+    with pytest.raises(attachments.FileRefused) as refused:
+        attachments._check_rebuilt_pdf(make())  # noqa: SLF001
+    assert refused.value.reason == "pdf"
