@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import attachments, audit, claimcodes, crypto, keys, publication, sealing
+from portal import attachments, audit, claimcodes, publication, sealing
 from portal.accounts import Role
 from portal.choices import Disposition, Kind, ReferralBody, Status
 from portal.clock import hour_floor
@@ -24,7 +24,6 @@ from portal.db import write_transaction
 from portal.models import (
     Account,
     Attachment,
-    CaseLink,
     Complaint,
     Message,
     Note,
@@ -462,55 +461,6 @@ def mark_referral_sent(
                 data_key,
             )
         _record(db, "case.referral_sent", account, complaint, now, body=referral.body)
-
-
-def propose_link(
-    db: Session,
-    account: Account,
-    complaint: Complaint,
-    earlier_locator: str,
-    now: dt.datetime,
-    keyring: keys.Keyring,
-) -> None:
-    """Suggest that this complaint is about an earlier one whose code was lost. The person
-    must confirm on their case page before the new code opens the earlier case."""
-    earlier = db.scalar(
-        select(Complaint).where(Complaint.locator == earlier_locator.strip().upper()[:4])
-    )
-    if earlier is None or earlier.id == complaint.id or not may_see(db, account, earlier):
-        raise CaseActionError(_l("There is no earlier case with that reference."))
-    # The new code will open the earlier case only through this: its data key, sealed under
-    # the new case's. Readable only once the person confirms (complainant.earlier_cases).
-    earlier_key_sealed = crypto.encrypt(
-        sealing.key_for_board(complaint, keyring),
-        sealing.key_for_board(earlier, keyring),
-        sealing.EARLIER_KEY,
-    )
-    with write_transaction(db):
-        db.add(
-            CaseLink(
-                new_id=complaint.id,
-                earlier_id=earlier.id,
-                earlier_dk_sealed=earlier_key_sealed,
-                state="proposed",
-                proposed_by=account.id,
-                proposed_on=now.date(),
-            )
-        )
-        _record(db, "case.link_propose", account, complaint, now, earlier=earlier.locator)
-
-
-def links(db: Session, complaint_id: int) -> list[tuple[CaseLink, str]]:
-    """This case's links to earlier cases, with the earlier case's reference."""
-    return [
-        (link, locator)
-        for link, locator in db.execute(
-            select(CaseLink, Complaint.locator)
-            .join(Complaint, Complaint.id == CaseLink.earlier_id)
-            .where(CaseLink.new_id == complaint_id)
-            .order_by(CaseLink.id)
-        ).all()
-    ]
 
 
 def files(db: Session, complaint_id: int) -> list[Attachment]:

@@ -96,8 +96,10 @@ class SurveyAnswer(Base):
 class CaseLink(Base):
     """A new complaint that says it is about an earlier one whose code was lost.
 
-    The board proposes the link; it holds only once the person confirms on the new case's
-    page, and then the new code opens both.
+    One board member proposes the link, a second approves it, and it holds only once the
+    person confirms on the new case's page. Even then the new code shows only that the
+    earlier case exists, where it stands, and what the board writes on it after the link
+    (`portal.linking.what_the_new_code_sees`): never its words, files, messages or letters.
     """
 
     __tablename__ = "case_link"
@@ -105,11 +107,19 @@ class CaseLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     new_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
     earlier_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
-    # proposed -> confirmed | refused
+    # proposed -> declined | asked -> confirmed | refused (portal.linking)
     state: Mapped[str] = mapped_column(String(10))
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     proposed_on: Mapped[dt.date] = mapped_column()
+    # The second board member, who approved it (or turned it down).
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    approved_on: Mapped[dt.date | None] = mapped_column()
     decided_on: Mapped[dt.date | None] = mapped_column()
+    # When the person said yes (to the hour), and the newest message and status change of the
+    # earlier case then: only rows after both marks are shown to the new code.
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    message_mark: Mapped[int | None] = mapped_column()
+    status_mark: Mapped[int | None] = mapped_column()
     # The earlier complaint's data key, encrypted under the new complaint's, so the new code
     # can open both once the person confirms.
     earlier_dk_sealed: Mapped[bytes | None] = mapped_column(LargeBinary(80))
