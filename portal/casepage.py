@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import caseaccess, clock, complainant, complaints, db, linking, notify, sealing
+from portal import caseaccess, clock, complainant, complaints, db, linkrule, notify, sealing
 from portal.choices import (
     ACTOR_LABELS,
     DISPOSITION_LABELS,
@@ -88,9 +88,9 @@ def _render(complaint: Complaint, status: int = 200, **forms: object) -> Respons
         referral_labels=REFERRAL_LABELS,
         items=complainant.timeline(database, complaint, g.case_key),
         pending=complainant.pending_referrals(database, complaint.id, g.case_key),
-        pending_links=linking.waiting_for_person(database, complaint.id),
-        # Only what the rule in portal.linking lets a new code see of an earlier case.
-        earlier=linking.what_the_new_code_sees(database, complaint.id, g.case_key),
+        pending_links=linkrule.waiting_for_person(database, complaint.id),
+        # Only what the rule in portal.linkrule lets a new code see of an earlier case.
+        earlier=linkrule.what_the_new_code_sees(database, complaint.id, g.case_key),
         status_labels=STATUS_LABELS,
         went=complainant.where_it_went(database, complaint.id),
         can_write=status_now not in (Status.CLOSED, Status.WITHDRAWN),
@@ -181,7 +181,7 @@ def _answer_yes_or_no(
         answer(complaint, form.question.data, agree)
     except complainant.NothingToDo:
         flash(_("This question was already answered."))
-    except linking.NotAsked:
+    except linkrule.NotAsked:
         flash(gone or _("This question was already answered."))
     else:
         flash(said_yes if agree else said_no)
@@ -251,7 +251,7 @@ def survey() -> ResponseReturnValue:
 @bp.post("/case/link")
 def answer_link() -> ResponseReturnValue:
     return _answer_yes_or_no(
-        lambda complaint, question, agree: linking.answer(
+        lambda complaint, question, agree: linkrule.answer(
             db.session(), complaint, question, agree, clock.now()
         ),
         _(

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import attachments, audit, claimcodes, publication, sealing
+from portal import attachments, audit, claimcodes, linkrule, publication, sealing
 from portal.accounts import Role
 from portal.choices import Disposition, Kind, ReferralBody, Status
 from portal.clock import hour_floor
@@ -238,6 +238,7 @@ def _move(
             at=hour_floor(now),
         )
     )
+    linkrule.copy_for_links(db, complaint, data_key, linkrule.STATUS, now, reason, target.value)
     complaint.status = target.value
     _touch(complaint, now, answered=True)
 
@@ -315,6 +316,8 @@ def message_complainant(
                 created_at=hour_floor(now),
             )
         )
+        # A linked new code reads it too, from its own copy (portal.linkrule).
+        linkrule.copy_for_links(db, complaint, data_key, linkrule.FROM_BOARD, now, body)
         _touch(complaint, now, answered=True)
         _record(db, "case.message", account, complaint, now)
 

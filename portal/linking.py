@@ -1,27 +1,10 @@
-"""Links between a new complaint and an earlier one whose code the person lost.
+"""The board's side of links between a new complaint and an earlier one whose code was lost.
 
-A link is never a way to read someone else's complaint. The rules, all here:
-
-- One board member proposes a link and a *different* one approves it. Each must be allowed to
-  see both cases, and neither may be a member who was signed in on the browser either
-  complaint was filed from (`Complaint.filed_by_member`).
-- Then the person confirms it on the new case's page, with their new code.
-- A link is in force only while both members are active admins or reviewers who have not
-  stepped away (or been kept away) from either case. Disable one, and it shows nothing more.
-- What the new code then sees of the earlier case is `what_the_new_code_sees`, and nothing
-  else: that the case exists, its reference, where it stands now, and what the board writes
-  on it *after* the person said yes (status changes with their reasons, which carry the
-  board's letter, and messages from the board). Never the earlier complaint's words, its
-  files, messages from whoever holds its code, or anything written before the link.
-
-"After the link": a row of the earlier case counts only when its id is above the newest id
-for that case when the person said yes (`message_mark`, `status_mark`) AND its time, kept to
-the hour, is not before the hour they said yes. Ids are handed out in order today; the time
-condition is a second lock, so a row from an earlier hour never shows even if ids someday
-are not. Only rows the board writes are ever shown, so the person's own rows never need it.
-
-The new code reaches the earlier case's key through `CaseLink.earlier_dk_sealed` (sealed
-under the new case's key), needed to read what the board writes later; it is used only here.
+One board member proposes a link and a *different* one approves it; only then is the person
+asked, on the new case's page. Each member must be allowed to see both cases, and neither may
+be a member who was signed in on the browser either complaint was filed from
+(`Complaint.filed_by_member`), so nobody can link a complaint of their own to someone else's.
+What a confirmed link then shows the person, and when it ends, is `portal.linkrule`.
 """
 
 from __future__ import annotations
@@ -30,54 +13,29 @@ import dataclasses
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal import audit, crypto, keys, sealing
-from portal.accounts import Role
-from portal.cases import CASE_ROLES, CaseActionError, may_see
-from portal.clock import hour_floor
+from portal import audit, keys, sealing
+from portal.cases import CaseActionError, may_see
 from portal.db import write_transaction
-from portal.models import Account, CaseLink, Complaint, Message, Recusal, StatusChange
-from portal.models.casework import TO_COMPLAINANT
-
-# Where a link stands. proposed -> declined | asked -> confirmed | refused.
-PROPOSED = "proposed"  # waiting for a second board member
-ASKED = "asked"  # approved; waiting for the person's answer
-CONFIRMED = "confirmed"  # the person said yes
-REFUSED = "refused"  # the person said no
-DECLINED = "declined"  # the second board member turned it down
-# Not stored: a confirmed or asked link whose members no longer stand.
-ENDED = "ended"
+from portal.linkrule import (
+    ASKED,
+    CONFIRMED,
+    DECLINED,
+    ENDED,
+    PROPOSED,
+    in_force,
+    new_link_keys,
+    stands,
+)
+from portal.models import Account, CaseLink, Complaint
 
 OWN_FILING = _l(
     "You were signed in on the browser one of these complaints was sent from, so you cannot "
     "propose or approve this link. Please ask another board member."
 )
 NO_EARLIER = _l("There is no earlier case with that reference.")
-
-
-class NotAsked(ValueError):
-    """The person answered a link that is not waiting for them (answered, or ended)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class LaterItem:
-    """Something the board wrote on the earlier case after the link."""
-
-    at: dt.datetime
-    kind: str  # "status" or "from_board"
-    text: str | None
-    status: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class LinkedCase:
-    """All a new code may see of an earlier case."""
-
-    locator: str
-    status: str
-    later: tuple[LaterItem, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,33 +51,7 @@ class BoardLink:
     may_approve: bool
 
 
-# --- who may act, and whether a link still stands ----------------------------------------
-
-
-def _stands(db: Session, account_id: int | None, link: CaseLink) -> bool:
-    """The member is an active admin or reviewer who has not left either case."""
-    if account_id is None:
-        return False
-    account = db.get(Account, account_id)
-    if account is None or account.disabled or Role(account.role) not in CASE_ROLES:
-        return False
-    left = db.scalar(
-        select(Recusal.id).where(
-            Recusal.account_id == account_id,
-            Recusal.complaint_id.in_((link.new_id, link.earlier_id)),
-        )
-    )
-    return left is None
-
-
-def in_force(db: Session, link: CaseLink) -> bool:
-    """Both board members behind the link still stand; otherwise it grants nothing."""
-    return (
-        link.approved_by is not None
-        and link.approved_by != link.proposed_by
-        and _stands(db, link.proposed_by, link)
-        and _stands(db, link.approved_by, link)
-    )
+# --- who may act ----------------------------------------------------------------------
 
 
 def _filed_by(account: Account, *complaints: Complaint) -> bool:
@@ -169,18 +101,17 @@ def propose(
     ):
         if _state(db, link) != ENDED:
             raise CaseActionError(_l("This link is already proposed."))
-    # Sealed now, while a board key is at hand; read only through what_the_new_code_sees.
-    earlier_key_sealed = crypto.encrypt(
-        sealing.key_for_board(complaint, keyring),
-        sealing.key_for_board(earlier, keyring),
-        sealing.EARLIER_KEY,
+    # The link's own key, made now while the board's key is at hand (portal.linkrule).
+    link_key_new, link_key_board = new_link_keys(
+        sealing.key_for_board(complaint, keyring), sealing.key_for_board(earlier, keyring)
     )
     with write_transaction(db):
         db.add(
             CaseLink(
                 new_id=complaint.id,
                 earlier_id=earlier.id,
-                earlier_dk_sealed=earlier_key_sealed,
+                link_key_new=link_key_new,
+                link_key_board=link_key_board,
                 state=PROPOSED,
                 proposed_by=account.id,
                 proposed_on=now.date(),
@@ -210,7 +141,7 @@ def approve(
         raise CaseActionError(OWN_FILING)
     if not may_see(db, account, earlier):
         raise CaseActionError(NO_EARLIER)
-    if not _stands(db, link.proposed_by, link):
+    if not stands(db, link.proposed_by, link):
         raise CaseActionError(
             _l("The member who proposed this link can no longer act on these cases.")
         )
@@ -277,105 +208,3 @@ def _record_board(
         object_id=complaint.locator,
         **detail,
     )
-
-
-# --- the person --------------------------------------------------------------------------
-
-
-def waiting_for_person(db: Session, complaint_id: int) -> list[CaseLink]:
-    """Links the board approved that the person has not answered yet."""
-    return [
-        link
-        for link in db.scalars(
-            select(CaseLink)
-            .where(CaseLink.new_id == complaint_id, CaseLink.state == ASKED)
-            .order_by(CaseLink.id)
-        )
-        if in_force(db, link)
-    ]
-
-
-def answer(db: Session, complaint: Complaint, link_id: int, agree: bool, now: dt.datetime) -> None:
-    """The person's answer, given with their new code. On yes, the marks are taken that
-    decide what counts as written after the link."""
-    with write_transaction(db):
-        link = db.get(CaseLink, link_id)
-        if (
-            link is None
-            or link.new_id != complaint.id
-            or link.state != ASKED
-            or not in_force(db, link)
-        ):
-            raise NotAsked
-        link.state = CONFIRMED if agree else REFUSED
-        link.decided_on = now.date()
-        if agree:
-            link.confirmed_at = hour_floor(now)
-            link.message_mark = db.scalar(
-                select(func.coalesce(func.max(Message.id), 0)).where(
-                    Message.complaint_id == link.earlier_id
-                )
-            )
-            link.status_mark = db.scalar(
-                select(func.coalesce(func.max(StatusChange.id), 0)).where(
-                    StatusChange.complaint_id == link.earlier_id
-                )
-            )
-            earlier = db.get(Complaint, link.earlier_id)
-            if earlier is not None and complaint.held_for_chair:
-                earlier.held_for_chair = True  # whoever is kept from one is kept from both
-        # The hour only, and no reference (as for every complainant action).
-        audit.record(
-            db, "complainant.link_answer", account_id=None, now=hour_floor(now), agree=agree
-        )
-
-
-def what_the_new_code_sees(db: Session, complaint_id: int, data_key: bytes) -> list[LinkedCase]:
-    """Everything a new code may ever see of the earlier cases linked to it (see the module
-    note): their reference and status, and what the board wrote on them after the link."""
-    seen = []
-    for link in db.scalars(
-        select(CaseLink)
-        .where(CaseLink.new_id == complaint_id, CaseLink.state == CONFIRMED)
-        .order_by(CaseLink.id)
-    ):
-        earlier = db.get(Complaint, link.earlier_id)
-        if earlier is None or link.confirmed_at is None or not in_force(db, link):
-            continue
-        seen.append(
-            LinkedCase(earlier.locator, earlier.status, _written_after(db, link, earlier, data_key))
-        )
-    return seen
-
-
-def _written_after(
-    db: Session, link: CaseLink, earlier: Complaint, data_key: bytes
-) -> tuple[LaterItem, ...]:
-    if earlier.text_deleted or link.earlier_dk_sealed is None:
-        return ()
-    changes = db.scalars(
-        select(StatusChange).where(
-            StatusChange.complaint_id == earlier.id,
-            StatusChange.id > (link.status_mark or 0),
-            StatusChange.at >= link.confirmed_at,
-        )
-    ).all()
-    messages = db.scalars(
-        select(Message).where(
-            Message.complaint_id == earlier.id,
-            Message.direction == TO_COMPLAINANT,
-            Message.id > (link.message_mark or 0),
-            Message.created_at >= link.confirmed_at,
-        )
-    ).all()
-    if not changes and not messages:
-        return ()
-    key = crypto.decrypt(data_key, link.earlier_dk_sealed, sealing.EARLIER_KEY)
-    items = [
-        LaterItem(c.at, "status", sealing.unlock(key, c.reason, sealing.STATUS_REASON), c.to_status)
-        for c in changes
-    ] + [
-        LaterItem(m.created_at, "from_board", sealing.unlock(key, m.body, sealing.MESSAGE))
-        for m in messages
-    ]
-    return tuple(sorted(items, key=lambda item: item.at, reverse=True))

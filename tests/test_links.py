@@ -15,11 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal import claimcodes, db, linking, sealing
+from portal import claimcodes, crypto, db, linkrule, sealing
 from portal.accounts import Role
 from portal.models import Account, CaseLink, Complaint
 from tests.board import Board, csrf
-from tests.conftest import Participant
+from tests.conftest import Participant, board_keyring
 from tests.test_cases import act, complainant_page, file_directly, signed_in
 
 EARLIER = {
@@ -101,7 +101,7 @@ def test_a_reviewer_cannot_link_a_complaint_filed_from_their_own_signed_in_brows
     assert "Approve: ask the person" not in page
     refused = approve(reviewer, app, own[:4])
     assert OWN_FILING in refused.get_data(as_text=True)
-    assert link_state(app, own[:4]) == linking.PROPOSED
+    assert link_state(app, own[:4]) == linkrule.PROPOSED
     assert "Is this your earlier complaint?" not in complainant_page(app.test_client(), own)
 
 
@@ -212,14 +212,14 @@ def test_a_link_proposed_and_approved_by_the_same_member_is_refused(
     assert "A second board member must approve a link you proposed." in refused.get_data(
         as_text=True
     )
-    assert link_state(app, new_code[:4]) == linking.PROPOSED
+    assert link_state(app, new_code[:4]) == linkrule.PROPOSED
     person = app.test_client()
     assert "Is this your earlier complaint?" not in complainant_page(person, new_code)
     # Answering anyway (a forged form) changes nothing.
     page = say_yes(person, app, new_code)
     assert "This question is no longer open. Nothing was changed." in page
     assert f"reference {earlier}" not in page
-    assert link_state(app, new_code[:4]) == linking.PROPOSED
+    assert link_state(app, new_code[:4]) == linkrule.PROPOSED
 
 
 def test_a_second_member_turns_a_link_down_and_the_person_is_never_asked(
@@ -230,7 +230,7 @@ def test_a_second_member_turns_a_link_down_and_the_person_is_never_asked(
     new_code = file_directly(app, clock, narrative="new", lost_code_note="lost it")
     act(reviewer, new_code[:4], "link", earlier=earlier)
     act(chair, new_code[:4], f"links/{link_id(app, new_code[:4])}/decline")
-    assert link_state(app, new_code[:4]) == linking.DECLINED
+    assert link_state(app, new_code[:4]) == linkrule.DECLINED
     assert "Is this your earlier complaint?" not in complainant_page(app.test_client(), new_code)
 
 
@@ -258,7 +258,7 @@ def test_a_new_code_sees_the_earlier_cases_status_and_later_words_only(
         session = db.session()
         new = session.scalar(select(Complaint).where(Complaint.locator == new_code[:4]))
         code_key = app.extensions["portal.hasher"].code_key(claimcodes.parse(new_code))
-        seen = linking.what_the_new_code_sees(session, new.id, sealing.key_for_code(new, code_key))
+        seen = linkrule.what_the_new_code_sees(session, new.id, sealing.key_for_code(new, code_key))
     assert [(case.locator, case.status) for case in seen] == [(earlier, "waiting")]
     assert {(item.kind, item.text) for item in seen[0].later} == {
         ("status", "LATER reason"),
@@ -267,6 +267,58 @@ def test_a_new_code_sees_the_earlier_cases_status_and_later_words_only(
     # Nothing else is carried: no words, no files, no earlier messages, reasons or letters.
     assert set(vars(seen[0])) == {"locator", "status", "later"}
     assert "PLANTED" not in repr(seen)
+
+
+def test_a_database_copy_and_the_new_code_open_nothing_of_the_earlier_complaint(
+    app: Flask, clock, two: tuple[FlaskClient, FlaskClient]
+) -> None:  # noqa: ANN001
+    """The new code reaches its own case's key and the link's key; neither opens a word of
+    the earlier complaint, and the earlier key is stored nowhere it could reach."""
+    reviewer, chair = two
+    earlier_code = file_directly(app, clock, **EARLIER)
+    new_code = file_directly(app, clock, narrative="new", lost_code_note="lost it")
+    act(reviewer, new_code[:4], "link", earlier=earlier_code[:4])
+    approve(chair, app, new_code[:4])
+    say_yes(app.test_client(), app, new_code)
+    with app.app_context():
+        session = db.session()
+        new = session.scalar(select(Complaint).where(Complaint.locator == new_code[:4]))
+        earlier = session.scalar(select(Complaint).where(Complaint.locator == earlier_code[:4]))
+        link = session.get(CaseLink, link_id(app, new_code[:4]))
+        code_key = app.extensions["portal.hasher"].code_key(claimcodes.parse(new_code))
+        new_key = sealing.key_for_code(new, code_key)
+        link_key = crypto.decrypt(new_key, link.link_key_new, sealing.LINK_KEY_NEW)
+        earlier_key = sealing.key_for_board(earlier, board_keyring(app))
+        assert earlier_key not in (new_key, link_key)
+        for key in (new_key, link_key):
+            with pytest.raises(crypto.DecryptionFailed):
+                sealing.unlock(key, earlier.narrative, "complaint.narrative")
+        assert (
+            sealing.unlock(earlier_key, earlier.narrative, "complaint.narrative")
+            == (EARLIER["narrative"])
+        )
+
+
+@pytest.mark.parametrize(
+    ("role", "marked"), [(Role.REVIEWER, True), (Role.ADMIN, True), (Role.ADVOCATE, False)]
+)
+def test_a_complaint_filed_on_a_signed_in_browser_names_only_a_case_worker(
+    app: Flask, board: Board, role: Role, marked: bool
+) -> None:
+    """An admin's or reviewer's own filing is marked so they can never link it; an advocate
+    helps someone else file, and a complaint never records which advocate helped."""
+    from tests.test_advocates import assisted_filing
+
+    member = signed_in(app, board, role, "member")
+    if role == Role.ADVOCATE:
+        assert assisted_filing(member).status_code == HTTPStatus.OK
+    else:
+        Participant(member).file_and_get_code()
+    with app.app_context():
+        session = db.session()
+        filed_by = session.scalar(select(Complaint.filed_by_member))
+        member_id = session.scalar(select(Account.id).where(Account.username == "member"))
+    assert filed_by == (member_id if marked else None)
 
 
 def test_the_board_sees_what_a_link_will_and_will_not_show_before_proposing(
