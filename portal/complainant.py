@@ -247,6 +247,8 @@ TEXT_FIELDS = (
     # The board's public summary is about this case: it goes too, and leaves the figures.
     "public_summary",
     "program_response",
+    # Which board member's browser it came from, if any: nothing to link any more.
+    "filed_by_member",
 )
 
 

@@ -224,7 +224,9 @@ def _insert(
         held_for_chair=bool(values.keep_away),
         assisted_by=values.assisted_by,
         assisted_org=values.assisted_org,
-        filed_by_member=values.filed_by_member,
+        filed_by_member=sealing.lock(
+            case_keys.data_key, str(values.filed_by_member or ""), sealing.FILED_BY
+        ),
         language=values.language,
         status=Status.RECEIVED.value,
         created_on=today,

@@ -54,16 +54,25 @@ class BoardLink:
 # --- who may act ----------------------------------------------------------------------
 
 
-def _filed_by(account: Account, *complaints: Complaint) -> bool:
-    return any(c.filed_by_member == account.id for c in complaints)
-
-
-def _may_act(db: Session, account: Account, new: Complaint, earlier: Complaint) -> bool:
-    return (
-        may_see(db, account, new)
-        and may_see(db, account, earlier)
-        and not _filed_by(account, new, earlier)
+def _filed_by(account: Account, keyring: keys.Keyring, *complaints: Complaint) -> bool:
+    """The member was signed in on the browser one of these complaints was filed from.
+    (Raises `sealing.TextLocked` for a member without the board's key.)"""
+    return any(
+        sealing.unlock(sealing.key_for_board(c, keyring), c.filed_by_member, sealing.FILED_BY)
+        == str(account.id)
+        for c in complaints
     )
+
+
+def _may_act(
+    db: Session, account: Account, keyring: keys.Keyring, new: Complaint, earlier: Complaint
+) -> bool:
+    if not (may_see(db, account, new) and may_see(db, account, earlier)):
+        return False
+    try:
+        return not _filed_by(account, keyring, new, earlier)
+    except sealing.TextLocked:
+        return False
 
 
 def _state(db: Session, link: CaseLink) -> str:
@@ -90,7 +99,7 @@ def propose(
     )
     if earlier is None or earlier.id == complaint.id or not may_see(db, account, earlier):
         raise CaseActionError(NO_EARLIER)
-    if _filed_by(account, complaint, earlier):
+    if _filed_by(account, keyring, complaint, earlier):
         raise CaseActionError(OWN_FILING)
     for link in db.scalars(
         select(CaseLink).where(
@@ -131,16 +140,21 @@ def _waiting(db: Session, complaint: Complaint, link_id: int) -> tuple[CaseLink,
 
 
 def approve(
-    db: Session, account: Account, complaint: Complaint, link_id: int, now: dt.datetime
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    link_id: int,
+    now: dt.datetime,
+    keyring: keys.Keyring,
 ) -> None:
     """The second board member's approval; then the person is asked."""
     link, earlier = _waiting(db, complaint, link_id)
     if account.id == link.proposed_by:
         raise CaseActionError(_l("A second board member must approve a link you proposed."))
-    if _filed_by(account, complaint, earlier):
-        raise CaseActionError(OWN_FILING)
     if not may_see(db, account, earlier):
         raise CaseActionError(NO_EARLIER)
+    if _filed_by(account, keyring, complaint, earlier):
+        raise CaseActionError(OWN_FILING)
     if not stands(db, link.proposed_by, link):
         raise CaseActionError(
             _l("The member who proposed this link can no longer act on these cases.")
@@ -162,7 +176,9 @@ def decline(
         _record_board(db, "case.link_decline", account, complaint, now, earlier=earlier.locator)
 
 
-def for_board(db: Session, account: Account, complaint: Complaint) -> list[BoardLink]:
+def for_board(
+    db: Session, account: Account, complaint: Complaint, keyring: keys.Keyring
+) -> list[BoardLink]:
     """The links to or from this case, for its page on the review side."""
     found = []
     for link in db.scalars(
@@ -189,7 +205,7 @@ def for_board(db: Session, account: Account, complaint: Complaint) -> list[Board
                     and account.id != link.proposed_by
                     and new is not None
                     and earlier is not None
-                    and _may_act(db, account, new, earlier)
+                    and _may_act(db, account, keyring, new, earlier)
                 ),
             )
         )

@@ -129,6 +129,8 @@ MESSAGE = "message"
 NOTE = "note"
 STATUS_REASON = "status.reason"
 REFERRAL = "referral.explanation"
+# Which board member's browser a complaint was filed from (portal.linking).
+FILED_BY = "complaint.filed_by_member"
 # A link's key (portal.linkrule), wrapped under each case's data key, and what it encrypts.
 LINK_KEY_NEW = "case-link:key:new"
 LINK_KEY_BOARD = "case-link:key:board"

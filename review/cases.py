@@ -172,7 +172,7 @@ def _render(complaint: Complaint, status: int = 200, **replacements: object) -> 
             sensitive=cases.is_sensitive(complaint),
             timeline=timeline,
             referrals=cases.referrals(db.session(), complaint.id),
-            links=linking.for_board(db.session(), g.account, complaint),
+            links=linking.for_board(db.session(), g.account, complaint, g.keyring),
             member_names=names,
             files=cases.files(db.session(), complaint.id),
             assignee=names.get(complaint.assigned_to or 0),
@@ -399,7 +399,7 @@ def propose_link(locator: str) -> ResponseReturnValue:
 @case_workers
 def approve_link(locator: str, link_id: int) -> ResponseReturnValue:
     def do(complaint: Complaint, _form: EmptyForm) -> None:
-        linking.approve(db.session(), g.account, complaint, link_id, clock.now())
+        linking.approve(db.session(), g.account, complaint, link_id, clock.now(), g.keyring)
 
     return _act(
         locator,

@@ -54,7 +54,7 @@ def upgrade() -> None:
     with op.batch_alter_table('link_copy', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_link_copy_link_id'), ['link_id'], unique=False)
     # A plain ADD COLUMN (no table rebuild), so SQLite keeps the status-count triggers.
-    op.add_column('complaint', sa.Column('filed_by_member', sa.Integer(), nullable=True))
+    op.add_column('complaint', sa.Column('filed_by_member', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
