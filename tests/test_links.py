@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from portal import claimcodes, crypto, db, linkrule, sealing
 from portal.accounts import Role
-from portal.models import Account, CaseLink, Complaint
+from portal.models import Account, CaseLink, Complaint, LinkCopy
 from tests.board import Board, csrf
 from tests.conftest import Participant, board_keyring
 from tests.test_cases import act, complainant_page, file_directly, signed_in
@@ -328,6 +328,28 @@ def test_a_complaint_filed_on_a_signed_in_browser_names_only_a_case_worker_and_o
     assert stored is not None
     assert stored.startswith(crypto.TEXT_PREFIX)
     assert opened == (str(member_id) if marked else "")
+
+
+def test_deleting_the_earlier_complaint_deletes_what_was_copied_for_the_new_code(
+    app: Flask, clock, two: tuple[FlaskClient, FlaskClient]
+) -> None:  # noqa: ANN001
+    reviewer, chair = two
+    earlier_code = file_directly(app, clock, narrative="earlier")
+    new_code = file_directly(app, clock, narrative="new", lost_code_note="lost it")
+    act(reviewer, new_code[:4], "link", earlier=earlier_code[:4])
+    approve(chair, app, new_code[:4])
+    person = app.test_client()
+    say_yes(person, app, new_code)
+    write_on(chair, earlier_code[:4], "COPIED-WORDS about the earlier case")
+    assert "COPIED-WORDS" in person.get("/case").get_data(as_text=True)
+    earlier_person = app.test_client()
+    complainant_page(earlier_person, earlier_code)
+    earlier_person.post(
+        "/case/withdraw", data={"csrf_token": csrf(earlier_person, "/case"), "how": "delete"}
+    )
+    with app.app_context():
+        assert db.session().scalars(select(LinkCopy)).all() == []
+    assert "COPIED-WORDS" not in person.get("/case").get_data(as_text=True)
 
 
 def test_the_board_sees_what_a_link_will_and_will_not_show_before_proposing(
