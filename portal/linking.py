@@ -45,7 +45,7 @@ class BoardLink:
     id: int
     other: str | None  # the other case's reference, None if this member may not see it
     this_is_new: bool
-    state: str  # one of the states above, or ENDED
+    state: str  # one of portal.linkrule's states, or ENDED
     proposed_by: int | None
     approved_by: int | None
     may_approve: bool

@@ -8,7 +8,8 @@ The earlier complaint's data key, which a link used to hand to the new code, is 
 link now has its own key, which opens only copies of what the board writes after the link.
 Links confirmed before this revision have neither an approval nor a key: they show nothing
 more (the board may propose them again, with a second member's approval). Proposed ones now
-wait for that approval.
+wait for that approval. `complaint.filed_by_member` holds, encrypted with the complaint's
+key, the admin or reviewer signed in on the browser it was filed from (blank for older ones).
 """
 
 from alembic import op
