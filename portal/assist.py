@@ -63,6 +63,23 @@ def signed_in_advocate(db: Session, now: dt.datetime) -> Account | None:
     return account
 
 
+def case_worker_here(db: Session, now: dt.datetime) -> int | None:
+    """The admin or reviewer signed in on this browser (at any stage), if any.
+
+    A complaint filed here is marked with their account, so they can never propose or approve
+    a link that would let a code of theirs follow another case (portal.linking). An advocate
+    is left out on purpose: they file for someone else, and a complaint never records which
+    advocate helped.
+    """
+    cookie = request.cookies.get(
+        boardsessions.cookie_name(current_app.extensions["portal.config"].is_production)
+    )
+    loaded = boardsessions.load(db, cookie, now)
+    if loaded is None or loaded[1].role == ADVOCATE:
+        return None
+    return loaded[1].id
+
+
 def consent_given() -> bool:
     return bool(session.get(CONSENT_KEY))
 

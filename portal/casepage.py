@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import caseaccess, clock, complainant, complaints, db, notify, sealing
+from portal import caseaccess, clock, complainant, complaints, db, linkrule, notify, sealing
 from portal.choices import (
     ACTOR_LABELS,
     DISPOSITION_LABELS,
@@ -88,11 +88,10 @@ def _render(complaint: Complaint, status: int = 200, **forms: object) -> Respons
         referral_labels=REFERRAL_LABELS,
         items=complainant.timeline(database, complaint, g.case_key),
         pending=complainant.pending_referrals(database, complaint.id, g.case_key),
-        pending_links=complainant.pending_links(database, complaint.id),
-        earlier=[
-            (case, STATUS_LABELS[Status(case.status)], text)
-            for case, text in complainant.earlier_cases(database, complaint.id, g.case_key)
-        ],
+        pending_links=linkrule.waiting_for_person(database, complaint.id),
+        # Only what the rule in portal.linkrule lets a new code see of an earlier case.
+        earlier=linkrule.what_the_new_code_sees(database, complaint.id, g.case_key),
+        status_labels=STATUS_LABELS,
         went=complainant.where_it_went(database, complaint.id),
         can_write=status_now not in (Status.CLOSED, Status.WITHDRAWN),
         can_withdraw=status_now in WITHDRAW_FROM,
@@ -165,7 +164,10 @@ def keep_away() -> ResponseReturnValue:
 
 
 def _answer_yes_or_no(
-    answer: Callable[[Complaint, int, bool], None], said_yes: str, said_no: str
+    answer: Callable[[Complaint, int, bool], None],
+    said_yes: str,
+    said_no: str,
+    gone: str | None = None,
 ) -> ResponseReturnValue:
     """A yes-or-no question the board asked (a referral, a lost-code link)."""
     complaint = _current()
@@ -179,6 +181,8 @@ def _answer_yes_or_no(
         answer(complaint, form.question.data, agree)
     except complainant.NothingToDo:
         flash(_("This question was already answered."))
+    except linkrule.NotAsked:
+        flash(gone or _("This question was already answered."))
     else:
         flash(said_yes if agree else said_no)
     return _back()
@@ -247,9 +251,13 @@ def survey() -> ResponseReturnValue:
 @bp.post("/case/link")
 def answer_link() -> ResponseReturnValue:
     return _answer_yes_or_no(
-        lambda complaint, question, agree: complainant.answer_link(
+        lambda complaint, question, agree: linkrule.answer(
             db.session(), complaint, question, agree, clock.now()
         ),
-        _("Thank you. Your code now opens both."),
+        _(
+            "Thank you. Your new code now shows where your earlier complaint stands, and "
+            "what the board writes on it from now on."
+        ),
         _("Thank you. We will keep them apart."),
+        _("This question is no longer open. Nothing was changed."),
     )

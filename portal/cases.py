@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import attachments, audit, claimcodes, crypto, keys, publication, sealing, transitions
+from portal import attachments, audit, claimcodes, linkrule, publication, sealing, transitions
 from portal.accounts import Role
 from portal.choices import Disposition, Kind, ReferralBody, Status
 from portal.clock import hour_floor
@@ -25,7 +25,6 @@ from portal.db import write_transaction
 from portal.models import (
     Account,
     Attachment,
-    CaseLink,
     Complaint,
     Message,
     Note,
@@ -243,6 +242,7 @@ def _move(
             at=hour_floor(now),
         )
     )
+    linkrule.copy_for_links(db, complaint, data_key, linkrule.STATUS, now, reason, target.value)
     _touch(complaint, now, answered=True)
     return before
 
@@ -320,6 +320,8 @@ def message_complainant(
                 created_at=hour_floor(now),
             )
         )
+        # A linked new code reads it too, from its own copy (portal.linkrule).
+        linkrule.copy_for_links(db, complaint, data_key, linkrule.FROM_BOARD, now, body)
         _touch(complaint, now, answered=True)
         _record(db, "case.message", account, complaint, now)
 
@@ -469,55 +471,6 @@ def mark_referral_sent(
                 frozenset(Status) - {Status.REFERRED, Status.WITHDRAWN},
             )
         _record(db, "case.referral_sent", account, complaint, now, body=referral.body)
-
-
-def propose_link(
-    db: Session,
-    account: Account,
-    complaint: Complaint,
-    earlier_locator: str,
-    now: dt.datetime,
-    keyring: keys.Keyring,
-) -> None:
-    """Suggest that this complaint is about an earlier one whose code was lost. The person
-    must confirm on their case page before the new code opens the earlier case."""
-    earlier = db.scalar(
-        select(Complaint).where(Complaint.locator == earlier_locator.strip().upper()[:4])
-    )
-    if earlier is None or earlier.id == complaint.id or not may_see(db, account, earlier):
-        raise CaseActionError(_l("There is no earlier case with that reference."))
-    # The new code will open the earlier case only through this: its data key, sealed under
-    # the new case's. Readable only once the person confirms (complainant.earlier_cases).
-    earlier_key_sealed = crypto.encrypt(
-        sealing.key_for_board(complaint, keyring),
-        sealing.key_for_board(earlier, keyring),
-        sealing.EARLIER_KEY,
-    )
-    with write_transaction(db):
-        db.add(
-            CaseLink(
-                new_id=complaint.id,
-                earlier_id=earlier.id,
-                earlier_dk_sealed=earlier_key_sealed,
-                state="proposed",
-                proposed_by=account.id,
-                proposed_on=now.date(),
-            )
-        )
-        _record(db, "case.link_propose", account, complaint, now, earlier=earlier.locator)
-
-
-def links(db: Session, complaint_id: int) -> list[tuple[CaseLink, str]]:
-    """This case's links to earlier cases, with the earlier case's reference."""
-    return [
-        (link, locator)
-        for link, locator in db.execute(
-            select(CaseLink, Complaint.locator)
-            .join(Complaint, Complaint.id == CaseLink.earlier_id)
-            .where(CaseLink.new_id == complaint_id)
-            .order_by(CaseLink.id)
-        ).all()
-    ]
 
 
 def files(db: Session, complaint_id: int) -> list[Attachment]:

@@ -248,6 +248,15 @@ BOARD_WORDS = {
         "confirmed": _l("the person said yes"),
         "sent": _l("passed on"),
     },
+    # Links to an earlier complaint (portal.linking): where each stands.
+    "link": {
+        "proposed": _l("waiting for a second board member to approve it"),
+        "asked": _l("approved; waiting for the person's answer"),
+        "confirmed": _l("the person said yes"),
+        "refused": _l("the person said no"),
+        "declined": _l("turned down by the board"),
+        "ended": _l("ended: a board member behind it left or stepped away"),
+    },
     # How far a board session has got in signing in.
     "stage": {
         "full": _l("Signed in"),

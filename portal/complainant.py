@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from portal import attachments, audit, claimcodes, crypto, sealing, transitions
+from portal import attachments, audit, claimcodes, sealing, transitions
 from portal.choices import Answer, Disposition, Status
 from portal.clock import hour_floor
 from portal.complaints import KEEP_AWAY_MAX, CodeInText
@@ -247,6 +247,8 @@ TEXT_FIELDS = (
     # The board's public summary is about this case: it goes too, and leaves the figures.
     "public_summary",
     "program_response",
+    # Which board member's browser it came from, if any: nothing to link any more.
+    "filed_by_member",
 )
 
 
@@ -293,34 +295,6 @@ def answer_survey(
         complaint.survey_done = True
 
 
-def pending_links(db: Session, complaint_id: int) -> list[tuple[CaseLink, Complaint]]:
-    return list(
-        db.execute(
-            select(CaseLink, Complaint)
-            .join(Complaint, Complaint.id == CaseLink.earlier_id)
-            .where(CaseLink.new_id == complaint_id, CaseLink.state == "proposed")
-        ).all()
-    )
-
-
-def earlier_cases(
-    db: Session, complaint_id: int, data_key: bytes
-) -> list[tuple[Complaint, sealing.CaseText]]:
-    """Earlier complaints this one's code also opens (only links the person confirmed),
-    each with its text, opened with the earlier data key the board sealed to this case."""
-    found = []
-    for link, earlier in db.execute(
-        select(CaseLink, Complaint)
-        .join(Complaint, Complaint.id == CaseLink.earlier_id)
-        .where(CaseLink.new_id == complaint_id, CaseLink.state == "confirmed")
-    ).all():
-        if link.earlier_dk_sealed is None or earlier.text_deleted:
-            continue
-        earlier_key = crypto.decrypt(data_key, link.earlier_dk_sealed, sealing.EARLIER_KEY)
-        found.append((earlier, sealing.read(earlier, earlier_key)))
-    return found
-
-
 def _confirmed_links(db: Session, complaint: Complaint) -> list[Complaint]:
     """The other cases the person confirmed as theirs, either way round."""
     linked = (
@@ -333,18 +307,3 @@ def _confirmed_links(db: Session, complaint: Complaint) -> list[Complaint]:
         )
     )
     return list(db.scalars(select(Complaint).where(Complaint.id.in_(linked))))
-
-
-def answer_link(
-    db: Session, complaint: Complaint, link_id: int, agree: bool, now: dt.datetime
-) -> None:
-    with write_transaction(db):
-        link = db.get(CaseLink, link_id)
-        if link is None or link.new_id != complaint.id or link.state != "proposed":
-            raise NothingToDo
-        link.state = "confirmed" if agree else "refused"
-        link.decided_on = now.date()
-        earlier = db.get(Complaint, link.earlier_id)
-        if agree and earlier is not None and complaint.held_for_chair:
-            earlier.held_for_chair = True  # whoever is kept from one is kept from both
-        _record(db, "complainant.link_answer", complaint, now, agree=agree)

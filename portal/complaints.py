@@ -70,6 +70,8 @@ class NewComplaint:
     race: str | None = None
     gender: str | None = None
     age_band: str | None = None
+    # The admin or reviewer signed in on the browser it was filed from (portal.linking).
+    filed_by_member: int | None = None
 
 
 # Free-text fields a person could paste a claim code into.
@@ -222,6 +224,9 @@ def _insert(
         held_for_chair=bool(values.keep_away),
         assisted_by=values.assisted_by,
         assisted_org=values.assisted_org,
+        filed_by_member=sealing.lock(
+            case_keys.data_key, str(values.filed_by_member or ""), sealing.FILED_BY
+        ),
         language=values.language,
         status=Status.RECEIVED.value,
         created_on=today,

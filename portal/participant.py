@@ -173,6 +173,7 @@ def file_submit() -> ResponseReturnValue:
         race=blank_to_none(form.race.data),
         gender=blank_to_none(form.gender.data),
         age_band=blank_to_none(form.age_band.data),
+        filed_by_member=assist.case_worker_here(db.session(), clock.now()),
     )
     try:
         files = _cleaned_files(form)

@@ -129,7 +129,12 @@ MESSAGE = "message"
 NOTE = "note"
 STATUS_REASON = "status.reason"
 REFERRAL = "referral.explanation"
-EARLIER_KEY = "case-link:earlier-key"
+# Which board member's browser a complaint was filed from (portal.linking).
+FILED_BY = "complaint.filed_by_member"
+# A link's key (portal.linkrule), wrapped under each case's data key, and what it encrypts.
+LINK_KEY_NEW = "case-link:key:new"
+LINK_KEY_BOARD = "case-link:key:board"
+LINK_COPY = "case-link:copy"
 
 
 def read_or_blank(complaint: Complaint, data_key: bytes | None) -> CaseText:

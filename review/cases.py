@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from portal import cases, clock, db, queue, sealing
+from portal import cases, clock, db, linking, queue, sealing
 from portal.accounts import Role
 from portal.choices import (
     ACTOR_LABELS,
@@ -172,7 +172,8 @@ def _render(complaint: Complaint, status: int = 200, **replacements: object) -> 
             sensitive=cases.is_sensitive(complaint),
             timeline=timeline,
             referrals=cases.referrals(db.session(), complaint.id),
-            links=cases.links(db.session(), complaint.id),
+            links=linking.for_board(db.session(), g.account, complaint, g.keyring),
+            member_names=names,
             files=cases.files(db.session(), complaint.id),
             assignee=names.get(complaint.assigned_to or 0),
             can_decide=Status(complaint.status) in DECIDE_FROM,
@@ -381,7 +382,7 @@ def release(locator: str) -> ResponseReturnValue:
 @case_workers
 def propose_link(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: LinkForm) -> None:
-        cases.propose_link(
+        linking.propose(
             db.session(), g.account, complaint, form.earlier.data, clock.now(), g.keyring
         )
 
@@ -390,8 +391,32 @@ def propose_link(locator: str) -> ResponseReturnValue:
         "link_form",
         LinkForm,
         do,
-        _("The person will be asked whether the earlier complaint is theirs."),
+        _("Proposed. A second board member must approve it before the person is asked."),
     )
+
+
+@bp.post("/cases/<locator>/links/<int:link_id>/approve")
+@case_workers
+def approve_link(locator: str, link_id: int) -> ResponseReturnValue:
+    def do(complaint: Complaint, _form: EmptyForm) -> None:
+        linking.approve(db.session(), g.account, complaint, link_id, clock.now(), g.keyring)
+
+    return _act(
+        locator,
+        "button",
+        EmptyForm,
+        do,
+        _("Approved. The person will be asked whether the earlier complaint is theirs."),
+    )
+
+
+@bp.post("/cases/<locator>/links/<int:link_id>/decline")
+@case_workers
+def decline_link(locator: str, link_id: int) -> ResponseReturnValue:
+    def do(complaint: Complaint, _form: EmptyForm) -> None:
+        linking.decline(db.session(), g.account, complaint, link_id, clock.now())
+
+    return _act(locator, "button", EmptyForm, do, _("The link was turned down."))
 
 
 @bp.get("/cases/<locator>/files/<int:file_id>")

@@ -516,7 +516,8 @@ class LinkForm(FlaskForm):
     earlier = StringField(
         _l("Reference of the earlier complaint"),
         description=_l(
-            "The 4 characters after “Case” at the top of its page. The person is asked to confirm."
+            "The 4 characters after “Case” at the top of its page. A second board member "
+            "approves the link; then the person is asked to confirm."
         ),
         validators=[DataRequired(_l("Please type the 4-character reference.")), Length(max=10)],
     )

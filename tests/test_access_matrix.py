@@ -78,6 +78,8 @@ POLICY: dict[str, object] = {
     "review.keep_away": CASE_CHAIR,
     "review.release": CASE_CHAIR,
     "review.propose_link": CASE,
+    "review.approve_link": CASE,
+    "review.decline_link": CASE,
     "review.download": CASE,
     "review.packet": {ADMIN, REVIEWER},
     "review.packet_page": {ADMIN, REVIEWER},
@@ -93,6 +95,7 @@ SAMPLE_ARGUMENTS = {
     "account_id": 999,
     "handle": "000000000000",
     "referral_id": 999,
+    "link_id": 999,
     "file_id": 1,
 }
 

@@ -92,3 +92,43 @@ def test_upgrading_holds_and_approves_only_whom_it_should(tmp_path: Path) -> Non
     engine = create_engine(url)
     assert _triggers(engine) == triggers
     engine.dispose()
+
+
+def test_upgrading_takes_the_earlier_key_away_from_links(tmp_path: Path) -> None:
+    """A link used to hold the earlier complaint's key for the new code: it goes, and a link
+    confirmed without a second member's approval no longer counts (portal.linkrule)."""
+    url = f"sqlite:///{tmp_path / 'links.sqlite3'}"
+    migrate.upgrade(url, "0013")
+    engine = create_engine(url)
+    triggers = _triggers(engine)
+    _row(engine, "complaint", id=1, locator="AAAA", status="received")
+    _row(engine, "complaint", id=2, locator="BBBB", status="received")
+    _row(engine, "account", id=1, username="rev", role="reviewer", disabled=False)
+    _row(
+        engine,
+        "case_link",
+        new_id=2,
+        earlier_id=1,
+        state="confirmed",
+        proposed_by=1,
+        earlier_dk_sealed=b"the earlier complaint's key",
+    )
+    engine.dispose()
+
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    columns = {column["name"] for column in inspect(engine).get_columns("case_link")}
+    assert "earlier_dk_sealed" not in columns
+    with engine.connect() as connection:
+        link = connection.execute(text("SELECT state, approved_by FROM case_link")).one()
+    assert tuple(link) == ("confirmed", None)
+    assert _triggers(engine) == triggers
+    engine.dispose()
+
+    migrate.downgrade(url, "0013")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT earlier_dk_sealed FROM case_link")).scalar_one()
+    assert kept is None
+    assert _triggers(engine) == triggers
+    engine.dispose()

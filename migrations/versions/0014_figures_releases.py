@@ -1,6 +1,6 @@
 """public figures frozen as releases: a quarter's counts kept as first published
 
-Revision ID: 0014_figures
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-01
 
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0014_figures"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None

@@ -13,6 +13,7 @@ from portal.models.board import (
 from portal.models.casework import (
     Attachment,
     CaseLink,
+    LinkCopy,
     Message,
     Note,
     Recusal,
@@ -43,6 +44,7 @@ __all__ = [
     "FigureRelease",
     "FilingReceipt",
     "Invite",
+    "LinkCopy",
     "MemberKey",
     "Message",
     "Note",

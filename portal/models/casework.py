@@ -96,8 +96,11 @@ class SurveyAnswer(Base):
 class CaseLink(Base):
     """A new complaint that says it is about an earlier one whose code was lost.
 
-    The board proposes the link; it holds only once the person confirms on the new case's
-    page, and then the new code opens both.
+    One board member proposes the link, a second approves it, and it holds only once the
+    person confirms on the new case's page. Even then the new code shows only that the
+    earlier case exists, where it stands, and what the board writes on it after the link
+    (`portal.linkrule`): never its words, files, messages or letters. The new code holds no
+    key to the earlier case: only to this link's copies (`LinkCopy`).
     """
 
     __tablename__ = "case_link"
@@ -105,14 +108,34 @@ class CaseLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     new_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
     earlier_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
-    # proposed -> confirmed | refused
+    # proposed -> declined | asked -> confirmed | refused (portal.linking)
     state: Mapped[str] = mapped_column(String(10))
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     proposed_on: Mapped[dt.date] = mapped_column()
+    # The second board member, who approved it (or turned it down).
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    approved_on: Mapped[dt.date | None] = mapped_column()
     decided_on: Mapped[dt.date | None] = mapped_column()
-    # The earlier complaint's data key, encrypted under the new complaint's, so the new code
-    # can open both once the person confirms.
-    earlier_dk_sealed: Mapped[bytes | None] = mapped_column(LargeBinary(80))
+    # This link's own key, which encrypts the copies the new code may read: wrapped under the
+    # new complaint's data key (for the person) and under the earlier one's (for the board,
+    # which writes the copies). It opens nothing of the earlier complaint itself.
+    link_key_new: Mapped[bytes | None] = mapped_column(LargeBinary(80))
+    link_key_board: Mapped[bytes | None] = mapped_column(LargeBinary(80))
+
+
+class LinkCopy(Base):
+    """Something the board wrote on an earlier case while a confirmed link to it was in
+    force (a message to the person, a status change and its reason), encrypted with the
+    link's key: all that case's words a linked new code can ever read."""
+
+    __tablename__ = "link_copy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("case_link.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "status" or "from_board"
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    body: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)  # to the hour, as the original
 
 
 class Attachment(Base):

@@ -54,6 +54,12 @@ class Complaint(Base):
     # "I lost my code": what the person remembers about the earlier complaint.
     lost_code_note: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(5), default="en")
+    # The admin's or reviewer's account signed in on the browser this was filed from, if any,
+    # encrypted with the complaint's key (and an encrypted blank when there was none, so
+    # even its presence tells nothing): that member may never propose or approve a link
+    # involving it (portal.linking). A board member who files may be a participant too, so
+    # a copy of the database must not say which complaint is theirs. Never an advocate's.
+    filed_by_member: Mapped[str | None] = mapped_column(Text)
 
     # Who should not see this case, in the complainant's words, for the board chair.
     keep_away: Mapped[str | None] = mapped_column(Text)
