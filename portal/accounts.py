@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from portal import audit, boardsessions, crypto, passwords, totp
 from portal import keys as boardkeys
 from portal.db import write_transaction
-from portal.models import Account, BoardSession, Invite, RecoveryCode
+from portal.models import Account, BoardSession, Invite, MemberKey, RecoveryCode
 
 INVITE_LIFETIME = dt.timedelta(hours=72)
 USERNAME_MAX = 40
@@ -425,17 +425,67 @@ def change_password(
         )
 
 
+def _holds_key(db: Session, account: Account) -> bool:
+    """Has the board key, or an admin's approval to receive it."""
+    return account.key_approved or (
+        db.scalar(select(MemberKey.account_id).where(MemberKey.account_id == account.id).limit(1))
+        is not None
+    )
+
+
+def _other_key_holders(db: Session, account_id: int) -> int:
+    """Active members other than this one who hold the current board key."""
+    current = boardkeys.current(db)
+    if current is None:
+        return 0
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(MemberKey)
+            .join(Account, Account.id == MemberKey.account_id)
+            .where(
+                MemberKey.version == current.version,
+                Account.id != account_id,
+                Account.disabled.is_(False),
+            )
+        )
+        or 0
+    )
+
+
 def set_disabled(
-    db: Session, admin: Account, account_id: int, disabled: bool, now: dt.datetime
+    db: Session,
+    admin: Account,
+    account_id: int,
+    disabled: bool,
+    now: dt.datetime,
+    keyring: boardkeys.Keyring | None = None,
 ) -> None:
     """Disable (ending every session at once) or enable an account. Admins cannot disable
-    themselves, so a site never loses its last admin by accident."""
+    themselves, so a site never loses its last admin by accident.
+
+    Disabling takes the board key away, so only an admin who holds it (in this sign-in's
+    `keyring`) may disable a member who holds it, and the last holders never lose it: an
+    admin nobody approved cannot lock the board out of every complaint."""
     if account_id == admin.id:
         raise AccountError(_l("You cannot disable your own account."))
     with write_transaction(db):
         target = db.get(Account, account_id)
         if target is None:
             raise AccountError(_l("No such account."))
+        if disabled and _holds_key(db, target):
+            current = boardkeys.current(db)
+            if not admin.key_approved or current is None or current.version not in (keyring or {}):
+                raise AccountError(
+                    _l("Only an admin who holds the board key can disable a member who holds it.")
+                )
+            if not _other_key_holders(db, account_id):
+                raise AccountError(
+                    _l(
+                        "This member is the last one who holds the board key, so they cannot "
+                        "be disabled. Approve another admin or reviewer first."
+                    )
+                )
         target.disabled = disabled
         ended = boardsessions.end_all_for(db, account_id) if disabled else 0
         if disabled:
