@@ -64,6 +64,8 @@ class Secrets:
 
     hashing: passwords.PasswordHashing
     recovery_key: bytes
+    # Encrypts TOTP secrets in the database (totp.storage_key).
+    totp_key: bytes
     # argon2id cost for deriving the key that wraps a member's personal private key.
     cost: tuple[int, int, int] = (3, 65536, 4)
 
@@ -290,7 +292,8 @@ def _use_code(
     db: Session, keys: Secrets, account: Account, code: str, now: dt.datetime
 ) -> str | None:
     if account.totp_secret and account.totp_confirmed:
-        step = totp.matching_step(account.totp_secret, code, account.totp_last_step, _epoch(now))
+        secret = totp_secret_of(keys, account) or ""
+        step = totp.matching_step(secret, code, account.totp_last_step, _epoch(now))
         if step is not None:
             account.totp_last_step = step
             return "totp"
@@ -324,14 +327,20 @@ def sign_out(db: Session, account_id: int, session_id: str, now: dt.datetime) ->
 # --- the second factor -----------------------------------------------------------------
 
 
-def start_totp_setup(db: Session, account: Account) -> str:
+def totp_secret_of(keys: Secrets, account: Account) -> str | None:
+    """The account's TOTP secret, decrypted; None if it has none yet."""
+    return totp.open_secret(keys.totp_key, account.id, account.totp_secret)
+
+
+def start_totp_setup(db: Session, keys: Secrets, account: Account) -> str:
     """A new, unconfirmed TOTP secret for the account (replacing an unconfirmed one)."""
     if account.totp_confirmed:
         raise AccountError(_l("A second factor is already set up."))
     secret = totp.new_secret()
+    stored = totp.seal_secret(keys.totp_key, account.id, secret)
     with write_transaction(db):
-        db.execute(update(Account).where(Account.id == account.id).values(totp_secret=secret))
-    account.totp_secret = secret
+        db.execute(update(Account).where(Account.id == account.id).values(totp_secret=stored))
+    account.totp_secret = stored
     return secret
 
 
@@ -344,7 +353,7 @@ def confirm_totp(
         fresh = _existing(db, account.id)
         if not fresh.totp_secret or fresh.totp_confirmed:
             return None
-        step = totp.matching_step(fresh.totp_secret, code, None, _epoch(now))
+        step = totp.matching_step(totp_secret_of(keys, fresh) or "", code, None, _epoch(now))
         if step is None:
             audit.record(db, "totp.confirm_fail", account_id=fresh.id, now=now)
             return None

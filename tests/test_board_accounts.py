@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal import accounts, db
 from portal.accounts import Role
@@ -75,3 +77,25 @@ def test_the_last_key_holder_can_never_be_disabled(app: Flask, board: Board, clo
                 session, second, known["chair"], True, clock.moment, board_keyring(app)
             )
     assert "chair" in key_holders(app)
+
+
+# --- TOTP secrets at rest ------------------------------------------------------------------
+
+
+def test_the_database_holds_no_totp_secret_in_the_clear(app: Flask, board: Board) -> None:
+    member = board.member(Role.REVIEWER, "rev")
+    with app.app_context():
+        session = db.session()
+        rows = [repr(tuple(row)) for row in session.execute(text("SELECT * FROM account"))]
+        session.commit()
+    assert member.secret
+    assert not any(member.secret in row for row in rows)
+    # The second step still works with the app's own code, now read from the sealed copy.
+    response = board.sign_in(app.test_client(), member)
+    assert response.status_code == HTTPStatus.SEE_OTHER
+    assert response.headers["Location"].endswith(url_for_home(app))
+
+
+def url_for_home(app: Flask) -> str:
+    with app.test_request_context():
+        return url_for("review.home")

@@ -92,3 +92,42 @@ def test_upgrading_holds_and_approves_only_whom_it_should(tmp_path: Path) -> Non
     engine = create_engine(url)
     assert _triggers(engine) == triggers
     engine.dispose()
+
+
+def test_upgrading_encrypts_a_plaintext_totp_secret_and_keeps_member_keys(tmp_path: Path) -> None:
+    """A secret stored in the clear before 0014 is encrypted under the pepper's key, the
+    members' keys and recovery codes survive on SQLite, and a downgrade gives it back."""
+    from portal import totp
+
+    url = f"sqlite:///{tmp_path / 'totp.sqlite3'}"
+    pepper = b"migration-test-pepper-" + b"z" * 20
+    migrate.upgrade(url, "0013")
+    engine = create_engine(url)
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    _row(engine, "account", id=7, username="chair", role="admin", totp_secret=secret)
+    _row(engine, "account", id=8, username="new", role="reviewer")
+    _row(engine, "board_key", version=1)
+    _row(engine, "member_key", account_id=7, version=1)
+    _row(engine, "recovery_code", account_id=7)
+    engine.dispose()
+
+    migrate.upgrade(url, claim_pepper=pepper)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT id, totp_secret FROM account")).all())
+        kept = [
+            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+            for table in ("member_key", "recovery_code")
+        ]
+    engine.dispose()
+    assert secret not in stored[7]
+    assert totp.open_secret(totp.storage_key(pepper), 7, stored[7]) == secret
+    assert stored[8] is None
+    assert kept == [1, 1]
+
+    migrate.downgrade(url, "0013", claim_pepper=pepper)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        back = connection.execute(text("SELECT totp_secret FROM account WHERE id = 7")).scalar()
+    engine.dispose()
+    assert back == secret
