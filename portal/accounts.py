@@ -135,6 +135,11 @@ def has_active_admin(db: Session) -> bool:
     )
 
 
+def _any_admin(db: Session) -> bool:
+    first = select(Account.id).where(Account.role == Role.ADMIN.value).limit(1)
+    return db.scalar(first) is not None
+
+
 def enroll(
     db: Session, keys: Secrets, token: str, username: str, password: str, now: dt.datetime
 ) -> Enrolled:
@@ -158,6 +163,10 @@ def enroll(
             role=invite.role,
             password_hash=password_hash,
             created_at=now,
+            # The site's first admin sets it up and is the chair: trained for sexual
+            # misconduct cases unless they say otherwise, so such a case is never left
+            # with nobody who may open it.
+            trained_sensitive=Role(invite.role) == Role.ADMIN and not _any_admin(db),
         )
         keyring: boardkeys.Keyring = {}
         recovery = None
@@ -543,11 +552,21 @@ def approve_key(
         )
 
 
+# The switches that mean something for each role; any other is ignored.
+FLAGS_BY_ROLE = {
+    Role.ADMIN: frozenset({"trained_sensitive"}),
+    Role.REVIEWER: frozenset({"trained_sensitive"}),
+    # Admins and reviewers always need a second step; advocates never read cases.
+    Role.ADVOCATE: frozenset({"totp_required", "organisation"}),
+}
+
+
 def set_flags(
     db: Session, admin: Account, account_id: int, now: dt.datetime, **flags: bool | str | None
 ) -> None:
-    """Admin switches: `totp_required` (advocates), `trained_sensitive` (reviewers), and an
-    advocate's `organisation`."""
+    """Admin switches: `totp_required` and `organisation` (advocates), `trained_sensitive`
+    (admins and reviewers, an admin's own included). The last active trained member who can
+    open cases keeps the flag, so sexual misconduct cases always have someone to read them."""
     allowed = {"totp_required", "trained_sensitive", "organisation"}
     if not set(flags) <= allowed:
         raise AccountError(_l("Unknown setting."))
@@ -555,7 +574,21 @@ def set_flags(
         target = db.get(Account, account_id)
         if target is None:
             raise AccountError(_l("No such account."))
-        for name, value in flags.items():
+        flags = {k: v for k, v in flags.items() if k in FLAGS_BY_ROLE[Role(target.role)]}
+        if (
+            flags.get("trained_sensitive") is False
+            and _opens_cases(target)
+            and target.trained_sensitive
+            and not _other_trained(db, target.id)
+        ):
+            raise AccountError(
+                _l(
+                    "This is the last active member trained for sexual misconduct cases. "
+                    "Mark someone else as trained first."
+                )
+            )
+        changed = {k: v for k, v in flags.items() if getattr(target, k) != v}
+        for name, value in changed.items():
             setattr(target, name, value)
         _record_account(
             db,
@@ -563,8 +596,30 @@ def set_flags(
             now,
             by=admin.id,
             about=account_id,
-            **flags,
+            **changed,
         )
+
+
+def _opens_cases(account: Account) -> bool:
+    return Role(account.role) in CASE_KEY_ROLES and account.key_approved and not account.disabled
+
+
+def _other_trained(db: Session, account_id: int) -> bool:
+    """Is another active, approved admin or reviewer trained for sexual misconduct cases?"""
+    return (
+        db.scalar(
+            select(Account.id)
+            .where(
+                Account.id != account_id,
+                Account.role.in_([role.value for role in CASE_KEY_ROLES]),
+                Account.disabled.is_(False),
+                Account.key_approved.is_(True),
+                Account.trained_sensitive.is_(True),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def end_session(db: Session, admin: Account, handle: str, now: dt.datetime) -> bool:

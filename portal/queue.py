@@ -8,13 +8,16 @@ chair (someone is to be kept away) unless the member is an admin, are left out o
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
+from enum import StrEnum
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from portal.accounts import Role
+from portal.accounts import CASE_KEY_ROLES, Role
 from portal.choices import Kind, Status
 from portal.models import Account, Complaint, Recusal, StatusCount
 
@@ -54,16 +57,22 @@ class QueuePage:
     has_next: bool
 
 
-def _visible(statement: Select, account: Account) -> Select:
+def visible_to(account: Account) -> ColumnElement[bool]:
+    """The cases this member may open, as a clause: the same rule as `cases.may_see`. Held
+    for the chair: admins only. Sexual misconduct: trained members only. Never a case they
+    stepped away from or were kept away from. Every condition applies; none overrides another.
+    """
     recused = select(Recusal.complaint_id).where(Recusal.account_id == account.id)
-    statement = statement.where(Complaint.id.not_in(recused))
+    conditions = [Complaint.id.not_in(recused)]
     if Role(account.role) != Role.ADMIN:
-        statement = statement.where(Complaint.held_for_chair.is_(False))
+        conditions.append(Complaint.held_for_chair.is_(False))
     if not account.trained_sensitive:
-        statement = statement.where(
-            or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value)
-        )
-    return statement
+        conditions.append(or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value))
+    return and_(*conditions)
+
+
+def _visible(statement: Select, account: Account) -> Select:
+    return statement.where(visible_to(account))
 
 
 def counts(db: Session, account: Account) -> dict[str, int]:
@@ -137,3 +146,80 @@ def page(
         number=number,
         has_next=len(rows) > PAGE_SIZE,
     )
+
+
+# --- cases nobody can open ---------------------------------------------------------------
+
+
+class Why(StrEnum):
+    """Why no active member can open a case: the first rule that left nobody."""
+
+    NO_MEMBER = "no_member"  # no active admin or reviewer approved for the board key
+    NO_ADMIN = "no_admin"  # held for the chair, and no such admin
+    NO_TRAINED_ADMIN = "no_trained_admin"  # held, sexual misconduct, no trained admin
+    NO_TRAINED = "no_trained"  # sexual misconduct, no trained member
+    STEPPED_AWAY = "stepped_away"  # everyone who could have opened it stepped or was kept away
+
+
+def openers(db: Session) -> list[Account]:
+    """Members who can open cases at all: active admins and reviewers approved for the key."""
+    return list(
+        db.scalars(
+            select(Account).where(
+                Account.role.in_([role.value for role in CASE_KEY_ROLES]),
+                Account.disabled.is_(False),
+                Account.key_approved.is_(True),
+            )
+        )
+    )
+
+
+def why_unopenable(
+    members: Sequence[Account], held: bool, sexual: bool, recused: set[int]
+) -> Why | None:
+    """Why nobody in `members` can open a case like this; None if someone can."""
+    if not members:
+        return Why.NO_MEMBER
+    if held:
+        members = [m for m in members if Role(m.role) == Role.ADMIN]
+        if not members:
+            return Why.NO_ADMIN
+    if sexual:
+        members = [m for m in members if m.trained_sensitive]
+        if not members:
+            return Why.NO_TRAINED_ADMIN if held else Why.NO_TRAINED
+    if all(m.id in recused for m in members):
+        return Why.STEPPED_AWAY
+    return None
+
+
+def unopenable(db: Session) -> list[tuple[int, Why]]:
+    """Every case that no active member can open (by the rule of `visible_to`), and why.
+    One query for the cases whatever their number; the reasons only for those it finds."""
+    members = openers(db)
+    if not members:
+        return [(case_id, Why.NO_MEMBER) for case_id in db.scalars(select(Complaint.id))]
+    nobody = not_(or_(*[visible_to(member) for member in members]))
+    found = db.execute(
+        select(Complaint.id, Complaint.held_for_chair, Complaint.kind).where(nobody)
+    ).all()
+    recused: dict[int, set[int]] = collections.defaultdict(set)
+    for case_id, account_id in db.execute(
+        select(Recusal.complaint_id, Recusal.account_id)
+        .join(Complaint, Complaint.id == Recusal.complaint_id)
+        .where(nobody)
+    ).all():
+        recused[case_id].add(account_id)
+    sexual = Kind.SEXUAL.value
+    return [
+        (
+            case_id,
+            why_unopenable(members, held, kind == sexual, recused[case_id]) or Why.STEPPED_AWAY,
+        )
+        for case_id, held, kind in found
+    ]
+
+
+def nobody_can_open(db: Session) -> dict[Why, int]:
+    """How many cases nobody can open, by why: what the admins' home page warns about."""
+    return dict(collections.Counter(why for _case, why in unopenable(db)))
