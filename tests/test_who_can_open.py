@@ -10,14 +10,16 @@ first admin is trained by default, and the last trained member keeps the flag.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from http import HTTPStatus
 
+import pytest
 from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from portal import cases, create_app, db, queue
+from portal import cases, create_app, db, figurerefresh, queue, transparency
 from portal.accounts import Role
 from portal.models import Account, AuditEvent, Complaint, Recusal
 from tests.board import Board, csrf
@@ -106,11 +108,19 @@ def test_every_case_can_be_opened_or_the_admins_are_told(app: Flask, clock) -> N
     check()
 
 
+@pytest.fixture
+def fresh(config, site, clock) -> Iterator[Flask]:  # noqa: ANN001
+    """A site as it is before its first admin: no accounts and no board key yet."""
+    application = create_app(config, site=site, now=clock)
+    yield application
+    figurerefresh.stop(application.extensions.get(transparency.CACHE_KEY, {}))
+    application.extensions["portal.db"].engine.dispose()
+
+
 def test_a_lone_admin_opens_a_sexual_misconduct_case_held_for_the_chair(
-    config, site, clock
+    fresh: Flask, clock
 ) -> None:  # noqa: ANN001
     """A fresh site, one admin: the case that nobody could open in issue 13."""
-    fresh = create_app(config, site=site, now=clock)
     chair = Board(fresh, clock).enroll(fresh.test_client(), Role.ADMIN, "chair")
     assert chair.board_recovery  # the site's first admin, who made the board key
     code = Participant(fresh.test_client()).file_and_get_code(
