@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts import CASE_KEY_ROLES, Role
@@ -174,50 +174,67 @@ def openers(db: Session) -> list[Account]:
     )
 
 
+def _eligible(members: Sequence[Account], held: bool, sexual: bool) -> list[Account]:
+    """Who of `members` may open a case held (or not) and about sexual misconduct (or not),
+    before recusals: `visible_to` by role and training."""
+    if held:
+        members = [m for m in members if Role(m.role) == Role.ADMIN]
+    if sexual:
+        members = [m for m in members if m.trained_sensitive]
+    return list(members)
+
+
 def why_unopenable(
     members: Sequence[Account], held: bool, sexual: bool, recused: set[int]
 ) -> Why | None:
     """Why nobody in `members` can open a case like this; None if someone can."""
     if not members:
         return Why.NO_MEMBER
-    if held:
-        members = [m for m in members if Role(m.role) == Role.ADMIN]
-        if not members:
-            return Why.NO_ADMIN
-    if sexual:
-        members = [m for m in members if m.trained_sensitive]
-        if not members:
-            return Why.NO_TRAINED_ADMIN if held else Why.NO_TRAINED
-    if all(m.id in recused for m in members):
+    if held and not _eligible(members, True, False):
+        return Why.NO_ADMIN
+    eligible = _eligible(members, held, sexual)
+    if not eligible:
+        return Why.NO_TRAINED_ADMIN if held else Why.NO_TRAINED
+    if all(m.id in recused for m in eligible):
         return Why.STEPPED_AWAY
     return None
 
 
+def _kind_of_case(held: bool, sexual: bool) -> ColumnElement[bool]:
+    is_sexual = Complaint.kind == Kind.SEXUAL.value
+    return and_(
+        Complaint.held_for_chair.is_(held),
+        is_sexual if sexual else or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value),
+    )
+
+
 def unopenable(db: Session) -> list[tuple[int, Why]]:
-    """Every case that no active member can open (by the rule of `visible_to`), and why.
-    One query for the cases whatever their number; the reasons only for those it finds."""
+    """Every case that no active member can open, and why.
+
+    For each kind of case (held or not, sexual misconduct or not) the members who may open it
+    are known from their roles and training alone. If there are none, every case of that kind
+    is listed; otherwise only a case every one of them stepped away from, found in the
+    recusals. So the cost follows the number of recusals, not of cases, until something is
+    wrong."""
     members = openers(db)
-    if not members:
-        return [(case_id, Why.NO_MEMBER) for case_id in db.scalars(select(Complaint.id))]
-    nobody = not_(or_(*[visible_to(member) for member in members]))
-    found = db.execute(
-        select(Complaint.id, Complaint.held_for_chair, Complaint.kind).where(nobody)
-    ).all()
-    recused: dict[int, set[int]] = collections.defaultdict(set)
-    for case_id, account_id in db.execute(
-        select(Recusal.complaint_id, Recusal.account_id)
-        .join(Complaint, Complaint.id == Recusal.complaint_id)
-        .where(nobody)
-    ).all():
-        recused[case_id].add(account_id)
-    sexual = Kind.SEXUAL.value
-    return [
-        (
-            case_id,
-            why_unopenable(members, held, kind == sexual, recused[case_id]) or Why.STEPPED_AWAY,
-        )
-        for case_id, held, kind in found
-    ]
+    found: list[tuple[int, Why]] = []
+    for held in (False, True):
+        for sexual in (False, True):
+            eligible = _eligible(members, held, sexual)
+            where = _kind_of_case(held, sexual)
+            if eligible:
+                statement = (
+                    select(Recusal.complaint_id)
+                    .join(Complaint, Complaint.id == Recusal.complaint_id)
+                    .where(where, Recusal.account_id.in_([m.id for m in eligible]))
+                    .group_by(Recusal.complaint_id)
+                    .having(func.count(Recusal.account_id) == len(eligible))
+                )
+            else:
+                statement = select(Complaint.id).where(where)
+            why = why_unopenable(members, held, sexual, {m.id for m in eligible})
+            found += [(case_id, why or Why.STEPPED_AWAY) for case_id in db.scalars(statement)]
+    return found
 
 
 def nobody_can_open(db: Session) -> dict[Why, int]:
