@@ -223,13 +223,13 @@ def unopenable(db: Session) -> list[tuple[int, Why]]:
             eligible = _eligible(members, held, sexual)
             where = _kind_of_case(held, sexual)
             if eligible:
-                statement = (
+                all_away = (
                     select(Recusal.complaint_id)
-                    .join(Complaint, Complaint.id == Recusal.complaint_id)
-                    .where(where, Recusal.account_id.in_([m.id for m in eligible]))
+                    .where(Recusal.account_id.in_([m.id for m in eligible]))
                     .group_by(Recusal.complaint_id)
                     .having(func.count(Recusal.account_id) == len(eligible))
                 )
+                statement = select(Complaint.id).where(Complaint.id.in_(all_away), where)
             else:
                 statement = select(Complaint.id).where(where)
             why = why_unopenable(members, held, sexual, {m.id for m in eligible})
