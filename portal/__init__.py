@@ -26,6 +26,7 @@ from portal import (
     logs,
     public,
     sitesettings,
+    totp,
 )
 from portal.claimcodes import CodeHasher
 from portal.config import Config
@@ -80,6 +81,8 @@ def create_app(
         hashing=PasswordHashing(*cost),
         # Recovery codes are checked with a keyed hash under a key only the server holds.
         recovery_key=hmac.new(config.secret_key.encode(), b"recovery-codes", "sha256").digest(),
+        # TOTP secrets are encrypted under a key from the pepper, which is not in the database.
+        totp_key=totp.storage_key(config.claim_pepper),
         cost=cost,
     )
     if config.proxy_hops:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from portal import audit, boardsessions, crypto, passwords, totp
 from portal import keys as boardkeys
 from portal.db import write_transaction
-from portal.models import Account, BoardSession, Invite, RecoveryCode
+from portal.models import Account, BoardSession, Invite, MemberKey, RecoveryCode
 
 INVITE_LIFETIME = dt.timedelta(hours=72)
 USERNAME_MAX = 40
@@ -64,6 +64,8 @@ class Secrets:
 
     hashing: passwords.PasswordHashing
     recovery_key: bytes
+    # Encrypts TOTP secrets in the database (totp.storage_key).
+    totp_key: bytes
     # argon2id cost for deriving the key that wraps a member's personal private key.
     cost: tuple[int, int, int] = (3, 65536, 4)
 
@@ -133,6 +135,11 @@ def has_active_admin(db: Session) -> bool:
     )
 
 
+def _any_admin(db: Session) -> bool:
+    first = select(Account.id).where(Account.role == Role.ADMIN.value).limit(1)
+    return db.scalar(first) is not None
+
+
 def enroll(
     db: Session, keys: Secrets, token: str, username: str, password: str, now: dt.datetime
 ) -> Enrolled:
@@ -156,6 +163,10 @@ def enroll(
             role=invite.role,
             password_hash=password_hash,
             created_at=now,
+            # The site's first admin sets it up and is the chair: trained for sexual
+            # misconduct cases unless they say otherwise, so such a case is never left
+            # with nobody who may open it.
+            trained_sensitive=Role(invite.role) == Role.ADMIN and not _any_admin(db),
         )
         keyring: boardkeys.Keyring = {}
         recovery = None
@@ -290,7 +301,8 @@ def _use_code(
     db: Session, keys: Secrets, account: Account, code: str, now: dt.datetime
 ) -> str | None:
     if account.totp_secret and account.totp_confirmed:
-        step = totp.matching_step(account.totp_secret, code, account.totp_last_step, _epoch(now))
+        secret = totp_secret_of(keys, account) or ""
+        step = totp.matching_step(secret, code, account.totp_last_step, _epoch(now))
         if step is not None:
             account.totp_last_step = step
             return "totp"
@@ -324,14 +336,20 @@ def sign_out(db: Session, account_id: int, session_id: str, now: dt.datetime) ->
 # --- the second factor -----------------------------------------------------------------
 
 
-def start_totp_setup(db: Session, account: Account) -> str:
+def totp_secret_of(keys: Secrets, account: Account) -> str | None:
+    """The account's TOTP secret, decrypted; None if it has none yet."""
+    return totp.open_secret(keys.totp_key, account.id, account.totp_secret)
+
+
+def start_totp_setup(db: Session, keys: Secrets, account: Account) -> str:
     """A new, unconfirmed TOTP secret for the account (replacing an unconfirmed one)."""
     if account.totp_confirmed:
         raise AccountError(_l("A second factor is already set up."))
     secret = totp.new_secret()
+    stored = totp.seal_secret(keys.totp_key, account.id, secret)
     with write_transaction(db):
-        db.execute(update(Account).where(Account.id == account.id).values(totp_secret=secret))
-    account.totp_secret = secret
+        db.execute(update(Account).where(Account.id == account.id).values(totp_secret=stored))
+    account.totp_secret = stored
     return secret
 
 
@@ -344,7 +362,7 @@ def confirm_totp(
         fresh = _existing(db, account.id)
         if not fresh.totp_secret or fresh.totp_confirmed:
             return None
-        step = totp.matching_step(fresh.totp_secret, code, None, _epoch(now))
+        step = totp.matching_step(totp_secret_of(keys, fresh) or "", code, None, _epoch(now))
         if step is None:
             audit.record(db, "totp.confirm_fail", account_id=fresh.id, now=now)
             return None
@@ -425,17 +443,67 @@ def change_password(
         )
 
 
+def _holds_key(db: Session, account: Account) -> bool:
+    """Has the board key, or an admin's approval to receive it."""
+    return account.key_approved or (
+        db.scalar(select(MemberKey.account_id).where(MemberKey.account_id == account.id).limit(1))
+        is not None
+    )
+
+
+def _other_key_holders(db: Session, account_id: int) -> int:
+    """Active members other than this one who hold the current board key."""
+    current = boardkeys.current(db)
+    if current is None:
+        return 0
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(MemberKey)
+            .join(Account, Account.id == MemberKey.account_id)
+            .where(
+                MemberKey.version == current.version,
+                Account.id != account_id,
+                Account.disabled.is_(False),
+            )
+        )
+        or 0
+    )
+
+
 def set_disabled(
-    db: Session, admin: Account, account_id: int, disabled: bool, now: dt.datetime
+    db: Session,
+    admin: Account,
+    account_id: int,
+    disabled: bool,
+    now: dt.datetime,
+    keyring: boardkeys.Keyring | None = None,
 ) -> None:
     """Disable (ending every session at once) or enable an account. Admins cannot disable
-    themselves, so a site never loses its last admin by accident."""
+    themselves, so a site never loses its last admin by accident.
+
+    Disabling takes the board key away, so only an admin who holds it (in this sign-in's
+    `keyring`) may disable a member who holds it, and the last holders never lose it: an
+    admin nobody approved cannot lock the board out of every complaint."""
     if account_id == admin.id:
         raise AccountError(_l("You cannot disable your own account."))
     with write_transaction(db):
         target = db.get(Account, account_id)
         if target is None:
             raise AccountError(_l("No such account."))
+        if disabled and _holds_key(db, target):
+            current = boardkeys.current(db)
+            if not admin.key_approved or current is None or current.version not in (keyring or {}):
+                raise AccountError(
+                    _l("Only an admin who holds the board key can disable a member who holds it.")
+                )
+            if not _other_key_holders(db, account_id):
+                raise AccountError(
+                    _l(
+                        "This member is the last one who holds the board key, so they cannot "
+                        "be disabled. Approve another admin or reviewer first."
+                    )
+                )
         target.disabled = disabled
         ended = boardsessions.end_all_for(db, account_id) if disabled else 0
         if disabled:
@@ -484,11 +552,21 @@ def approve_key(
         )
 
 
+# The switches that mean something for each role; any other is ignored.
+FLAGS_BY_ROLE = {
+    Role.ADMIN: frozenset({"trained_sensitive"}),
+    Role.REVIEWER: frozenset({"trained_sensitive"}),
+    # Admins and reviewers always need a second step; advocates never read cases.
+    Role.ADVOCATE: frozenset({"totp_required", "organisation"}),
+}
+
+
 def set_flags(
     db: Session, admin: Account, account_id: int, now: dt.datetime, **flags: bool | str | None
 ) -> None:
-    """Admin switches: `totp_required` (advocates), `trained_sensitive` (reviewers), and an
-    advocate's `organisation`."""
+    """Admin switches: `totp_required` and `organisation` (advocates), `trained_sensitive`
+    (admins and reviewers, an admin's own included). The last active trained member who can
+    open cases keeps the flag, so sexual misconduct cases always have someone to read them."""
     allowed = {"totp_required", "trained_sensitive", "organisation"}
     if not set(flags) <= allowed:
         raise AccountError(_l("Unknown setting."))
@@ -496,7 +574,21 @@ def set_flags(
         target = db.get(Account, account_id)
         if target is None:
             raise AccountError(_l("No such account."))
-        for name, value in flags.items():
+        flags = {k: v for k, v in flags.items() if k in FLAGS_BY_ROLE[Role(target.role)]}
+        if (
+            flags.get("trained_sensitive") is False
+            and _opens_cases(target)
+            and target.trained_sensitive
+            and not _other_trained(db, target.id)
+        ):
+            raise AccountError(
+                _l(
+                    "This is the last active member trained for sexual misconduct cases. "
+                    "Mark someone else as trained first."
+                )
+            )
+        changed = {k: v for k, v in flags.items() if getattr(target, k) != v}
+        for name, value in changed.items():
             setattr(target, name, value)
         _record_account(
             db,
@@ -504,8 +596,30 @@ def set_flags(
             now,
             by=admin.id,
             about=account_id,
-            **flags,
+            **changed,
         )
+
+
+def _opens_cases(account: Account) -> bool:
+    return Role(account.role) in CASE_KEY_ROLES and account.key_approved and not account.disabled
+
+
+def _other_trained(db: Session, account_id: int) -> bool:
+    """Is another active, approved admin or reviewer trained for sexual misconduct cases?"""
+    return (
+        db.scalar(
+            select(Account.id)
+            .where(
+                Account.id != account_id,
+                Account.role.in_([role.value for role in CASE_KEY_ROLES]),
+                Account.disabled.is_(False),
+                Account.key_approved.is_(True),
+                Account.trained_sensitive.is_(True),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def end_session(db: Session, admin: Account, handle: str, now: dt.datetime) -> bool:

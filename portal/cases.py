@@ -56,6 +56,8 @@ def recused_ids(db: Session, account_id: int) -> set[int]:
 
 
 def may_see(db: Session, account: Account, complaint: Complaint) -> bool:
+    """The rule of `queue.visible_to`, for one case: every condition applies. Whether some
+    active member can open each case is watched by `queue.unopenable`."""
     if Role(account.role) not in CASE_ROLES:
         return False
     if complaint.held_for_chair and Role(account.role) != Role.ADMIN:

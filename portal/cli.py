@@ -43,7 +43,7 @@ def db_upgrade() -> None:
     """Apply every database migration that has not run yet."""
     config = current_app.extensions["portal.config"]
     ensure_instance_folder(config.instance_path)
-    migrate.upgrade(config.database_url)
+    migrate.upgrade(config.database_url, claim_pepper=config.claim_pepper)
     click.echo("Database is up to date.")
 
 

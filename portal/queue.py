@@ -8,13 +8,16 @@ chair (someone is to be kept away) unless the member is an admin, are left out o
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
+from enum import StrEnum
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from portal.accounts import Role
+from portal.accounts import CASE_KEY_ROLES, Role
 from portal.choices import Kind, Status
 from portal.models import Account, Complaint, Recusal, StatusCount
 
@@ -54,16 +57,22 @@ class QueuePage:
     has_next: bool
 
 
-def _visible(statement: Select, account: Account) -> Select:
+def visible_to(account: Account) -> ColumnElement[bool]:
+    """The cases this member may open, as a clause: the same rule as `cases.may_see`. Held
+    for the chair: admins only. Sexual misconduct: trained members only. Never a case they
+    stepped away from or were kept away from. Every condition applies; none overrides another.
+    """
     recused = select(Recusal.complaint_id).where(Recusal.account_id == account.id)
-    statement = statement.where(Complaint.id.not_in(recused))
+    conditions = [Complaint.id.not_in(recused)]
     if Role(account.role) != Role.ADMIN:
-        statement = statement.where(Complaint.held_for_chair.is_(False))
+        conditions.append(Complaint.held_for_chair.is_(False))
     if not account.trained_sensitive:
-        statement = statement.where(
-            or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value)
-        )
-    return statement
+        conditions.append(or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value))
+    return and_(*conditions)
+
+
+def _visible(statement: Select, account: Account) -> Select:
+    return statement.where(visible_to(account))
 
 
 def counts(db: Session, account: Account) -> dict[str, int]:
@@ -137,3 +146,97 @@ def page(
         number=number,
         has_next=len(rows) > PAGE_SIZE,
     )
+
+
+# --- cases nobody can open ---------------------------------------------------------------
+
+
+class Why(StrEnum):
+    """Why no active member can open a case: the first rule that left nobody."""
+
+    NO_MEMBER = "no_member"  # no active admin or reviewer approved for the board key
+    NO_ADMIN = "no_admin"  # held for the chair, and no such admin
+    NO_TRAINED_ADMIN = "no_trained_admin"  # held, sexual misconduct, no trained admin
+    NO_TRAINED = "no_trained"  # sexual misconduct, no trained member
+    STEPPED_AWAY = "stepped_away"  # everyone who could have opened it stepped or was kept away
+
+
+def openers(db: Session) -> list[Account]:
+    """Members who can open cases at all: active admins and reviewers approved for the key."""
+    return list(
+        db.scalars(
+            select(Account).where(
+                Account.role.in_([role.value for role in CASE_KEY_ROLES]),
+                Account.disabled.is_(False),
+                Account.key_approved.is_(True),
+            )
+        )
+    )
+
+
+def _eligible(members: Sequence[Account], held: bool, sexual: bool) -> list[Account]:
+    """Who of `members` may open a case held (or not) and about sexual misconduct (or not),
+    before recusals: `visible_to` by role and training."""
+    if held:
+        members = [m for m in members if Role(m.role) == Role.ADMIN]
+    if sexual:
+        members = [m for m in members if m.trained_sensitive]
+    return list(members)
+
+
+def why_unopenable(
+    members: Sequence[Account], held: bool, sexual: bool, recused: set[int]
+) -> Why | None:
+    """Why nobody in `members` can open a case like this; None if someone can."""
+    if not members:
+        return Why.NO_MEMBER
+    if held and not _eligible(members, True, False):
+        return Why.NO_ADMIN
+    eligible = _eligible(members, held, sexual)
+    if not eligible:
+        return Why.NO_TRAINED_ADMIN if held else Why.NO_TRAINED
+    if all(m.id in recused for m in eligible):
+        return Why.STEPPED_AWAY
+    return None
+
+
+def _kind_of_case(held: bool, sexual: bool) -> ColumnElement[bool]:
+    is_sexual = Complaint.kind == Kind.SEXUAL.value
+    return and_(
+        Complaint.held_for_chair.is_(held),
+        is_sexual if sexual else or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value),
+    )
+
+
+def unopenable(db: Session) -> list[tuple[int, Why]]:
+    """Every case that no active member can open, and why.
+
+    For each kind of case (held or not, sexual misconduct or not) the members who may open it
+    are known from their roles and training alone. If there are none, every case of that kind
+    is listed; otherwise only a case every one of them stepped away from, found in the
+    recusals. So the cost follows the number of recusals, not of cases, until something is
+    wrong."""
+    members = openers(db)
+    found: list[tuple[int, Why]] = []
+    for held in (False, True):
+        for sexual in (False, True):
+            eligible = _eligible(members, held, sexual)
+            where = _kind_of_case(held, sexual)
+            if eligible:
+                all_away = (
+                    select(Recusal.complaint_id)
+                    .where(Recusal.account_id.in_([m.id for m in eligible]))
+                    .group_by(Recusal.complaint_id)
+                    .having(func.count(Recusal.account_id) == len(eligible))
+                )
+                statement = select(Complaint.id).where(Complaint.id.in_(all_away), where)
+            else:
+                statement = select(Complaint.id).where(where)
+            why = why_unopenable(members, held, sexual, {m.id for m in eligible})
+            found += [(case_id, why or Why.STEPPED_AWAY) for case_id in db.scalars(statement)]
+    return found
+
+
+def nobody_can_open(db: Session) -> dict[Why, int]:
+    """How many cases nobody can open, by why: what the admins' home page warns about."""
+    return dict(collections.Counter(why for _case, why in unopenable(db)))

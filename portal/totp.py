@@ -1,6 +1,8 @@
 """The second factor: TOTP codes from an authenticator app, and one-time recovery codes.
 
 The QR code is drawn here as SVG (segno), so the secret never goes to an image service.
+TOTP secrets are stored encrypted under a key derived from the claim pepper, which lives in
+configuration and never in the database: a copy of the database alone makes no codes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import secrets
 import pyotp
 import segno
 
+from portal import crypto
+
 RECOVERY_CODES = 10
 _RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 _NOT_CODE = re.compile(r"[\s\-]+")
@@ -21,6 +25,28 @@ _NOT_CODE = re.compile(r"[\s\-]+")
 
 def new_secret() -> str:
     return pyotp.random_base32()
+
+
+SEALED_PREFIX = crypto.TEXT_PREFIX
+
+
+def storage_key(pepper: bytes) -> bytes:
+    """The key TOTP secrets are stored under, from configuration (not the database)."""
+    return crypto.derive(pepper, "totp-secrets")
+
+
+def _label(account_id: int) -> str:
+    # Bound to the account, so a secret copied onto another account's row does not open.
+    return f"account.totp_secret:{account_id}"
+
+
+def seal_secret(key: bytes, account_id: int, secret: str) -> str:
+    return crypto.encrypt_text(key, secret, _label(account_id)) or ""
+
+
+def open_secret(key: bytes, account_id: int, stored: str | None) -> str | None:
+    """The secret in a stored value; None if there is none."""
+    return crypto.decrypt_text(key, stored, _label(account_id)) if stored else None
 
 
 def provisioning_uri(secret: str, username: str, issuer: str) -> str:

@@ -56,7 +56,9 @@ def enable_account(account_id: int) -> ResponseReturnValue:
 def _toggle(account_id: int, disabled: bool) -> Response:
     if EmptyForm().validate_on_submit():
         try:
-            accounts.set_disabled(db.session(), g.account, account_id, disabled, clock.now())
+            accounts.set_disabled(
+                db.session(), g.account, account_id, disabled, clock.now(), g.keyring
+            )
         except accounts.AccountError as problem:
             flash(str(problem))
         else:

@@ -186,7 +186,9 @@ def second_factor() -> ResponseReturnValue:
     if account.totp_confirmed:
         flash(_("Your second factor is already set up."))
         return redirect(url_for("review.account"), code=303)
-    secret = account.totp_secret or accounts.start_totp_setup(database, account)
+    secret = accounts.totp_secret_of(keys(), account) or accounts.start_totp_setup(
+        database, keys(), account
+    )
     form = SetupCodeForm()
     if form.validate_on_submit():
         result = accounts.confirm_totp(

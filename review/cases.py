@@ -63,7 +63,8 @@ LOCKED = _l(
 case_workers = access(Role.ADMIN, Role.REVIEWER, refusal=404)
 
 
-def queue_page() -> ResponseReturnValue:
+def queue_page(**extra: object) -> ResponseReturnValue:
+    """The queue; `extra` goes to the template (the admins' warnings, from home)."""
     form = QueueFilterForm(request.args)
     form.status.choices = [SelectChoice("", _("Still open"))] + [
         SelectChoice(s.value, STATUS_SHORT[s]) for s in Status
@@ -95,6 +96,7 @@ def queue_page() -> ResponseReturnValue:
         kind_labels=KIND_LABELS,
         status_short=STATUS_SHORT,
         args={k: v for k, v in request.args.items() if k != "page"},
+        **extra,
     )
 
 

@@ -21,10 +21,11 @@ from portal import ids
 from portal.accounts import USERNAME_MAX, Role
 from portal.passwords import MAX_LENGTH
 
+# Least powerful first: the invitation form starts on the first.
 ROLE_LABELS = {
-    Role.ADMIN: _l("Admin (board chair or program administrator)"),
-    Role.REVIEWER: _l("Reviewer (board member)"),
     Role.ADVOCATE: _l("Peer advocate (helps people file; never sees cases)"),
+    Role.REVIEWER: _l("Reviewer (board member)"),
+    Role.ADMIN: _l("Admin (board chair or program administrator)"),
 }
 
 
@@ -109,6 +110,7 @@ class InviteForm(FlaskForm):
             "What the new account can do. The link you get works once, within 72 hours."
         ),
         choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        default=Role.ADVOCATE.value,
     )
 
 

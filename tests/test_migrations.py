@@ -98,7 +98,7 @@ def test_upgrading_takes_the_earlier_key_away_from_links(tmp_path: Path) -> None
     """A link used to hold the earlier complaint's key for the new code: it goes, and a link
     confirmed without a second member's approval no longer counts (portal.linkrule)."""
     url = f"sqlite:///{tmp_path / 'links.sqlite3'}"
-    migrate.upgrade(url, "0013")
+    migrate.upgrade(url, "0014")
     engine = create_engine(url)
     triggers = _triggers(engine)
     _row(engine, "complaint", id=1, locator="AAAA", status="received")
@@ -125,10 +125,49 @@ def test_upgrading_takes_the_earlier_key_away_from_links(tmp_path: Path) -> None
     assert _triggers(engine) == triggers
     engine.dispose()
 
-    migrate.downgrade(url, "0013")
+    migrate.downgrade(url, "0014")
     engine = create_engine(url)
     with engine.connect() as connection:
         kept = connection.execute(text("SELECT earlier_dk_sealed FROM case_link")).scalar_one()
     assert kept is None
     assert _triggers(engine) == triggers
     engine.dispose()
+
+
+def test_upgrading_encrypts_a_plaintext_totp_secret_and_keeps_member_keys(tmp_path: Path) -> None:
+    """A secret stored in the clear before 0016 is encrypted under the pepper's key, the
+    members' keys and recovery codes survive on SQLite, and a downgrade gives it back."""
+    from portal import totp
+
+    url = f"sqlite:///{tmp_path / 'totp.sqlite3'}"
+    pepper = b"migration-test-pepper-" + b"z" * 20
+    migrate.upgrade(url, "0015")
+    engine = create_engine(url)
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    _row(engine, "account", id=7, username="chair", role="admin", totp_secret=secret)
+    _row(engine, "account", id=8, username="new", role="reviewer")
+    _row(engine, "board_key", version=1)
+    _row(engine, "member_key", account_id=7, version=1)
+    _row(engine, "recovery_code", account_id=7)
+    engine.dispose()
+
+    migrate.upgrade(url, claim_pepper=pepper)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT id, totp_secret FROM account")).all())
+        kept = [
+            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+            for table in ("member_key", "recovery_code")
+        ]
+    engine.dispose()
+    assert secret not in stored[7]
+    assert totp.open_secret(totp.storage_key(pepper), 7, stored[7]) == secret
+    assert stored[8] is None
+    assert kept == [1, 1]
+
+    migrate.downgrade(url, "0015", claim_pepper=pepper)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        back = connection.execute(text("SELECT totp_secret FROM account WHERE id = 7")).scalar()
+    engine.dispose()
+    assert back == secret

@@ -18,8 +18,9 @@ class Account(Base):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
-    # Base32 TOTP secret. Set during enrollment; confirmed once a real code has been typed.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Base32 TOTP secret, encrypted (portal.totp.seal_secret) under a key from configuration.
+    # Set during enrollment; confirmed once a real code has been typed.
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
     # The last TOTP time step accepted, so a code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column()
