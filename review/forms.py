@@ -15,10 +15,19 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import DateField
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from portal.accounts import USERNAME_MAX, Role
 from portal.passwords import MAX_LENGTH
+from portal.site import SiteConfigError, parse_quick_exit
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Admin (board chair or program administrator)"),
@@ -129,11 +138,7 @@ class SettingsForm(FlaskForm):
     quick_exit_url = StringField(
         _l("Quick exit address"),
         description=_l("An everyday https:// site the quick exit goes to."),
-        validators=[
-            DataRequired(),
-            Length(max=200),
-            Regexp(r"^https://[^\s;'\"]+$", message=_l("Use an address that starts with https://")),
-        ],
+        validators=[DataRequired(), Length(max=200)],
     )
     public_address = StringField(
         _l("This portal's public address"),
@@ -217,6 +222,18 @@ class SettingsForm(FlaskForm):
         choices=[SelectChoice("en", "English"), SelectChoice("es", "Español")],
         default="en",
     )
+
+    def validate_quick_exit_url(self, field: StringField) -> None:
+        try:
+            parse_quick_exit(field.data or "")
+        except SiteConfigError as error:
+            raise ValidationError(
+                _l(
+                    "Please use a plain address that starts with https://, like "
+                    "https://www.weather.gov/. It cannot have spaces, a line break, a user "
+                    "name, * or commas, and a port must be a number from 1 to 65535."
+                )
+            ) from error
 
 
 class NoticeForm(FlaskForm):
