@@ -555,3 +555,21 @@ def test_queue_counts_stay_exact_through_every_kind_of_change(
     page = reviewer.get("/review/?status=triaged").get_data(as_text=True)
     triaged_visible = sum(n for (s, sens), n in actual.items() if s == "triaged" and not sens)
     assert f"<strong>{triaged_visible}</strong> Looked at" in page
+
+
+def _legend(page: str, question: str) -> str:
+    found = re.search(rf"<legend>({re.escape(question)}.*?)</legend>", page, re.S)
+    assert found, f"no question {question!r} on the page"
+    return found.group(1)
+
+
+def test_required_choices_on_the_case_page_never_say_optional(
+    app: Flask, clock, reviewer, client
+) -> None:  # noqa: ANN001
+    code = file_directly(app, clock)
+    locator = code[:4]
+    act(reviewer, locator, "status", target="in_review", reason="Reading it.")
+    act(reviewer, locator, "refer", body="legal_aid", explanation="Free lawyers.")
+    page = complainant_page(client, code)
+    assert "optional" not in _legend(page, "How do you want to stop?")
+    assert "optional" not in _legend(page, "Your answer")

@@ -70,6 +70,7 @@ def test_file_then_come_back_with_the_code(
     assert_fits_a_phone(page, "start page")
     person.follow("Make a complaint")
     page.get_by_label("What happened?").fill(NARRATIVE)
+    page.get_by_text("More questions you can answer").click()
     # The whole line is the target: tapping the words chooses the answer.
     page.get_by_text("Police misconduct", exact=True).click()
     page.get_by_label("Roughly when?").fill("Last Tuesday night")

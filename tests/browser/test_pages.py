@@ -76,6 +76,7 @@ def form_after_switching_language(person: Person, _clock: FakeClock) -> None:
     person.open("/file")
     person.switch_language("es" if own == "en" else "en")
     person.page.locator("#narrative").fill(NARRATIVE)
+    person.open_more_questions()
     person.page.locator("#where_text").fill("Near the library")
     person.switch_language(own)
     assert person.page.locator("#narrative").input_value() == NARRATIVE
