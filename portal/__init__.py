@@ -25,6 +25,7 @@ from portal import (
     logs,
     public,
     sitesettings,
+    tappable,
 )
 from portal.claimcodes import CodeHasher
 from portal.config import Config
@@ -94,6 +95,7 @@ def create_app(
     headers.init_app(app, lambda: sitesettings.current().quick_exit_origin)
     errors.init_app(app)
     languages.init_app(app)
+    tappable.init_app(app)
     app.context_processor(
         lambda: {"site": sitesettings.current(), "current_locale": lambda: str(get_locale())}
     )

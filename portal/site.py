@@ -74,13 +74,34 @@ class Site:
                 phone="1-800-799-7233",
                 hours=N_("24 hours"),
             ),
+        )
+    )
+    # Shown to a person in danger (the start page, and after "I am not safe"). Many people
+    # this portal serves cannot safely call the police, so 911 is listed only if an admin
+    # adds it; a site should add its local crisis line and sex-worker-led hotline.
+    danger_lines: tuple[HelpResource, ...] = field(
+        default_factory=lambda: (
             HelpResource(
-                name=N_("Emergency"),
-                what=N_("If you are in danger right now."),
-                phone="911",
+                name=N_("988 Suicide and Crisis Lifeline"),
+                what=N_("Call or text 988. A trained counselor answers. It is not the police."),
+                phone="988",
+                hours=N_("24 hours"),
+            ),
+            HelpResource(
+                name=N_("National Domestic Violence Hotline"),
+                what=N_(
+                    "Call, or text START to 88788, if someone is hurting or scaring you. "
+                    "It is not the police."
+                ),
+                phone="1-800-799-7233",
+                hours=N_("24 hours"),
             ),
         )
     )
+    # What an admin wrote for participants, in other languages: in site.toml a table
+    # `[words.es]` of "English words" = "Spanish words"; here (language, English, theirs)
+    # triples, so a Site stays hashable. `portal.languages.site_words` shows them.
+    words: tuple[tuple[str, str, str], ...] = ()
 
     # Public figures: a count below this is shown as "fewer than N".
     suppression_threshold: int = 10
@@ -100,6 +121,12 @@ class Site:
     smtp_starttls: bool = False
     # The language of those notices: the board's language.
     board_language: str = "en"
+
+    def words_in(self, language: str) -> dict[str, str]:
+        return {english: theirs for lang, english, theirs in self.words if lang == language}
+
+    def words_by_language(self) -> dict[str, dict[str, str]]:
+        return {lang: self.words_in(lang) for lang in sorted({w[0] for w in self.words})}
 
     @property
     def quick_exit_origin(self) -> str:
@@ -128,8 +155,14 @@ def site_from_mapping(data: dict) -> Site:
     values = dict(data)
     if "agencies" in values:
         values["agencies"] = tuple(str(a) for a in values["agencies"])
-    if "help_resources" in values:
-        values["help_resources"] = tuple(HelpResource(**r) for r in values["help_resources"])
+    for key in ("help_resources", "danger_lines"):
+        if key in values:
+            try:
+                values[key] = tuple(HelpResource(**r) for r in values[key])
+            except TypeError as error:
+                raise SiteConfigError(f"site.toml: {key}: {error}") from error
+    if "words" in values:
+        values["words"] = _words(values["words"])
     try:
         site = Site(**values)
     except TypeError as error:
@@ -153,6 +186,25 @@ def site_from_mapping(data: dict) -> Site:
     if site.board_language not in NOTICE_LANGUAGES:
         raise SiteConfigError(f"site.toml: board_language must be one of {NOTICE_LANGUAGES}")
     return site
+
+
+WORDS_MAX = 2000
+
+
+def _words(data: object) -> tuple[tuple[str, str, str], ...]:
+    """`words`: for each language but English, a table of the admin's own words in it."""
+    others = set(NOTICE_LANGUAGES) - {"en"}
+    if not isinstance(data, dict) or not set(data) <= others:
+        raise SiteConfigError(f"site.toml: words must be a table for each of {sorted(others)}")
+    words = []
+    for language, table in sorted(data.items()):
+        if not isinstance(table, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and len(k) <= WORDS_MAX >= len(v)
+            for k, v in table.items()
+        ):
+            raise SiteConfigError(f"site.toml: words.{language} must map words to words")
+        words += [(language, k, v) for k, v in sorted(table.items()) if k and v]
+    return tuple(words)
 
 
 QUICK_EXIT_HELP = (
@@ -230,4 +282,6 @@ NUMBERS = (
 
 def site_to_mapping(site: Site) -> dict:
     """The inverse of `site_from_mapping`, for storing settings as JSON."""
-    return dataclasses.asdict(site)
+    data = dataclasses.asdict(site)
+    data["words"] = site.words_by_language()
+    return data
