@@ -26,6 +26,7 @@ from portal import (
     logs,
     public,
     sitesettings,
+    tappable,
     totp,
 )
 from portal.claimcodes import CodeHasher
@@ -98,6 +99,7 @@ def create_app(
     headers.init_app(app, lambda: sitesettings.current().quick_exit_origin)
     errors.init_app(app)
     languages.init_app(app)
+    tappable.init_app(app)
     app.context_processor(
         lambda: {"site": sitesettings.current(), "current_locale": lambda: str(get_locale())}
     )

@@ -15,7 +15,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import caseaccess, clock, complainant, complaints, db, linkrule, notify, sealing
+from portal import (
+    caseaccess,
+    clock,
+    complainant,
+    complaints,
+    db,
+    languages,
+    linkrule,
+    notify,
+    sealing,
+)
 from portal.choices import (
     ACTOR_LABELS,
     DISPOSITION_LABELS,
@@ -208,6 +218,18 @@ def withdraw() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(complaint, 400, withdraw_form=form)
     delete_text = form.how.data == "delete"
+    # Deleting cannot be undone: first a page that says exactly what will be gone. "No, go
+    # back" draws the case page again with the choice still made.
+    answer = None if languages.switch_requested() else request.form.get("confirm")
+    if delete_text and answer != "yes":
+        if answer == "no":
+            return _render(complaint, withdraw_form=form)
+        return render_template(
+            "participant/withdraw_confirm.html",
+            complaint=complaint,
+            form=form,
+            counts=complainant.deletion_counts(db.session(), complaint.id),
+        )
     try:
         complainant.withdraw(
             db.session(),

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal import attachments, audit, claimcodes, sealing, transitions
@@ -231,6 +231,24 @@ def withdraw(
         if delete_text:
             _delete_text(db, complaint, uploads)
         _record(db, "complainant.withdraw", complaint, now, deleted=delete_text)
+
+
+@dataclasses.dataclass(frozen=True)
+class DeletionCounts:
+    """What a deletion would take, counted for the person's "are you sure?" page."""
+
+    messages: int
+    files: int
+
+
+def deletion_counts(db: Session, complaint_id: int) -> DeletionCounts:
+    messages = db.scalar(
+        select(func.count()).select_from(Message).where(Message.complaint_id == complaint_id)
+    )
+    files = db.scalar(
+        select(func.count()).select_from(Attachment).where(Attachment.complaint_id == complaint_id)
+    )
+    return DeletionCounts(messages=messages or 0, files=files or 0)
 
 
 TEXT_FIELDS = (

@@ -89,6 +89,16 @@ class FileForm(FlaskForm):
             _too_long(NARRATIVE_MAX),
         ],
     )
+    # Asked right after the story: the minimum complaint is these two and Send.
+    safe_now = RadioField(
+        _l("Are you safe right now?"),
+        description=_l(
+            "If you say no, you will see places that can help right away, and the board will "
+            "read your complaint first."
+        ),
+        choices=_radio_choices(SAFE_LABELS),
+        validators=[Optional()],
+    )
     kind = RadioField(
         _l("What is it about?"),
         description=_l("Choose the one that fits best."),
@@ -133,15 +143,6 @@ class FileForm(FlaskForm):
         ),
         filters=TEXT,
         validators=[_too_long(LONG_TEXT_MAX)],
-    )
-    safe_now = RadioField(
-        _l("Are you safe right now?"),
-        description=_l(
-            "If you say no, you will see places that can help right away, and the board will "
-            "read your complaint first."
-        ),
-        choices=_radio_choices(SAFE_LABELS),
-        validators=[Optional()],
     )
     assisted_by = RadioField(
         _l("Is someone helping you fill this in?"),

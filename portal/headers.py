@@ -29,6 +29,23 @@ def content_security_policy(quick_exit_origin: str) -> str:
     )
 
 
+def header_value_is_safe(value: str) -> bool:
+    """True for a value every server and browser takes as one header: printable ASCII only
+    (no line break, no character a server cannot encode)."""
+    return all(" " <= ch <= "~" for ch in value)
+
+
+def check_quick_exit_headers(quick_exit_url: str, quick_exit_origin: str) -> None:
+    """Refuse (ValueError) a quick-exit address whose headers would break every response:
+    the content security policy on each page and the quick exit's redirect."""
+    policy = content_security_policy(quick_exit_origin)
+    if not (header_value_is_safe(policy) and header_value_is_safe(quick_exit_url)):
+        raise ValueError("the quick-exit address would make an invalid header")
+    form_action = next(p for p in policy.split("; ") if p.startswith("form-action"))
+    if form_action.split() != ["form-action", "'self'", quick_exit_origin]:
+        raise ValueError("the quick-exit address would change the content security policy")
+
+
 def init_app(app: Flask, quick_exit_origin: Callable[[], str]) -> None:
     @app.after_request
     def _set_headers(response: Response) -> Response:

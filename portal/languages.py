@@ -56,8 +56,14 @@ def switch_requested() -> bool:
 
 
 def site_words(text: str) -> str:
-    """A site setting in the person's language when it is one of our defaults (marked with
-    `site.N_`); what an admin wrote is shown as they wrote it."""
+    """A site setting in the person's language: the admin's own words for this language
+    when they gave some (the settings' `words`), our translation when it is one of our
+    defaults (marked with `site.N_`), and otherwise what the admin wrote, as written."""
+    from portal import sitesettings  # the settings read the database; import when used
+
+    own = sitesettings.current().words_in(current()).get(text)
+    if own:
+        return own
     return gettext(text) if text in DEFAULT_WORDS else text
 
 

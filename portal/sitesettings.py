@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from portal import audit, db
 from portal.db import write_transaction
 from portal.models import SiteSettings
-from portal.site import Site, site_from_mapping, site_to_mapping
+from portal.site import Site, SiteConfigError, site_from_mapping, site_to_mapping
 
 ROW_ID = 1
 
@@ -51,6 +51,11 @@ def current() -> Site:
         db.session().rollback()
         g.site = base_site()
         return g.site
+    except SiteConfigError:
+        # Saved by an older version that let a bad value through: the file's settings keep
+        # the site up (an admin can save good ones again), rather than every page failing.
+        current_app.logger.warning("saved site settings are not valid; using site.toml")
+        g.site = base_site()
     cache.update(site=g.site, loaded=time.monotonic())
     return g.site
 

@@ -11,7 +11,7 @@ from portal.accounts import Role
 from portal.db import write_transaction
 from portal.site import SiteConfigError, site_to_mapping
 from review import access as access_rule
-from review import bp
+from review import bp, sitewords
 from review.forms import AuditFilterForm, EmptyForm, FlagsForm, InviteForm, SettingsForm
 
 admin_only = access_rule(Role.ADMIN)
@@ -225,10 +225,27 @@ def settings_page() -> ResponseReturnValue:
             getattr(form, name).data = values[name]
         form.agencies.data = "\n".join(values["agencies"])
         form.help_resources.data = _help_to_text(values["help_resources"])
+        form.danger_lines.data = _help_to_text(values["danger_lines"])
+        for name, text in sitewords.boxes_from_words(values, values["words"]).items():
+            getattr(form, name).data = text
     elif form.validate_on_submit():
         changes = {name: getattr(form, name).data for name in SIMPLE_SETTINGS}
         changes["agencies"] = _lines(form.agencies.data)
         changes["help_resources"] = _help_from_text(form.help_resources.data)
+        changes["danger_lines"] = _help_from_text(form.danger_lines.data)
+        try:
+            changes["words"] = sitewords.words_from_boxes(
+                changes, {name: getattr(form, name).data for name in sitewords.box_names()}
+            )
+        except sitewords.LinesDoNotMatch as extra:
+            getattr(form, extra.box).errors.append(
+                _(
+                    "This box has more lines than the English one (%(lines)d). Please write "
+                    "one line for each English line, in the same order.",
+                    lines=extra.english_lines,
+                )
+            )
+            return render_template("review/admin_settings.html", form=form)
         try:
             sitesettings.save(
                 db.session(),

@@ -15,11 +15,20 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import DateField
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from portal import ids
 from portal.accounts import USERNAME_MAX, Role
 from portal.passwords import MAX_LENGTH
+from portal.site import SiteConfigError, parse_quick_exit
 
 # Least powerful first: the invitation form starts on the first.
 ROLE_LABELS = {
@@ -118,6 +127,16 @@ class EmptyForm(FlaskForm):
     """A button that only needs its CSRF token."""
 
 
+SPANISH_LINES = _l(
+    "Optional. The same lines as the English box, in the same order, in Spanish. Write - for "
+    "a line to keep in English."
+)
+SPANISH_PLACES = _l(
+    "Optional. The same places as the English box, in the same order and layout, in Spanish. "
+    "The phone number is taken from the English box. Write - for a place to keep in English."
+)
+
+
 class SettingsForm(FlaskForm):
     program_name = StringField(
         _l("Program name"),
@@ -132,11 +151,7 @@ class SettingsForm(FlaskForm):
     quick_exit_url = StringField(
         _l("Quick exit address"),
         description=_l("An everyday https:// site the quick exit goes to."),
-        validators=[
-            DataRequired(),
-            Length(max=200),
-            Regexp(r"^https://[^\s;'\"]+$", message=_l("Use an address that starts with https://")),
-        ],
+        validators=[DataRequired(), Length(max=200)],
     )
     public_address = StringField(
         _l("This portal's public address"),
@@ -157,6 +172,39 @@ class SettingsForm(FlaskForm):
             "One place per line: name | what it does | phone | hours | address. "
             "Only the name is required."
         ),
+        validators=[Length(max=10000)],
+    )
+    danger_lines = TextAreaField(
+        _l("Help lines for someone in danger"),
+        description=_l(
+            "Shown on the start page and to anyone who says they are not safe. One line each: "
+            "name | what it does | phone | hours. Many people here cannot safely call the "
+            "police: list your local crisis line and sex-worker-led hotline, and 911 only if "
+            "you want it shown."
+        ),
+        validators=[Length(max=10000)],
+    )
+    # The same words in Spanish (see review/sitewords.py). Empty: the Spanish pages show the
+    # English words, or our own Spanish for the words that came with the portal.
+    program_name_es = StringField(
+        _l("Program name, in Spanish"),
+        description=_l("Optional. Leave empty to use the same name."),
+        validators=[Length(max=100)],
+    )
+    neutral_title_es = StringField(
+        _l("Neutral page title, in Spanish"),
+        description=_l("Optional."),
+        validators=[Length(max=60)],
+    )
+    agencies_es = TextAreaField(
+        _l("Agencies, in Spanish"), description=SPANISH_LINES, validators=[Length(max=5000)]
+    )
+    help_resources_es = TextAreaField(
+        _l("Local help, in Spanish"), description=SPANISH_PLACES, validators=[Length(max=10000)]
+    )
+    danger_lines_es = TextAreaField(
+        _l("Help lines for someone in danger, in Spanish"),
+        description=SPANISH_PLACES,
         validators=[Length(max=10000)],
     )
     suppression_threshold = IntegerField(
@@ -220,6 +268,18 @@ class SettingsForm(FlaskForm):
         choices=[SelectChoice("en", "English"), SelectChoice("es", "Español")],
         default="en",
     )
+
+    def validate_quick_exit_url(self, field: StringField) -> None:
+        try:
+            parse_quick_exit(field.data or "")
+        except SiteConfigError as error:
+            raise ValidationError(
+                _l(
+                    "Please use a plain address that starts with https://, like "
+                    "https://www.weather.gov/. It cannot have spaces, a line break, a user "
+                    "name, * or commas, and a port must be a number from 1 to 65535."
+                )
+            ) from error
 
 
 class NoticeForm(FlaskForm):

@@ -22,17 +22,71 @@
     button.addEventListener("click", function () { window.print(); });
   });
   // Kiosk mode: after the idle time with no use at all, clear the screen and end the case.
+  // A page with words typed in it first asks "Still there?", with a countdown and a button
+  // that keeps everything; only when nobody answers is the page cleared.
   var idle = Number(document.body.getAttribute("data-idle-seconds"));
   var idleUrl = document.body.getAttribute("data-idle-url");
   if (idle > 0 && idleUrl) {
     var timer = null;
+    var ticker = null;
+    var warning = document.getElementById("idle-warning");
+    var count = document.getElementById("idle-count");
+    var stay = document.getElementById("idle-stay");
+    var warnFor = Number(document.body.getAttribute("data-idle-warning-seconds")) || 0;
+    var before = null;
+    var clear = function () {
+      document.body.hidden = true;
+      window.location.replace(idleUrl);
+    };
+    var hasTypedWords = function () {
+      var fields = document.querySelectorAll("main textarea, main input");
+      return Array.prototype.some.call(fields, function (field) {
+        if (field.type === "file") { return field.files && field.files.length > 0; }
+        if (field.type === "hidden" || field.type === "radio" || field.type === "checkbox" ||
+            field.closest(".trap")) { return false; }
+        return field.value.trim() !== "";
+      });
+    };
+    var warningShown = function () { return warning && !warning.hidden; };
+    var warn = function () {
+      var left = warnFor;
+      before = document.activeElement;
+      count.textContent = String(left);
+      warning.hidden = false;
+      stay.focus();
+      ticker = window.setInterval(function () {
+        left -= 1;
+        count.textContent = String(Math.max(left, 0));
+        if (left <= 0) {
+          window.clearInterval(ticker);
+          clear();
+        }
+      }, 1000);
+    };
     var restart = function () {
+      if (warningShown()) { return; }  // only the button (or Escape) answers the question
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
-        document.body.hidden = true;
-        window.location.replace(idleUrl);
+        if (warning && stay && count && warnFor > 0 && hasTypedWords()) {
+          warn();
+        } else {
+          clear();
+        }
       }, idle * 1000);
     };
+    var stillHere = function () {
+      window.clearInterval(ticker);
+      warning.hidden = true;
+      if (before && before.focus) { before.focus(); }
+      restart();
+    };
+    if (stay) {
+      stay.addEventListener("click", stillHere);
+      warning.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") { stillHere(); }
+        if (event.key === "Tab") { event.preventDefault(); stay.focus(); }  // focus stays here
+      });
+    }
     ["keydown", "pointerdown", "input", "scroll", "touchstart"].forEach(function (name) {
       window.addEventListener(name, restart, { passive: true });
     });

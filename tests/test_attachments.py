@@ -187,7 +187,10 @@ def test_withdrawing_with_deletion_erases_the_files(app: Flask, client, config) 
     code = person.file_and_get_code(files=[(io.BytesIO(photo("PNG")), "p.png")])
     assert list((config.instance_path / attachments.FOLDER).iterdir())
     person.check(code)
-    client.post("/case/withdraw", data={"csrf_token": csrf(client, "/case"), "how": "delete"})
+    client.post(
+        "/case/withdraw",
+        data={"csrf_token": csrf(client, "/case"), "how": "delete", "confirm": "yes"},
+    )
     assert list((config.instance_path / attachments.FOLDER).iterdir()) == []
     with app.app_context():
         assert db.session().scalars(select(Attachment)).first() is None

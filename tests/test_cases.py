@@ -460,7 +460,8 @@ def test_withdrawing_with_deletion_removes_the_text_for_good(
     Participant(client).check(code)
     client.post("/case/reply", data={"csrf_token": csrf(client, "/case"), "body": "REPLY-3318"})
     response = client.post(
-        "/case/withdraw", data={"csrf_token": csrf(client, "/case"), "how": "delete"}
+        "/case/withdraw",
+        data={"csrf_token": csrf(client, "/case"), "how": "delete", "confirm": "yes"},
     )
     assert "deleted" in response.get_data(as_text=True)
     dump = dump_database(app)
@@ -532,7 +533,10 @@ def test_queue_counts_stay_exact_through_every_kind_of_change(
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")
     act(reviewer, codes[0][:4], "status", target="triaged", reason="Read.")
     complainant_page(client, codes[2])
-    client.post("/case/withdraw", data={"csrf_token": csrf(client, "/case"), "how": "delete"})
+    client.post(
+        "/case/withdraw",
+        data={"csrf_token": csrf(client, "/case"), "how": "delete", "confirm": "yes"},
+    )
     with app.app_context():
         session = db.session()
         kept = {
@@ -555,3 +559,88 @@ def test_queue_counts_stay_exact_through_every_kind_of_change(
     page = reviewer.get("/review/?status=triaged").get_data(as_text=True)
     triaged_visible = sum(n for (s, sens), n in actual.items() if s == "triaged" and not sens)
     assert f"<strong>{triaged_visible}</strong> Looked at" in page
+
+
+def _legend(page: str, question: str) -> str:
+    found = re.search(rf"<legend>({re.escape(question)}.*?)</legend>", page, re.S)
+    assert found, f"no question {question!r} on the page"
+    return found.group(1)
+
+
+def test_required_choices_on_the_case_page_never_say_optional(
+    app: Flask, clock, reviewer, client
+) -> None:  # noqa: ANN001
+    code = file_directly(app, clock)
+    locator = code[:4]
+    act(reviewer, locator, "status", target="in_review", reason="Reading it.")
+    act(reviewer, locator, "refer", body="legal_aid", explanation="Free lawyers.")
+    page = complainant_page(client, code)
+    assert "optional" not in _legend(page, "How do you want to stop?")
+    assert "optional" not in _legend(page, "Your answer")
+
+
+# --- withdrawing with deletion asks first -------------------------------------------------
+
+
+def _withdraw(client: FlaskClient, **data: str):  # noqa: ANN202
+    return client.post("/case/withdraw", data={"csrf_token": csrf(client, "/case"), **data})
+
+
+def test_deleting_asks_first_and_says_exactly_what_will_be_gone(
+    app: Flask, clock, reviewer, client
+) -> None:  # noqa: ANN001
+    code = file_directly(app, clock, narrative="WORDS-5120 at the shelter", race="black")
+    act(reviewer, code[:4], "message", body="Can you tell us more?")
+    Participant(client).check(code)
+    client.post("/case/reply", data={"csrf_token": csrf(client, "/case"), "body": "Yes, here."})
+
+    asked = _withdraw(client, how="delete")
+    assert asked.status_code == HTTPStatus.OK
+    page = asked.get_data(as_text=True)
+    assert "Delete your complaint for good?" in page
+    assert "All 2 messages between you and the board." in page
+    assert "Your claim code. It will stop working" in page
+    assert "counted in the public figures" in page
+    assert ">Yes, delete it</button>" in page
+    assert ">No, go back</button>" in page
+    # Nothing is gone yet: the words are still there and the code still opens them.
+    assert "WORDS-5120" in client.get("/case").get_data(as_text=True)
+    with app.app_context():
+        assert not db.session().scalars(select(Complaint)).one().text_deleted
+
+
+def test_going_back_from_deleting_keeps_the_case_and_the_choice(app: Flask, clock, client) -> None:  # noqa: ANN001
+    code = file_directly(app, clock, narrative="WORDS-5121")
+    Participant(client).check(code)
+    _withdraw(client, how="delete")
+    back = _withdraw(client, how="delete", confirm="no")
+    assert back.status_code == HTTPStatus.OK
+    page = back.get_data(as_text=True)
+    assert "WORDS-5121" in page
+    assert re.search(r'<details class="more" id="stop" open>', page)
+    assert re.search(r'<input[^>]*checked[^>]*value="delete"|value="delete"[^>]*checked', page)
+    with app.app_context():
+        complaint = db.session().scalars(select(Complaint)).one()
+        assert (complaint.status, complaint.text_deleted) == ("received", False)
+
+
+def test_yes_on_the_confirmation_deletes_for_good(app: Flask, clock, client) -> None:  # noqa: ANN001
+    code = file_directly(app, clock, narrative="WORDS-5122")
+    Participant(client).check(code)
+    _withdraw(client, how="delete")
+    done = _withdraw(client, how="delete", confirm="yes")
+    assert "Your complaint is stopped and deleted" in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().scalars(select(Complaint)).one().text_deleted
+
+
+def test_the_language_button_on_the_delete_confirmation_deletes_nothing(
+    app: Flask, clock, client
+) -> None:  # noqa: ANN001
+    code = file_directly(app, clock, narrative="WORDS-5123")
+    Participant(client).check(code)
+    switched = _withdraw(client, how="delete", lang="es")
+    assert switched.status_code == HTTPStatus.OK
+    assert "Sí, bórrala" in switched.get_data(as_text=True)
+    with app.app_context():
+        assert not db.session().scalars(select(Complaint)).one().text_deleted

@@ -332,7 +332,10 @@ def test_deleting_a_complaint_also_deletes_links_that_could_open_it(
     act(reviewer, new[:4], "link", earlier=earlier[:4])
     person = app.test_client()
     Participant(person).check(earlier)
-    person.post("/case/withdraw", data={"csrf_token": csrf(person, "/case"), "how": "delete"})
+    person.post(
+        "/case/withdraw",
+        data={"csrf_token": csrf(person, "/case"), "how": "delete", "confirm": "yes"},
+    )
     with app.app_context():
         assert db.session().scalar(select(func.count()).select_from(CaseLink)) == 0
     assert "EARLIER-DELETED" not in complainant_page(client, new)
@@ -341,7 +344,10 @@ def test_deleting_a_complaint_also_deletes_links_that_could_open_it(
 def test_a_deleted_complaints_code_takes_as_long_as_any_other(app: Flask, client) -> None:  # noqa: ANN001
     code = Participant(client).file_and_get_code()
     Participant(client).check(code)
-    client.post("/case/withdraw", data={"csrf_token": csrf(client, "/case"), "how": "delete"})
+    client.post(
+        "/case/withdraw",
+        data={"csrf_token": csrf(client, "/case"), "how": "delete", "confirm": "yes"},
+    )
     hasher = app.extensions["portal.hasher"]
     real_verifications = []
 

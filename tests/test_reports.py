@@ -286,6 +286,9 @@ def test_withdrawing_with_deletion_takes_the_public_summary_away(
     act(reviewer, locator, "status", target="in_review", reason="Reading it.")
     decide(reviewer, locator, public_summary="Police should return property at once.")
     complainant_page(client, code)
-    client.post("/case/withdraw", data={"csrf_token": csrf(client, "/case"), "how": "delete"})
+    client.post(
+        "/case/withdraw",
+        data={"csrf_token": csrf(client, "/case"), "how": "delete", "confirm": "yes"},
+    )
     case = stored(app, locator)
     assert (case.status, case.public_summary, case.text_deleted) == ("withdrawn", None, True)

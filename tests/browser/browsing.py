@@ -146,8 +146,15 @@ class Person:
         self.open("/file")
         self.page.get_by_label(t("What happened?")).fill(narrative)
         for question, answer in choices.items():
-            self.page.get_by_role("group", name=t(question)).get_by_label(t(answer)).check()
+            group = self.page.get_by_role("group", name=t(question))
+            if not group.is_visible():
+                self.open_more_questions()
+            group.get_by_label(t(answer)).check()
         self.press("Send")
+
+    def open_more_questions(self) -> None:
+        """Tap "More questions" on the filing form, where the optional questions wait."""
+        self.page.locator("details.more-questions > summary").click()
 
     def claim_code(self) -> str:
         """The code on the receipt, as a person would copy it: five groups of four."""

@@ -70,6 +70,7 @@ def test_file_then_come_back_with_the_code(
     assert_fits_a_phone(page, "start page")
     person.follow("Make a complaint")
     page.get_by_label("What happened?").fill(NARRATIVE)
+    page.get_by_text("More questions you can answer").click()
     # The whole line is the target: tapping the words chooses the answer.
     page.get_by_text("Police misconduct", exact=True).click()
     page.get_by_label("Roughly when?").fill("Last Tuesday night")
@@ -136,3 +137,28 @@ def test_print_button_only_with_javascript(person_on: Callable[..., Person]) -> 
     without_js = person_on(PHONE, java_script_enabled=False)
     without_js.file(NARRATIVE)
     assert without_js.page.get_by_role("button", name="Print").count() == 0
+
+
+def test_delete_asks_first_and_no_goes_back_without_javascript(
+    person_on: Callable[..., Person],
+) -> None:
+    person = person_on(PHONE, java_script_enabled=False)
+    page = person.page
+    code = open_a_case(person)
+    delete = "Stop the complaint and delete what I wrote, for good."
+    page.locator("#stop > summary").click()
+    page.get_by_label(delete).check()
+    person.press("Stop my complaint")
+    assert person.heading() == "Delete your complaint for good?"
+    screenshot(page, "delete-confirmation-nojs")
+
+    person.press("No, go back")
+    assert person.heading() == "Your complaint"
+    assert page.get_by_label(delete).is_checked()  # the choice is still made, and visible
+    assert FIRST_LINE in page.content()
+
+    person.press("Stop my complaint")
+    person.press("Yes, delete it")
+    assert person.heading() == "Your complaint is stopped and deleted"
+    person.check(code)
+    assert person.heading() == "Check my complaint"  # the code opens nothing now

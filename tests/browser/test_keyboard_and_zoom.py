@@ -107,8 +107,16 @@ def test_filing_with_the_keyboard_alone(
     assert person.heading() == person.t("Make a complaint")
     assert person.page.locator("#narrative").input_value() == NARRATIVE
 
-    # Tab enters a group of answers at its first one; Space chooses it, and the arrow keys
-    # move the choice (and the focus) along the group. Tab then leaves the group.
+    # Tab enters a group of answers at its first one; Space chooses it. The safety question
+    # comes right after the story.
+    keys.tab_to(lambda el: el["id"] == "safe_now-0", "the first answer to Are you safe?")
+    person.page.keyboard.press("Space")
+    assert person.page.locator("#safe_now-0").is_checked()
+    # The other questions are one key away: Enter on "More questions" opens them.
+    keys.tab_to(lambda el: el["tag"] == "summary", "the More questions section")
+    person.page.keyboard.press("Enter")
+    assert person.page.locator("details.more-questions").get_attribute("open") is not None
+    # The arrow keys move the choice (and the focus) along a group; Tab then leaves it.
     keys.tab_to(lambda el: el["id"] == "kind-0", "the first answer to What is it about?")
     person.page.keyboard.press("Space")
     assert person.page.locator("#kind-0").is_checked()
@@ -117,9 +125,6 @@ def test_filing_with_the_keyboard_alone(
         assert person.page.locator(f"#{answer}").is_checked(), f"{key} did not choose {answer}"
     assert not person.page.locator("#kind-0").is_checked()
     chosen_kind = person.page.locator("#kind-2").get_attribute("value")
-    keys.tab_to(lambda el: el["id"] == "safe_now-0", "the first answer to Are you safe?")
-    person.page.keyboard.press("Space")
-    assert person.page.locator("#kind-2").is_checked()
     assert person.page.locator("#safe_now-0").is_checked()
 
     keys.tab_to(

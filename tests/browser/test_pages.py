@@ -76,6 +76,7 @@ def form_after_switching_language(person: Person, _clock: FakeClock) -> None:
     person.open("/file")
     person.switch_language("es" if own == "en" else "en")
     person.page.locator("#narrative").fill(NARRATIVE)
+    person.open_more_questions()
     person.page.locator("#where_text").fill("Near the library")
     person.switch_language(own)
     assert person.page.locator("#narrative").input_value() == NARRATIVE
@@ -116,6 +117,16 @@ def case(person: Person, _clock: FakeClock) -> None:
     person.check(person.claim_code())
 
 
+def delete_confirmation(person: Person, clock: FakeClock) -> None:
+    """Stopping with deletion asks first, saying what will be gone."""
+    case(person, clock)
+    person.page.locator("#stop > summary").click()
+    person.page.get_by_label(
+        person.t("Stop the complaint and delete what I wrote, for good.")
+    ).check()
+    person.press("Stop my complaint")
+
+
 def figures(person: Person, _clock: FakeClock) -> None:
     person.open("/figures")
 
@@ -145,6 +156,7 @@ PAGES: list[tuple[Callable[[Person, FakeClock], None], str]] = [
     (check_with_typo, "Check my complaint"),
     (check_after_case_closed, "Check my complaint"),
     (case, "Your complaint"),
+    (delete_confirmation, "Delete your complaint for good?"),
     (figures, "Public figures"),
     (not_found, "We could not find that page"),
     (expired_form, "This page was open for a long time"),

@@ -82,3 +82,45 @@ def test_kiosk_idle_without_javascript(person_on: Callable[..., Person]) -> None
     person.page.wait_for_url(lambda url: url.endswith("/"), timeout=10_000)
     person.page.go_back()
     assert shows_nothing_of(person, code)
+
+
+@pytest.mark.parametrize("locale", ["en-US", "es-US"])
+def test_kiosk_asks_still_there_before_clearing_typed_words(
+    person_on: Callable[..., Person], locale: str
+) -> None:
+    person = person_on(PHONE, locale=locale)
+    page, t = person.page, person.t
+    person.open("/file")
+    page.get_by_label(t("What happened?")).fill(NARRATIVE)
+
+    # Left alone for the idle time: a question, not a blank screen.
+    dialog = page.get_by_role("alertdialog", name=t("Still there?"))
+    dialog.wait_for(state="visible", timeout=10_000)
+    stay = dialog.get_by_role("button", name=t("Yes, I am still here"))
+    assert page.evaluate("document.activeElement.id") == "idle-stay"
+    count = page.locator("#idle-count")
+    assert count.is_visible()
+    start = int(count.inner_text())
+    page.wait_for_function(
+        "start => Number(document.getElementById('idle-count').textContent) < start", arg=start
+    )
+    screenshot(page, f"kiosk-still-there-{locale[:2]}")
+    stay.click()
+    assert not dialog.is_visible()
+    assert page.get_by_label(t("What happened?")).input_value() == NARRATIVE
+    assert page.url.endswith("/file")
+
+    # Asked again, and nobody answers: the screen clears.
+    dialog.wait_for(state="visible", timeout=10_000)
+    page.wait_for_url(lambda url: url.endswith("/"), timeout=10_000)
+    assert person.heading() == t("Tell us about bad treatment")
+    assert FIRST_LINE not in page.content()
+
+
+def test_kiosk_clears_a_page_with_nothing_typed_without_asking(
+    person_on: Callable[..., Person],
+) -> None:
+    person = person_on(PHONE)
+    person.open("/file")
+    person.page.wait_for_url(lambda url: url.endswith("/"), timeout=10_000)
+    assert person.heading() == "Tell us about bad treatment"
