@@ -57,13 +57,16 @@ def move(
 ) -> str:
     """Move a case's status inside the caller's write transaction; return the status it left.
 
-    The status is read again inside the transaction, with the row locked (PostgreSQL: FOR
+    The case is read again inside the transaction, with the row locked (PostgreSQL: FOR
     UPDATE; SQLite: the transaction already holds the write lock), so writers racing on one
     case (two decisions, a decision and a withdrawal) take turns, and each judges the status
     the one before it left: a second decision is refused, a withdrawal after a decision goes
     through. The UPDATE names the status it read, so a lost race can never write.
     """
-    db.refresh(complaint, attribute_names=["status"], with_for_update=True)
+    # The whole row, not only the status: a writer that runs second must not keep the first
+    # writer's view of the case (a withdrawal with deletion clears what a decision just wrote;
+    # setting an attribute to the value the session last saw would write nothing).
+    db.refresh(complaint, with_for_update=True)
     before = complaint.status
     if Status(before) not in allowed_from:
         raise TransitionNotAllowed(f"{before} -> {target.value}")

@@ -91,7 +91,7 @@ def test_a_decision_racing_a_withdrawal_with_deletion_never_outlives_the_deletio
     locator = code[:4]
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")
     complainant_page(client, code)
-    withdrawal = {"csrf_token": csrf(client, "/case"), "how": "delete", "confirm": "y"}
+    withdrawal = {"csrf_token": csrf(client, "/case"), "how": "delete", "confirm": "yes"}
     codes = all_at_once(
         [
             decision_post(reviewer, locator),
