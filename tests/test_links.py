@@ -345,7 +345,8 @@ def test_deleting_the_earlier_complaint_deletes_what_was_copied_for_the_new_code
     earlier_person = app.test_client()
     complainant_page(earlier_person, earlier_code)
     earlier_person.post(
-        "/case/withdraw", data={"csrf_token": csrf(earlier_person, "/case"), "how": "delete"}
+        "/case/withdraw",
+        data={"csrf_token": csrf(earlier_person, "/case"), "how": "delete", "confirm": "yes"},
     )
     with app.app_context():
         assert db.session().scalars(select(LinkCopy)).all() == []
