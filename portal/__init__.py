@@ -22,8 +22,10 @@ from portal import (
     errors,
     headers,
     languages,
+    links,
     logs,
     public,
+    receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
     sitesettings,
 )
 from portal.claimcodes import CodeHasher
@@ -88,6 +90,8 @@ def create_app(
     db.init_app(app, config.database_url)
     # Before CSRFProtect, which parses the form: the raw body is only readable until then.
     app.before_request(_refuse_invalid_utf8)
+    # Before CSRFProtect too: a request for another host is refused before anything else.
+    links.init_app(app, config)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
@@ -102,7 +106,7 @@ def create_app(
     from review import bp as review_bp
 
     # One blueprint for participants: portal/participant.py adds filing and checking to it,
-    # portal/casepage.py the case page.
+    # portal/casepage.py the case page, portal/receiptpage.py the receipt's buttons.
     app.register_blueprint(casepage.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(review_bp, url_prefix="/review")

@@ -94,6 +94,7 @@ def _render(complaint: Complaint, status: int = 200, **forms: object) -> Respons
             for case, text in complainant.earlier_cases(database, complaint.id, g.case_key)
         ],
         went=complainant.where_it_went(database, complaint.id),
+        files=complaints.files_received(database, complaint.id),
         can_write=status_now not in (Status.CLOSED, Status.WITHDRAWN),
         can_withdraw=status_now in WITHDRAW_FROM,
         reply_form=forms.get("reply_form") or ReplyForm(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,6 +20,7 @@ from portal import (
     figurelabels,
     figurerefresh,
     figuretables,
+    links,
     opendata,
     periods,
     sitesettings,
@@ -105,7 +106,7 @@ def figures_csv(period: str) -> Response:
 @bp.get("/figures/<period>.json")
 def figures_json(period: str) -> ResponseReturnValue:
     document = opendata.to_json(published(period))
-    document["data_dictionary"] = url_for("public.about", _external=True)
+    document["data_dictionary"] = links.external_url("public.about")
     return document
 
 
