@@ -75,9 +75,15 @@ def _idle() -> dt.timedelta:
     return dt.timedelta(minutes=_cfg().case_idle_minutes)
 
 
+def site_open() -> bool:
+    """Filing works once the first admin has enrolled, which makes the board's key: before
+    that nothing could be stored so that only the board can read it."""
+    return keys.current(db.session()) is not None
+
+
 @bp.get("/")
 def home() -> str:
-    return render_template("participant/home.html")
+    return render_template("participant/home.html", site_open=site_open())
 
 
 def _file_form() -> FileForm:
@@ -127,6 +133,9 @@ def _needs_consent() -> bool:
 def file_form() -> ResponseReturnValue:
     if _needs_consent():
         return redirect(url_for("review.assist"), code=303)
+    if not site_open():
+        # Say so before anyone types, rather than after they press Send.
+        return render_template("participant/not_open.html"), 503
     receipt_holder()
 
     def render(form_token: str) -> str:
