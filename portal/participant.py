@@ -6,6 +6,7 @@ JavaScript and is sent with `Cache-Control: no-store` (see `headers`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 
@@ -75,10 +76,24 @@ def _idle() -> dt.timedelta:
     return dt.timedelta(minutes=_cfg().case_idle_minutes)
 
 
+SITE_OPEN_KEY = "portal.site_open"
+
+
 def site_open() -> bool:
     """Filing works once the first admin has enrolled, which makes the board's key: before
-    that nothing could be stored so that only the board can read it."""
-    return keys.current(db.session()) is not None
+    that nothing could be stored so that only the board can read it. Once open, a site stays
+    open, so each process asks the database only until it is. While the database cannot be
+    read, the pages stay as they are (filing says calmly that it could not save)."""
+    if current_app.extensions.get(SITE_OPEN_KEY):
+        return True
+    try:
+        found = keys.current(db.session()) is not None
+    except SQLAlchemyError:
+        with contextlib.suppress(SQLAlchemyError):
+            db.session().rollback()
+        return True
+    current_app.extensions[SITE_OPEN_KEY] = found
+    return found
 
 
 @bp.get("/")
