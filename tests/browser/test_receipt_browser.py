@@ -7,10 +7,14 @@ import contextlib
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 
+from portal.accounts import Role
 from portal.config import Config
+from tests.board import PASSWORD, Board
 from tests.browser.browsing import PHONE, Person, screenshot
 from tests.browser.test_flows import FIRST_LINE, NARRATIVE, secret_part, squeezed
+from tests.conftest import FakeClock
 
 pytestmark = pytest.mark.browser
 
@@ -62,17 +66,40 @@ def test_done_then_back_and_resend_shows_no_code(person_on: Callable[..., Person
     assert FIRST_LINE not in content
 
 
+def _persons_receipt(person: Person, _app: Flask, _clock: FakeClock) -> None:
+    person.file(NARRATIVE)
+
+
+def _advocates_hand_over(person: Person, app: Flask, clock: FakeClock) -> None:
+    Board(app, clock).member(Role.ADVOCATE, "peer")
+    person.open("/review/sign-in")
+    person.page.get_by_label(person.t("Username")).fill("peer")
+    person.page.get_by_label(person.t("Password")).fill(PASSWORD)
+    person.press("Sign in")
+    person.follow("Help someone file")
+    person.page.get_by_label(person.t("I read this to the person, and they want to go on")).check()
+    person.press("Open the complaint form")
+    person.page.get_by_label(person.t("What happened?")).fill(NARRATIVE)
+    person.press("Send")
+
+
+@pytest.mark.parametrize("receipt", [_persons_receipt, _advocates_hand_over])
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_the_printed_receipt_keeps_the_code_on_one_line_at_80_mm(
-    person_on: Callable[..., Person], config: Config, language: str
+    person_on: Callable[..., Person],
+    app: Flask,
+    clock: FakeClock,
+    config: Config,
+    receipt: Callable[[Person, Flask, FakeClock], None],
+    language: str,
 ) -> None:
     person = person_on(PHONE, locale="es-US" if language == "es" else "en-US")
-    person.file(NARRATIVE)
+    receipt(person, app, clock)
     code = person.claim_code()
     page = person.page
     page.set_viewport_size({"width": SLIP_WIDTH, "height": 600})
     page.emulate_media(media="print")
-    screenshot(page, f"receipt-print-80mm-{language}")
+    screenshot(page, f"receipt-print-80mm-{receipt.__name__}-{language}")
     slip = page.locator(".slip")
     assert slip.is_visible()
     assert not page.locator(".code-card").is_visible()
