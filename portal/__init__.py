@@ -25,7 +25,9 @@ from portal import (
     languages,
     logs,
     public,
+    receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
     sitesettings,
+    siteurl,
     tappable,
     totp,
 )
@@ -93,6 +95,8 @@ def create_app(
     db.init_app(app, config.database_url)
     # Before CSRFProtect, which parses the form: the raw body is only readable until then.
     app.before_request(_refuse_invalid_utf8)
+    # Before CSRFProtect too: a request for another host is refused before anything else.
+    siteurl.init_app(app, config)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
@@ -111,7 +115,7 @@ def create_app(
     from review import bp as review_bp
 
     # One blueprint for participants: portal/participant.py adds filing and checking to it,
-    # portal/casepage.py the case page.
+    # portal/casepage.py the case page, portal/receiptpage.py the receipt's buttons.
     app.register_blueprint(casepage.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(review_bp, url_prefix="/review")

@@ -103,6 +103,7 @@ def _render(complaint: Complaint, status: int = 200, **forms: object) -> Respons
         earlier=linkrule.what_the_new_code_sees(database, complaint.id, g.case_key),
         status_labels=STATUS_LABELS,
         went=complainant.where_it_went(database, complaint.id),
+        files=complaints.files_received(database, complaint.id),
         can_write=status_now not in (Status.CLOSED, Status.WITHDRAWN),
         can_withdraw=status_now in WITHDRAW_FROM,
         reply_form=forms.get("reply_form") or ReplyForm(),

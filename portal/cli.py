@@ -79,6 +79,22 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+def first_run_notes() -> list[str]:
+    """What `make run` says before serving, while the site still needs its first admin."""
+    notes = []
+    if not accounts.has_active_admin(db.session()):
+        notes += [
+            "No admin account yet. Open this one-time link (72 hours) to create one:",
+            f"  {first_admin_link()}",
+        ]
+    if keys.current(db.session()) is None:
+        notes.append(
+            "Filing opens once the first admin has enrolled: until then the start page and "
+            "the form say the site is not open yet."
+        )
+    return notes
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -86,9 +102,8 @@ def audit_verify() -> None:
 def serve(host: str, port: int) -> None:
     """Serve the portal with the development server, logging no client addresses."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not accounts.has_active_admin(db.session()):
-        click.echo("No admin account yet. Open this one-time link (72 hours) to create one:")
-        click.echo(f"  {first_admin_link()}")
+    for line in first_run_notes():
+        click.echo(line)
     db.session().close()
     figurerefresh.keep_warm(app)
     click.echo(f"Serving the portal on http://{host}:{port}/ (Ctrl+C stops it)")

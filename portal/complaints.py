@@ -24,9 +24,10 @@ from portal.models import Attachment, Complaint, Demographics, FilingReceipt, St
 # Who should not see the complaint, in the person's words (the forms cap it too).
 KEEP_AWAY_MAX = 500
 
-# How long a retried filing can still show its code, and how long after that a retry is
-# still recognised as one (and answered "already sent") rather than filed again.
-SEAL_LIFETIME = dt.timedelta(hours=1)
+# How long a retried filing can still show its code (receipts.SHOW_FOR, stored rounded up to
+# the hour), and how long after that a retry is still recognised as one (and answered
+# "already sent") rather than filed again.
+SEAL_LIFETIME = receipts.SHOW_FOR
 RECEIPT_LIFETIME = dt.timedelta(days=7)
 # The locator space holds about a million codes; give up long before it is crowded.
 LOCATOR_ATTEMPTS = 20
@@ -41,7 +42,8 @@ class CodeInText(ValueError):
 
 
 class AlreadyFiled(Exception):
-    """This form was sent before, but its code can no longer be shown."""
+    """This form was sent before, but its code can no longer be shown: too long ago, ended
+    with "Done" or "Finish and clear", or sent again from another browser session."""
 
 
 class NoFreeLocator(RuntimeError):
@@ -88,11 +90,28 @@ TEXT_FIELDS = (
 
 
 @dataclasses.dataclass(frozen=True)
+class FilesReceived:
+    """How many files of each kind arrived with a complaint (never their names)."""
+
+    photos: int
+    pdfs: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Filed:
     code: str  # display form, shown once
     urgent: bool
     repeated: bool  # True when this was a retry of a form already filed
     complaint_id: int
+    files: FilesReceived = FilesReceived(0, 0)
+
+
+def files_received(db: Session, complaint_id: int) -> FilesReceived:
+    kinds = db.scalars(
+        select(Attachment.media_type).where(Attachment.complaint_id == complaint_id)
+    ).all()
+    pdfs = sum(kind == "application/pdf" for kind in kinds)
+    return FilesReceived(photos=len(kinds) - pdfs, pdfs=pdfs)
 
 
 def check_for_codes(values: NewComplaint) -> None:
@@ -109,8 +128,12 @@ def file_complaint(
     form_token: str,
     now: dt.datetime,
     uploads: Path | None = None,
+    holder: str = "",
 ) -> Filed:
     """Store a complaint, or recognise a retry of one already stored from the same form.
+
+    `holder` is the secret of the browser session that drew the form (receipts.new_holder):
+    a retry shows the code again only from that session, within receipts.SHOW_FOR.
 
     Everything is written in one transaction: the complaint, its demographics, its first
     status, its files and the receipt. Either all of it exists afterwards or none of it does
@@ -118,8 +141,7 @@ def file_complaint(
     folder, needed only when there are files.
     """
     check_for_codes(values)
-    token_id = receipts.token_hash(form_token)
-    earlier = _earlier_filing(db, form_token, token_id, now)
+    earlier = _earlier_filing(db, form_token, holder, now)
     if earlier is not None:
         return earlier
 
@@ -132,7 +154,7 @@ def file_complaint(
         stored: list[str] = []
         try:
             with write_transaction(db):
-                earlier = _earlier_filing(db, form_token, token_id, now)
+                earlier = _earlier_filing(db, form_token, holder, now)
                 if earlier is not None:
                     return earlier
                 if _locator_taken(db, code.locator):
@@ -140,7 +162,7 @@ def file_complaint(
                     continue
                 _forget_old_receipts(db, now)
                 complaint_id = _insert(
-                    db, values, code, secret_hash, case_keys, form_token, token_id, now
+                    db, values, code, secret_hash, case_keys, form_token, holder, now
                 )
                 for cleaned in values.files:
                     name = attachments.store(uploads or Path("."), case_keys.data_key, cleaned)
@@ -153,11 +175,13 @@ def file_complaint(
                             size=len(cleaned.data),
                         )
                     )
+            pdfs = sum(cleaned.media_type == "application/pdf" for cleaned in values.files)
             return Filed(
                 code=code.display,
                 urgent=values.safe_now == SafeNow.NO,
                 repeated=False,
                 complaint_id=complaint_id,
+                files=FilesReceived(photos=len(values.files) - pdfs, pdfs=pdfs),
             )
         except IntegrityError:
             # Another writer took the same locator (or sent the same form) at the same moment.
@@ -178,22 +202,53 @@ def _locator_taken(db: Session, locator: str) -> bool:
     return db.scalar(select(Complaint.id).where(Complaint.locator == locator)) is not None
 
 
-def _earlier_filing(
-    db: Session, form_token: str, token_id: bytes, now: dt.datetime
-) -> Filed | None:
-    receipt = db.get(FilingReceipt, token_id)
-    if receipt is None:
+def _earlier_filing(db: Session, form_token: str, holder: str, now: dt.datetime) -> Filed | None:
+    if db.get(FilingReceipt, receipts.token_hash(form_token)) is None:
         return None
-    if receipt.sealed_code is None or receipt.seal_expires_at <= now:
+    return shown_again(db, form_token, holder, now)
+
+
+def shown_again(db: Session, form_token: str, holder: str, now: dt.datetime) -> Filed:
+    """The receipt of the complaint filed with this form, to show its code once more.
+
+    Raises AlreadyFiled when the code may not be shown: no such filing, its receipt ended
+    ("Done"), another browser session, or more than receipts.SHOW_FOR after filing.
+    """
+    receipt = db.get(FilingReceipt, receipts.token_hash(form_token))
+    if receipt is None or receipt.sealed_code is None or receipt.seal_expires_at <= now:
         raise AlreadyFiled
-    code = receipts.unseal(form_token, receipt.sealed_code)
+    code = receipts.unseal(form_token, holder, receipt.sealed_code, now)
     if code is None:
         raise AlreadyFiled
     locator = code[: claimcodes.LOCATOR_LENGTH]
     row = db.execute(
         select(Complaint.id, Complaint.urgent).where(Complaint.locator == locator)
     ).one()
-    return Filed(code=code, urgent=row.urgent, repeated=True, complaint_id=row.id)
+    return Filed(
+        code=code,
+        urgent=row.urgent,
+        repeated=True,
+        complaint_id=row.id,
+        files=files_received(db, row.id),
+    )
+
+
+def receipt_ended(db: Session, form_token: str) -> bool:
+    """Whether a complaint was filed with this form and its code can no longer be shown by
+    anyone ("Done", "Finish and clear", or past its time). The receipt is kept a week."""
+    receipt = db.get(FilingReceipt, receipts.token_hash(form_token))
+    return receipt is not None and receipt.sealed_code is None
+
+
+def end_receipt(db: Session, form_token: str) -> None:
+    """ "Done": the code of the complaint filed with this form can never be shown again. The
+    receipt itself stays, so that sending the form again says "already sent"."""
+    with write_transaction(db):
+        db.execute(
+            update(FilingReceipt)
+            .where(FilingReceipt.token_hash == receipts.token_hash(form_token))
+            .values(sealed_code=None)
+        )
 
 
 def _insert(
@@ -203,7 +258,7 @@ def _insert(
     secret_hash: str,
     case_keys: sealing.CaseKeys,
     form_token: str,
-    token_id: bytes,
+    holder: str,
     now: dt.datetime,
 ) -> int:
     today = now.date()
@@ -248,8 +303,8 @@ def _insert(
     db.add(complaint)
     db.add(
         FilingReceipt(
-            token_hash=token_id,
-            sealed_code=receipts.seal(form_token, code.display),
+            token_hash=receipts.token_hash(form_token),
+            sealed_code=receipts.seal(form_token, holder, code.display, now + SEAL_LIFETIME),
             seal_expires_at=hour_ceiling(now + SEAL_LIFETIME),
         )
     )

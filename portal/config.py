@@ -50,7 +50,9 @@ class Config:
     case_idle_minutes: int = 15
     # Whole request bodies above this are refused with a 413 page.
     max_body_bytes: int = 26 * 1024 * 1024  # three 8 MB files and the text
-    # Where people reach the portal; used for links printed outside a request (invites).
+    # Where people reach the portal (PORTAL_BASE_URL). Every link that leaves a page (invites,
+    # the open data's dictionary, the printed slip) is built from it, never from the Host
+    # header; in production requests for any other host are refused (portal/siteurl.py).
     base_url: str = "http://127.0.0.1:5000"
     check_limit_per_client: str = "10 per 15 minutes"
     check_limit_global: str = "600 per hour"

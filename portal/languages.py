@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext, refresh
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from portal import assist, claimcodes, clock, db
 from portal.choices import BOARD_WORDS
 from portal.extensions import csrf
 from portal.site import DEFAULT_WORDS
@@ -103,26 +102,8 @@ def language() -> ResponseReturnValue:
     return redirect(_back_to(request.form.get("next")), code=303)
 
 
-def receipt() -> ResponseReturnValue:
-    """`POST /file/receipt`: the filing receipt again, in the language just chosen, so that
-    switching does not lose the code shown only once. The code comes back in the POST body
-    (with the CSRF token of this browser's session), never in a URL; nothing is looked up."""
-    choose(request.form.get(FIELD))
-    try:
-        code = claimcodes.parse(request.form.get("code", ""))
-    except claimcodes.ClaimCodeError:
-        abort(400)
-    urgent = request.form.get("urgent") == "1"
-    if assist.signed_in_advocate(db.session(), clock.now()) is not None:
-        return render_template(
-            "participant/handover.html", code=code, urgent=urgent, spelled=assist.spelled
-        )
-    return render_template("participant/filed.html", code=code, urgent=urgent)
-
-
 def init_app(app: Flask) -> None:
     app.add_url_rule("/language", "language", language, methods=["POST"])
-    app.add_url_rule("/file/receipt", "receipt", receipt, methods=["POST"])
     app.add_template_filter(site_words)
     app.add_template_global(others, "other_languages")
     app.add_template_filter(board_word)

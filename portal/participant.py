@@ -6,6 +6,7 @@ JavaScript and is sent with `Cache-Control: no-store` (see `headers`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 
@@ -55,6 +56,8 @@ from portal.site import Site
 bp = Blueprint("participant", __name__)
 
 CASE_SESSION_KEY = "case"
+# The secret that lets this browser session, and no other, see its filing receipts again.
+HOLDER_SESSION_KEY = "filer"
 
 
 def _cfg() -> Config:
@@ -73,18 +76,62 @@ def _idle() -> dt.timedelta:
     return dt.timedelta(minutes=_cfg().case_idle_minutes)
 
 
+SITE_OPEN_KEY = "portal.site_open"
+
+
+def site_open() -> bool:
+    """Filing works once the first admin has enrolled, which makes the board's key: before
+    that nothing could be stored so that only the board can read it. Once open, a site stays
+    open, so each process asks the database only until it is. While the database cannot be
+    read, the pages stay as they are (filing says calmly that it could not save)."""
+    if current_app.extensions.get(SITE_OPEN_KEY):
+        return True
+    try:
+        found = keys.current(db.session()) is not None
+    except SQLAlchemyError:
+        with contextlib.suppress(SQLAlchemyError):
+            db.session().rollback()
+        return True
+    current_app.extensions[SITE_OPEN_KEY] = found
+    return found
+
+
 @bp.get("/")
 def home() -> str:
-    return render_template("participant/home.html")
+    return render_template("participant/home.html", site_open=site_open())
 
 
 def _file_form() -> FileForm:
     return FileForm(agencies=_site().agencies)
 
 
+def receipt_holder() -> str:
+    """This session's receipt secret, made with the first form it draws (so that a retry
+    after a lost response, which brings no new cookie, still has it)."""
+    return session.setdefault(HOLDER_SESSION_KEY, receipts.new_holder())
+
+
+def render_receipt(filed: complaints.Filed, form_token: str) -> str:
+    """The receipt: the code, what arrived, and "Done" (or the advocate's hand-over)."""
+    code = claimcodes.parse(filed.code)
+    if assist.signed_in_advocate(db.session(), clock.now()) is not None:
+        template = "participant/handover.html"
+    else:
+        template = "participant/filed.html"
+    return render_template(
+        template,
+        code=code,
+        urgent=filed.urgent,
+        files=filed.files,
+        form_token=form_token,
+        spelled=assist.spelled,
+    )
+
+
 def _render_file_form(
     form: FileForm, status: int = 200, problem: str | None = None
 ) -> tuple[str, int]:
+    receipt_holder()
     if not form.form_token.data:
         form.form_token.data = receipts.new_token()
     return render_template("participant/file.html", form=form, problem=problem), status
@@ -101,6 +148,10 @@ def _needs_consent() -> bool:
 def file_form() -> ResponseReturnValue:
     if _needs_consent():
         return redirect(url_for("review.assist"), code=303)
+    if not site_open():
+        # Say so before anyone types, rather than after they press Send.
+        return render_template("participant/not_open.html"), 503
+    receipt_holder()
 
     def render(form_token: str) -> str:
         form = _file_form()
@@ -145,10 +196,11 @@ def file_submit() -> ResponseReturnValue:
     form = _file_form()
     if switching:
         if any(f and f.filename for f in (form.files.data or [])):
-            # A browser never fills a file box in again: say so.
-            form.files.errors.append(
+            # A browser never fills a file box in again: say so. (Unchecked, the field's
+            # errors are still WTForms' empty tuple.)
+            form.files.errors = [
                 _("Please choose the files again; everything else you wrote is kept.")
-            )
+            ]
         return _render_file_form(form)
     if not form.validate():
         return _render_file_form(form, problem=_("Please look at the boxes marked below."))
@@ -189,6 +241,7 @@ def file_submit() -> ResponseReturnValue:
             form.form_token.data,
             clock.now(),
             uploads=_cfg().instance_path,
+            holder=receipt_holder(),
         )
     except complaints.CodeInText as found:
         getattr(form, found.field).errors.append(
@@ -221,7 +274,6 @@ def file_submit() -> ResponseReturnValue:
             ),
         )
     g.complaint_stored = not filed.repeated
-    code = claimcodes.parse(filed.code)
     if not filed.repeated:
         # Told alike whoever helped: an urgent case filed beside an advocate is just as urgent.
         notify.tell_board(
@@ -231,10 +283,7 @@ def file_submit() -> ResponseReturnValue:
         if not filed.repeated:
             assist.record_filing(db.session(), g.advocate, clock.now())
         assist.used_consent()
-        return render_template(
-            "participant/handover.html", code=code, urgent=filed.urgent, spelled=assist.spelled
-        )
-    return render_template("participant/filed.html", code=code, urgent=filed.urgent)
+    return render_receipt(filed, form.form_token.data)
 
 
 # Flask-WTF's words for a token that was right but is too old. Any other failure means this
@@ -289,6 +338,12 @@ def csrf_failed(error: CSRFError) -> ResponseReturnValue:
                 "We kept what you wrote."
             ),
         )
+    if request.endpoint == "participant.file_submit" and _receipt_ended(
+        request.form.get("form_token", "")
+    ):
+        # Sent again after "Done" ended the receipt and the session: say so, with no code.
+        # (After the quick exit or Leave, the blank form below says nothing of a complaint.)
+        return render_template("participant/already_filed.html")
     if request.endpoint == "participant.file_submit":
         return _render_file_form(
             _file_form_blank(),
@@ -296,6 +351,10 @@ def csrf_failed(error: CSRFError) -> ResponseReturnValue:
             problem=_("This form was closed. If you want to make a complaint, please start here."),
         )
     return render_template("errors/expired.html"), 400
+
+
+def _receipt_ended(form_token: str) -> bool:
+    return bool(form_token) and complaints.receipt_ended(db.session(), form_token[:100])
 
 
 def _file_form_blank() -> FileForm:
@@ -354,6 +413,13 @@ def check() -> ResponseReturnValue:
     return redirect(url_for("participant.case"), code=303)
 
 
+def end_receipt() -> None:
+    """Make the code of the receipt this form came from impossible to show again."""
+    form_token = request.form.get("form_token", "")
+    if form_token:
+        complaints.end_receipt(db.session(), form_token[:100])
+
+
 def _end_everything() -> None:
     caseaccess.close_case(db.session(), session.get(CASE_SESSION_KEY))
     session.clear()
@@ -383,8 +449,10 @@ def quick_exit() -> ResponseReturnValue:
 @bp.post("/finish")
 @csrf.exempt
 def finish() -> ResponseReturnValue:
-    """An advocate's "Finish and clear": end the case, the advocate's sign-in and this
-    browser's session, and go back to a blank start page for the next person."""
+    """An advocate's "Finish and clear": end the receipt just shown, the case, the advocate's
+    sign-in and this browser's session, and go back to a blank start page for the next
+    person."""
+    end_receipt()
     _end_everything()
     assist.end_advocate_session(db.session())
     return _forget_board_cookie(redirect(url_for("participant.home"), code=303))

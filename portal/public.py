@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +24,7 @@ from portal import (
     opendata,
     periods,
     sitesettings,
+    siteurl,
     transparency,
 )
 
@@ -109,7 +110,7 @@ def figures_csv(period: str) -> Response:
 @bp.get("/figures/<period>.json")
 def figures_json(period: str) -> ResponseReturnValue:
     document = opendata.to_json(published(period))
-    document["data_dictionary"] = url_for("public.about", _external=True)
+    document["data_dictionary"] = siteurl.external_url("public.about")
     return document
 
 

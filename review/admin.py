@@ -6,7 +6,7 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from portal import accounts, audit, boardsessions, clock, db, sitesettings
+from portal import accounts, audit, boardsessions, clock, db, sitesettings, siteurl
 from portal.accounts import Role
 from portal.db import write_transaction
 from portal.site import SiteConfigError, site_to_mapping
@@ -37,7 +37,7 @@ def create_invite() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return redirect(url_for("review.accounts_page"), code=303)
     token = accounts.create_invite(db.session(), Role(form.role.data), g.account.id, clock.now())
-    link = url_for("review.enroll_link", token=token, _external=True)
+    link = siteurl.external_url("review.enroll_link", token=token)
     return render_template("review/invite_link.html", link=link, role=form.role.data)
 
 

@@ -165,6 +165,13 @@ def code_on_page(html: str) -> str:
     return match.group(1).replace(" ", "-")
 
 
+def code_shown(html: str, code: str) -> bool:
+    """Whether any secret part of `code` appears anywhere in the page, however spaced."""
+    squeezed = re.sub(r"[^0-9A-Z]", "", html)
+    secret_groups = code.split("-")[1:]
+    return any(group in html for group in secret_groups) or "".join(secret_groups) in squeezed
+
+
 @dataclass
 class Participant:
     """What a person does with the participant pages, through the real forms (CSRF included)."""

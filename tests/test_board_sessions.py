@@ -47,7 +47,12 @@ def test_in_production_the_cookie_is_secure_with_the_host_prefix(
 ) -> None:  # noqa: ANN001
     member = board.member(Role.ADVOCATE, "peer")
     production = create_app(
-        dataclasses.replace(config, env="production", argon2_profile="test"), site=site, now=clock
+        # The test client's host is the configured one: production refuses any other.
+        dataclasses.replace(
+            config, env="production", argon2_profile="test", base_url="https://localhost"
+        ),
+        site=site,
+        now=clock,
     )
     client = production.test_client()
     response = Board(production, clock).sign_in(client, member)

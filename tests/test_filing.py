@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select
 from portal import claimcodes, db
 from portal.forms import LONG_TEXT_MAX, NARRATIVE_MAX, PSEUDONYM_MAX, SHORT_TEXT_MAX
 from portal.models import Complaint, Demographics, FilingReceipt, StatusChange
-from tests.conftest import Participant, case_text, code_on_page, hidden_value
+from tests.conftest import Participant, case_text, code_on_page, give_board_key, hidden_value
 
 
 def count(app: Flask, model: type) -> int:
@@ -384,14 +384,45 @@ def test_a_form_replayed_after_the_session_ended_shows_nothing_of_it(
 
 def test_filing_waits_until_the_board_has_a_key(config, site, clock) -> None:  # noqa: ANN001
     # A fresh site whose first admin has not enrolled yet: nothing may be stored that only
-    # the board could read, so nothing is stored at all, and the words are handed back.
+    # the board could read, so nothing is stored at all, and the words are handed back (for
+    # a form sent anyway: the form itself is not shown before then).
     from portal import create_app
 
     fresh = create_app(config, site=site, now=clock)
-    response = Participant(fresh.test_client()).file(narrative="Please keep these words.")
+    client = fresh.test_client()
+    token = hidden_value(client.get("/check").get_data(as_text=True), "csrf_token")
+    response = client.post(
+        "/file",
+        data={"csrf_token": token, "form_token": "t" * 43, "narrative": "Please keep these words."},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert "not open for complaints yet" in page
     assert "Please keep these words." in page
     assert count(fresh, Complaint) == 0
+    fresh.extensions["portal.db"].engine.dispose()
+
+
+def test_before_the_first_admin_the_start_page_and_form_say_the_site_is_not_open(
+    config,
+    site,
+    clock,  # noqa: ANN001
+) -> None:
+    from portal import cli, create_app
+
+    fresh = create_app(config, site=site, now=clock)
+    client = fresh.test_client()
+    home = client.get("/").get_data(as_text=True)
+    form = client.get("/file")
+    assert "This site is not open for complaints yet." in home
+    assert form.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "This site is not open yet" in form.get_data(as_text=True)
+    assert 'name="narrative"' not in form.get_data(as_text=True)
+    with fresh.app_context():
+        assert any("Filing opens once the first admin" in line for line in cli.first_run_notes())
+    give_board_key(fresh, clock.moment)
+    assert "not open" not in client.get("/").get_data(as_text=True)
+    assert 'name="narrative"' in client.get("/file").get_data(as_text=True)
+    with fresh.app_context():
+        assert not any("Filing opens" in line for line in cli.first_run_notes())
     fresh.extensions["portal.db"].engine.dispose()

@@ -17,7 +17,7 @@ from portal.accounts import Role
 from portal.languages import site_words
 from portal.models import Complaint
 from tests.board import Board
-from tests.conftest import Participant, code_on_page, hidden_value
+from tests.conftest import Participant, code_on_page, code_shown, hidden_value
 
 NARRATIVE = "Two officers took my bag outside the shelter."
 # More presses than the check limit allows tries (tests/test_check.py sees it hold).
@@ -143,8 +143,7 @@ def test_the_receipt_is_shown_again_in_the_other_language(participant: Participa
         "/file/receipt",
         data={
             "csrf_token": hidden_value(receipt, "csrf_token"),
-            "code": code,
-            "urgent": "1",
+            "form_token": hidden_value(receipt, "form_token"),
             "lang": "es",
         },
     )
@@ -155,14 +154,18 @@ def test_the_receipt_is_shown_again_in_the_other_language(participant: Participa
     assert "988 Línea de Prevención del Suicidio y Crisis" in page
 
 
-def test_the_receipt_needs_a_well_formed_code_and_the_csrf_token(
-    participant: Participant,
-) -> None:
+def test_the_receipt_needs_its_form_and_the_csrf_token(participant: Participant) -> None:
     receipt = participant.file().get_data(as_text=True)
+    code = code_on_page(receipt)
     token = hidden_value(receipt, "csrf_token")
-    bad = participant.client.post("/file/receipt", data={"csrf_token": token, "code": "K7QM"})
-    assert bad.status_code == HTTPStatus.BAD_REQUEST
-    forged = participant.client.post("/file/receipt", data={"code": code_on_page(receipt)})
+    other_form = participant.client.post(
+        "/file/receipt", data={"csrf_token": token, "form_token": "x" * 43}
+    )
+    assert "We already have this complaint" in other_form.get_data(as_text=True)
+    assert not code_shown(other_form.get_data(as_text=True), code)
+    forged = participant.client.post(
+        "/file/receipt", data={"form_token": hidden_value(receipt, "form_token")}
+    )
     assert forged.status_code == HTTPStatus.BAD_REQUEST
 
 

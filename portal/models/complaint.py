@@ -150,8 +150,11 @@ class FilingReceipt(Base):
     """Makes a retried filing POST idempotent without keeping the claim code readable.
 
     Keyed by a hash of the one-time token in the person's form; the code is sealed under a key
-    derived from that token, so only a browser holding the form can read it back. The sealed
-    code is wiped after an hour; the row itself goes a week later.
+    derived from that token and the filing browser session's secret, with the moment (15
+    minutes on) after which it may not be shown, so only that session holding the form can
+    read it back, and not for long (portal/receipts.py). "Done" wipes the sealed code at once;
+    otherwise it is wiped at the hour after those 15 minutes (the row keeps only the hour).
+    The row itself goes a week later, so a form sent again is answered "already sent".
     """
 
     __tablename__ = "filing_receipt"

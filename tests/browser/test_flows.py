@@ -81,7 +81,7 @@ def test_file_then_come_back_with_the_code(
     code = person.claim_code()
     assert_fits_a_phone(page, "receipt")
     screenshot(page, f"flow-{width}-1-receipt")
-    person.follow("I wrote it down. Done.")
+    person.press("I wrote it down. Done.")
     person.follow("Check my complaint")
 
     # Written down by hand: lower case, spaces instead of dashes.
