@@ -128,6 +128,13 @@ class Config:
             raise ConfigError(f"PORTAL_ARGON2_PROFILE must be one of {', '.join(ARGON2_PROFILES)}")
         if env == "production" and profile != "default":
             raise ConfigError("Cheap argon2 settings are for tests only.")
+        if env == "production" and not environ.get("PORTAL_BASE_URL", "").startswith("https://"):
+            # Production answers only for this address (portal/siteurl.py): without it every
+            # request would be refused as "not the address of this site".
+            raise ConfigError(
+                "In production PORTAL_BASE_URL must be set to the site's https:// address, "
+                "for example https://portal.example.org"
+            )
 
         values: dict[str, object] = {
             "env": env,

@@ -37,8 +37,25 @@ def test_production_refuses_cheap_argon2(tmp_path: Path) -> None:
         "PORTAL_SECRET_KEY": STRONG,
         "PORTAL_CLAIM_PEPPER": STRONG,
         "PORTAL_ARGON2_PROFILE": "test",
+        "PORTAL_BASE_URL": "https://portal.example.org",
     }
     with pytest.raises(ConfigError, match="tests only"):
+        Config.from_env(environ)
+
+
+@pytest.mark.parametrize("address", [None, "", "http://portal.example.org"])
+def test_production_refuses_to_start_without_its_https_address(
+    tmp_path: Path, address: str | None
+) -> None:
+    environ = {
+        "PORTAL_ENV": "production",
+        "PORTAL_INSTANCE_PATH": str(tmp_path),
+        "PORTAL_SECRET_KEY": STRONG,
+        "PORTAL_CLAIM_PEPPER": STRONG + "p",
+    }
+    if address is not None:
+        environ["PORTAL_BASE_URL"] = address
+    with pytest.raises(ConfigError, match="PORTAL_BASE_URL"):
         Config.from_env(environ)
 
 
@@ -48,6 +65,7 @@ def test_production_with_secrets_starts_and_makes_no_secrets_file(tmp_path: Path
         "PORTAL_INSTANCE_PATH": str(tmp_path),
         "PORTAL_SECRET_KEY": STRONG,
         "PORTAL_CLAIM_PEPPER": STRONG + "p",
+        "PORTAL_BASE_URL": "https://portal.example.org",
     }
     config = Config.from_env(environ)
     assert config.secret_key == STRONG

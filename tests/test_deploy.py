@@ -31,6 +31,7 @@ def production(tmp_path: Path, **extra: str) -> dict[str, str]:
         "PORTAL_INSTANCE_PATH": str(tmp_path),
         "PORTAL_SECRET_KEY": STRONG,
         "PORTAL_CLAIM_PEPPER": STRONG + "p",
+        "PORTAL_BASE_URL": "https://portal.example.org",
         **extra,
     }
 
