@@ -243,10 +243,15 @@ def receipt_ended(db: Session, form_token: str) -> bool:
 def end_receipt(db: Session, form_token: str) -> None:
     """ "Done": the code of the complaint filed with this form can never be shown again. The
     receipt itself stays, so that sending the form again says "already sent"."""
+    end_receipt_by_hash(db, receipts.token_hash(form_token))
+
+
+def end_receipt_by_hash(db: Session, token_hash: bytes) -> None:
+    """The same, for Leave and the quick exit, which know only the receipt's lookup hash."""
     with write_transaction(db):
         db.execute(
             update(FilingReceipt)
-            .where(FilingReceipt.token_hash == receipts.token_hash(form_token))
+            .where(FilingReceipt.token_hash == token_hash)
             .values(sealed_code=None)
         )
 

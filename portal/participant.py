@@ -113,6 +113,7 @@ def receipt_holder() -> str:
 
 def render_receipt(filed: complaints.Filed, form_token: str) -> str:
     """The receipt: the code, what arrived, and "Done" (or the advocate's hand-over)."""
+    _remember_receipt(form_token)
     code = claimcodes.parse(filed.code)
     if assist.signed_in_advocate(db.session(), clock.now()) is not None:
         template = "participant/handover.html"
@@ -420,7 +421,23 @@ def end_receipt() -> None:
         complaints.end_receipt(db.session(), form_token[:100])
 
 
+# Which receipts this browser session was shown, so that Leave and the quick exit, which come
+# from any page and carry no form token, end them on the server as "Done" does. Only the
+# receipts' lookup hashes are kept: they cannot unseal a code.
+RECEIPTS_SESSION_KEY = "receipts"
+RECEIPTS_KEPT = 5
+
+
+def _remember_receipt(form_token: str) -> None:
+    seen = session.get(RECEIPTS_SESSION_KEY, [])
+    token_hash = receipts.token_hash(form_token).hex()
+    if token_hash not in seen:
+        session[RECEIPTS_SESSION_KEY] = [*seen, token_hash][-RECEIPTS_KEPT:]
+
+
 def _end_everything() -> None:
+    for token_hash in session.get(RECEIPTS_SESSION_KEY, [])[:RECEIPTS_KEPT]:
+        complaints.end_receipt_by_hash(db.session(), bytes.fromhex(token_hash))
     caseaccess.close_case(db.session(), session.get(CASE_SESSION_KEY))
     session.clear()
 

@@ -84,6 +84,22 @@ def test_done_ends_the_receipt_on_the_server_even_for_the_old_session_cookie(
     assert shows_nothing(switched, code)
 
 
+@pytest.mark.parametrize("way_out", ["/leave", "/exit"])
+def test_leave_and_the_quick_exit_end_the_receipt_on_the_server_too(
+    participant: Participant, way_out: str
+) -> None:
+    # The next person on a shared phone, even one who put the old session cookie back,
+    # gets no code after the person left by Leave or the quick exit instead of "Done".
+    code, _receipt = filed(participant)
+    old_cookie = participant.client.get_cookie("session")
+    assert old_cookie is not None
+    assert participant.client.post(way_out).status_code == HTTPStatus.SEE_OTHER
+    participant.client.set_cookie("session", old_cookie.value)
+    again = participant.resend()
+    assert ALREADY in again.get_data(as_text=True)
+    assert shows_nothing(again, code)
+
+
 def test_a_resend_from_another_browser_session_shows_no_code(app: Flask, client) -> None:  # noqa: ANN001
     person = Participant(client)
     code, _receipt = filed(person)
