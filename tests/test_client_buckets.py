@@ -1,0 +1,202 @@
+"""Each client gets its own rate-limit bucket under the real servers, and no server log line
+holds a client address.
+
+The development server (`flask --app wsgi serve`, what `make run` starts) and gunicorn with
+deploy/gunicorn.conf.py run as subprocesses on 127.0.0.3; requests come from 127.0.0.1 and
+127.0.0.2 (all three are loopback), or through a pretend proxy hop with X-Forwarded-For. One client
+spends its claim-code tries; the other must still be served.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+
+from portal import claimcodes
+from portal.ratelimits import client_network
+from tests.conftest import REDIS_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+# This helper's ports (see the project's port plan); one server at a time.
+PORTS = {"flask": 5141, "gunicorn": 5142}
+LISTEN = "127.0.0.3"
+TRIES = 3
+_HIDDEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]*)"')
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+        ("fe80::1%eth0", "fe80::/64"),
+        ("", "unknown"),
+        (None, "unknown"),
+        ("not an address", "not an address"),
+    ],
+)
+def test_an_ipv6_client_is_counted_by_its_64(address: str | None, network: str) -> None:
+    assert client_network(address) == network
+
+
+@dataclass
+class Browser:
+    """One client: a source address (or a forwarded one), a cookie, plain http.client."""
+
+    port: int
+    source: str = "127.0.0.1"
+    forwarded_for: str | None = None
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None):
+        connection = http.client.HTTPConnection(
+            LISTEN, self.port, timeout=30, source_address=(self.source, 0)
+        )
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    def send_garbage(self) -> None:
+        """A request line no server accepts: servers log these, often with the address."""
+        with socket.create_connection(
+            (LISTEN, self.port), timeout=30, source_address=(self.source, 0)
+        ) as connection:
+            connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+            with contextlib.suppress(OSError):
+                connection.recv(4096)
+
+    def check_a_wrong_code(self) -> int:
+        _status, page = self.request("GET", "/check")
+        token = _HIDDEN.search(page).group(1)
+        status, _page = self.request(
+            "POST", "/check", {"csrf_token": token, "code": claimcodes.new_code().display}
+        )
+        return status
+
+
+def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    environ.update(
+        PORTAL_ENV="development",
+        PORTAL_INSTANCE_PATH=str(tmp_path / "instance"),
+        PORTAL_ARGON2_PROFILE="test",
+        PORTAL_CHECK_LIMIT=f"{TRIES} per 15 minutes",
+        HOME=str(tmp_path),
+        PORTAL_BASE_URL="http://portal.test",
+        **extra,
+    )
+    return environ
+
+
+def _command(kind: str, port: int) -> list[str]:
+    if kind == "flask":
+        return [sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--host", LISTEN, "--port", str(port)]
+    workers = "2" if REDIS_URL else "1"  # several workers need the shared counters
+    return [
+        sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py",
+        "--workers", workers, "--bind", f"{LISTEN}:{port}", "wsgi:app",
+    ]  # fmt: skip
+
+
+@contextlib.contextmanager
+def server(kind: str, tmp_path: Path, **extra: str) -> Iterator[tuple[int, Path]]:
+    """Serve the portal with `kind`; yield its port and the file its whole output goes to."""
+    port = PORTS[kind]
+    environ = _environment(tmp_path, **extra)
+    if REDIS_URL:
+        environ["PORTAL_RATELIMIT_STORAGE"] = REDIS_URL
+    # This interpreter's flask and gunicorn, with fixed arguments.
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db-upgrade"],
+        cwd=ROOT, env=environ, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    log_path = tmp_path / f"{kind}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(  # noqa: S603
+            _command(kind, port), cwd=ROOT, env=environ, stdout=log, stderr=log
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, log_path.read_text()
+            try:
+                Browser(port).request("GET", "/")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.2)
+        yield port, log_path
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+
+
+def _spend_and_compare(one: Browser, other: Browser) -> None:
+    for _ in range(TRIES):
+        assert one.check_a_wrong_code() == HTTPStatus.OK
+    assert one.check_a_wrong_code() == HTTPStatus.TOO_MANY_REQUESTS
+    assert other.check_a_wrong_code() == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("kind", ["flask", "gunicorn"])
+def test_two_addresses_get_two_buckets_and_the_log_names_neither(
+    kind: str, tmp_path: Path
+) -> None:
+    with server(kind, tmp_path) as (port, log_path):
+        _spend_and_compare(Browser(port, "127.0.0.1"), Browser(port, "127.0.0.2"))
+        Browser(port, "127.0.0.2").send_garbage()
+    log = log_path.read_text()
+    assert "127.0.0.1" not in log
+    assert "127.0.0.2" not in log
+    if kind == "flask":
+        assert "POST /check" in log  # the access lines are written, without the address
+
+
+@pytest.mark.parametrize("kind", ["flask", "gunicorn"])
+def test_behind_a_proxy_an_ipv6_client_is_counted_by_its_64(kind: str, tmp_path: Path) -> None:
+    with server(kind, tmp_path, PORTAL_PROXY_HOPS="1") as (port, log_path):
+        # Every address in one /64 is one client; the next /64 is another.
+        spender = Browser(port, forwarded_for="2001:db8:1:2::1")
+        for number in range(TRIES):
+            spender.forwarded_for = f"2001:db8:1:2::{number + 1:x}"
+            assert spender.check_a_wrong_code() == HTTPStatus.OK
+        spender.forwarded_for = "2001:db8:1:2:ffff:ffff:ffff:fffe"
+        assert spender.check_a_wrong_code() == HTTPStatus.TOO_MANY_REQUESTS
+        neighbour = Browser(port, forwarded_for="2001:db8:1:3::1")
+        assert neighbour.check_a_wrong_code() == HTTPStatus.OK
+    assert "2001:db8" not in log_path.read_text()
