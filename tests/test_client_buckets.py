@@ -10,31 +10,24 @@ spends its claim-code tries; the other must still be served.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import os
-import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 
 import pytest
 
-from portal import claimcodes
 from portal.ratelimits import client_network
 from tests.conftest import REDIS_URL
+from tests.loopback import LISTEN, Browser
 
 ROOT = Path(__file__).resolve().parent.parent
 # This helper's ports (see the project's port plan); one server at a time.
 PORTS = {"flask": 5141, "gunicorn": 5142}
-LISTEN = "127.0.0.3"
 TRIES = 3
-_HIDDEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]*)"')
 
 
 @pytest.mark.parametrize(
@@ -55,56 +48,6 @@ def test_an_ipv6_client_is_counted_by_its_64(address: str | None, network: str) 
     assert client_network(address) == network
 
 
-@dataclass
-class Browser:
-    """One client: a source address (or a forwarded one), a cookie, plain http.client."""
-
-    port: int
-    source: str = "127.0.0.1"
-    forwarded_for: str | None = None
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    def request(self, method: str, path: str, form: dict[str, str] | None = None):
-        connection = http.client.HTTPConnection(
-            LISTEN, self.port, timeout=30, source_address=(self.source, 0)
-        )
-        headers = {}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if self.forwarded_for:
-            headers["X-Forwarded-For"] = self.forwarded_for
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            for header in response.headers.get_all("Set-Cookie") or []:
-                name, _, rest = header.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-            return response.status, response.read().decode()
-        finally:
-            connection.close()
-
-    def send_garbage(self) -> None:
-        """A request line no server accepts: servers log these, often with the address."""
-        with socket.create_connection(
-            (LISTEN, self.port), timeout=30, source_address=(self.source, 0)
-        ) as connection:
-            connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
-            with contextlib.suppress(OSError):
-                connection.recv(4096)
-
-    def check_a_wrong_code(self) -> int:
-        _status, page = self.request("GET", "/check")
-        token = _HIDDEN.search(page).group(1)
-        status, _page = self.request(
-            "POST", "/check", {"csrf_token": token, "code": claimcodes.new_code().display}
-        )
-        return status
-
-
 def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     environ.update(
@@ -121,7 +64,18 @@ def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def _command(kind: str, port: int) -> list[str]:
     if kind == "flask":
-        return [sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--host", LISTEN, "--port", str(port)]
+        return [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "serve",
+            "--host",
+            LISTEN,
+            "--port",
+            str(port),
+        ]
     workers = "2" if REDIS_URL else "1"  # several workers need the shared counters
     return [
         sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py",
@@ -174,9 +128,7 @@ def _spend_and_compare(one: Browser, other: Browser) -> None:
 
 
 @pytest.mark.parametrize("kind", ["flask", "gunicorn"])
-def test_two_addresses_get_two_buckets_and_the_log_names_neither(
-    kind: str, tmp_path: Path
-) -> None:
+def test_two_addresses_get_two_buckets_and_the_log_names_neither(kind: str, tmp_path: Path) -> None:
     with server(kind, tmp_path) as (port, log_path):
         _spend_and_compare(Browser(port, "127.0.0.1"), Browser(port, "127.0.0.2"))
         Browser(port, "127.0.0.2").send_garbage()
