@@ -10,10 +10,6 @@ spends its claim-code tries; the other must still be served.
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from http import HTTPStatus
 from pathlib import Path
@@ -21,10 +17,8 @@ from pathlib import Path
 import pytest
 
 from portal.ratelimits import client_network
-from tests.conftest import REDIS_URL
-from tests.loopback import LISTEN, Browser
+from tests.loopback import Browser, portal_server
 
-ROOT = Path(__file__).resolve().parent.parent
 # This helper's ports (see the project's port plan); one server at a time.
 PORTS = {"flask": 5141, "gunicorn": 5142}
 TRIES = 3
@@ -48,76 +42,12 @@ def test_an_ipv6_client_is_counted_by_its_64(address: str | None, network: str) 
     assert client_network(address) == network
 
 
-def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
-    environ.update(
-        PORTAL_ENV="development",
-        PORTAL_INSTANCE_PATH=str(tmp_path / "instance"),
-        PORTAL_ARGON2_PROFILE="test",
-        PORTAL_CHECK_LIMIT=f"{TRIES} per 15 minutes",
-        HOME=str(tmp_path),
-        PORTAL_BASE_URL="http://portal.test",
-        **extra,
-    )
-    return environ
-
-
-def _command(kind: str, port: int) -> list[str]:
-    if kind == "flask":
-        return [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "wsgi",
-            "serve",
-            "--host",
-            LISTEN,
-            "--port",
-            str(port),
-        ]
-    workers = "2" if REDIS_URL else "1"  # several workers need the shared counters
-    return [
-        sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py",
-        "--workers", workers, "--bind", f"{LISTEN}:{port}", "wsgi:app",
-    ]  # fmt: skip
-
-
 @contextlib.contextmanager
 def server(kind: str, tmp_path: Path, **extra: str) -> Iterator[tuple[int, Path]]:
-    """Serve the portal with `kind`; yield its port and the file its whole output goes to."""
     port = PORTS[kind]
-    environ = _environment(tmp_path, **extra)
-    if REDIS_URL:
-        environ["PORTAL_RATELIMIT_STORAGE"] = REDIS_URL
-    # This interpreter's flask and gunicorn, with fixed arguments.
-    subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db-upgrade"],
-        cwd=ROOT, env=environ, check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    log_path = tmp_path / f"{kind}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(  # noqa: S603
-            _command(kind, port), cwd=ROOT, env=environ, stdout=log, stderr=log
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log_path.read_text()
-            try:
-                Browser(port).request("GET", "/")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.2)
+    settings = {"PORTAL_CHECK_LIMIT": f"{TRIES} per 15 minutes", **extra}
+    with portal_server(kind, tmp_path, port, settings) as log_path:
         yield port, log_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
 
 
 def _spend_and_compare(one: Browser, other: Browser) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from http import HTTPStatus
+from pathlib import Path
 
 import limits
 from flask import Flask
@@ -23,9 +24,10 @@ from portal.config import Config
 from portal.logs import AnonymousRequestHandler
 from tests.board import Board
 from tests.conftest import FakeClock
-from tests.loopback import CSRF, LISTEN, Browser
+from tests.loopback import CSRF, LISTEN, Browser, portal_server
 
 PORT = 5143
+GUNICORN_PORT = 5145
 AT_ONCE = 40
 
 
@@ -101,4 +103,20 @@ def test_forty_wrong_passwords_at_once_get_at_most_the_limit_of_tries(
         answers = all_at_once(sends)
     assert len(answers) == AT_ONCE
     assert answers.count(HTTPStatus.OK) <= allowed  # each one a password checked and refused
+    assert answers.count(HTTPStatus.OK) + answers.count(HTTPStatus.TOO_MANY_REQUESTS) == AT_ONCE
+
+
+def test_forty_wrong_codes_at_once_under_gunicorn_get_at_most_the_limit(tmp_path: Path) -> None:
+    """The same under gunicorn with deploy/gunicorn.conf.py (two workers sharing Redis when
+    PORTAL_TEST_REDIS_URL is set); here only the answers can be counted."""
+    allowed = 10
+    settings = {"PORTAL_CHECK_LIMIT": f"{allowed} per 15 minutes"}
+    with portal_server("gunicorn", tmp_path, GUNICORN_PORT, settings):
+        sends = [
+            ready_to_post(Browser(GUNICORN_PORT), "/check", {"code": claimcodes.new_code().display})
+            for _ in range(AT_ONCE)
+        ]
+        answers = all_at_once(sends)
+    assert len(answers) == AT_ONCE
+    assert answers.count(HTTPStatus.OK) <= allowed
     assert answers.count(HTTPStatus.OK) + answers.count(HTTPStatus.TOO_MANY_REQUESTS) == AT_ONCE
