@@ -40,7 +40,6 @@ BENCH_PG_URL = os.environ.get(
 LOAD_LIMITS = {
     "PORTAL_FILE_LIMIT": "1000000 per hour",
     "PORTAL_CHECK_LIMIT": "1000000 per hour",
-    "PORTAL_CHECK_LIMIT_GLOBAL": "1000000 per hour",
 }
 WAIT_SECONDS = 30
 

@@ -10,7 +10,17 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -45,6 +55,7 @@ from portal.forms import (
 )
 from portal.models import Complaint
 from portal.participant import CASE_SESSION_KEY, bp
+from portal.ratelimits import client_key, counted_only_when, limiter, named_key
 from portal.transitions import WITHDRAW_FROM, TransitionNotAllowed
 
 CODE_IN_REPLY = _l(
@@ -59,7 +70,13 @@ def _idle() -> dt.timedelta:
 
 def _current() -> Complaint | None:
     """The complaint this browser has open; its data key goes on `g.case_key` for the
-    request (it is never stored anywhere readable)."""
+    request (it is never stored anywhere readable). Looked up once per request."""
+    if "open_complaint" not in g:
+        g.open_complaint = _look_up_current()
+    return g.open_complaint
+
+
+def _look_up_current() -> Complaint | None:
     database = db.session()
     opened = caseaccess.current_case(database, session.get(CASE_SESSION_KEY), clock.now(), _idle())
     if opened is None:
@@ -130,7 +147,40 @@ def case() -> ResponseReturnValue:
     return response
 
 
+def _reply_key() -> str:
+    """Replies are counted per case, whichever browser or connection sends them."""
+    complaint = _current()
+    return client_key() if complaint is None else named_key("case", complaint.id)
+
+
+def _reply_limit() -> str:
+    return current_app.extensions["portal.config"].reply_limit_per_case
+
+
+def _too_many_replies(_limit: object) -> Response | None:
+    """Over the reply limit: say so calmly and give the person's words back."""
+    complaint = _current()
+    if complaint is None:
+        return None
+    form = ReplyForm()
+    form.validate()
+    form.body.errors = [
+        _(
+            "You sent a lot of messages in a short time, so we paused for a while. Your "
+            "words are still here. Please try again in an hour."
+        )
+    ]
+    body, _status = _render(complaint, reply_form=form)
+    return Response(body, status=429)
+
+
+def _reply_was_stored() -> bool:
+    return bool(g.get("reply_stored"))
+
+
 @bp.post("/case/reply")
+@limiter.limit(_reply_limit, key_func=_reply_key, on_breach=_too_many_replies)
+@counted_only_when(_reply_was_stored)
 def reply() -> ResponseReturnValue:
     complaint = _current()
     if complaint is None:
@@ -144,6 +194,7 @@ def reply() -> ResponseReturnValue:
         except complainant.NothingToDo:
             form.body.errors.append(_("This complaint is closed, so it cannot take new messages."))
         else:
+            g.reply_stored = True
             notify.tell_board(db.session(), notify.REPLY, complaint.id)
             flash(_("Sent. The review board will see it."))
             return _back()

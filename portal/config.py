@@ -54,9 +54,17 @@ class Config:
     # the open data's dictionary, the printed slip) is built from it, never from the Host
     # header; in production requests for any other host are refused (portal/siteurl.py).
     base_url: str = "http://127.0.0.1:5000"
+    # Wrong claim codes per client; a good code and a typo never count. There is no limit on
+    # everyone together: with 75-bit secrets it protects nothing and would be an off switch.
     check_limit_per_client: str = "10 per 15 minutes"
-    check_limit_global: str = "600 per hour"
-    file_limit_per_client: str = "10 per hour"
+    # Filings stored, and posts that carry files, per client: enough for a drop-in centre
+    # where many people file on one connection. A signed-in advocate's filings count against
+    # the advocate's account instead.
+    file_limit_per_client: str = "30 per hour"
+    file_limit_per_advocate: str = "30 per hour"
+    # Replies a person may send on one case, and at most one board notice per case for them.
+    reply_limit_per_case: str = "20 per hour"
+    reply_notices_per_case: str = "1 per 30 minutes"
     # SMTP login for board notices, if the mail server wants one (kept out of the database).
     smtp_username: str = ""
     smtp_password: str = ""
@@ -65,7 +73,6 @@ class Config:
     # While the shared rate-limit storage (Redis) is unreachable each worker counts alone, so
     # claim-code checks and sign-in fall back to these stricter limits, per process.
     check_limit_per_client_fallback: str = "3 per 15 minutes"
-    check_limit_global_fallback: str = "100 per hour"
     signin_limit_fallback: str = "2 per 15 minutes"
     # Server processes sharing this configuration (gunicorn workers); see `from_env`.
     workers: int = 1
@@ -169,7 +176,8 @@ class Config:
 LIMIT_VARIABLES = {
     "PORTAL_FILE_LIMIT": "file_limit_per_client",
     "PORTAL_CHECK_LIMIT": "check_limit_per_client",
-    "PORTAL_CHECK_LIMIT_GLOBAL": "check_limit_global",
+    "PORTAL_ADVOCATE_FILE_LIMIT": "file_limit_per_advocate",
+    "PORTAL_REPLY_LIMIT": "reply_limit_per_case",
     "PORTAL_SIGNIN_LIMIT": "signin_limit",
 }
 

@@ -1,8 +1,10 @@
 """Logging that never records who is asking.
 
 Werkzeug's development server writes the client address at the start of each access line;
-the request handler below writes "-" instead, and a filter scrubs anything shaped like an IP
-address from the loggers we know, in case another server or library lets one through.
+the request handler below writes "-" there instead (while the application still sees the
+real address, which the rate limits need to tell one client from another), and a filter
+scrubs anything shaped like an IP address from the loggers we know, in case another server
+or library lets one through.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 
+from werkzeug._internal import _log as _werkzeug_log
 from werkzeug.serving import WSGIRequestHandler
 
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
@@ -54,7 +57,11 @@ def install(app_logger: logging.Logger) -> None:
 
 
 class AnonymousRequestHandler(WSGIRequestHandler):
-    """The development server's handler, minus the client address."""
+    """The development server's handler, minus the client address in its log lines.
 
-    def address_string(self) -> str:
-        return "-"
+    Only the log line changes: `address_string` also fills the request's REMOTE_ADDR, and
+    with "-" there every client would share one rate-limit bucket, so one guesser would lock
+    everyone out."""
+
+    def log(self, type: str, message: str, *args: object) -> None:  # noqa: A002 - werkzeug's name
+        _werkzeug_log(type, f"- - - [{self.log_date_time_string()}] {message}\n", *args)

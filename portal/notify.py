@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import sitesettings
+from portal import ratelimits, sitesettings
 from portal.cases import CASE_ROLES, may_see
 from portal.models import Account, Complaint
 from portal.site import Site
@@ -140,9 +140,17 @@ def _send(mailer: Mailer, address: str, subject: str, body: str) -> None:
 
 
 def tell_board(db: Session, event: str, complaint_id: int) -> None:
-    """From a request: queue notices for `event` on a complaint. Never raises."""
+    """From a request: queue notices for `event` on a complaint. Never raises.
+
+    Replies are folded together: a case's first reply in a window (`reply_notices_per_case`,
+    shared by every worker through the rate-limit storage) is told, the rest of that window
+    are not, so a burst of replies is one notice, not one each."""
     try:
         config = current_app.extensions["portal.config"]
+        if event == REPLY and not ratelimits.first_in_window(
+            config.reply_notices_per_case, "reply-notice", complaint_id
+        ):
+            return
         review_url = config.base_url + url_for("review.home")
         current_app.extensions["portal.notifier"].case_event(
             db,

@@ -49,7 +49,7 @@ from portal import (
 from portal.config import Config
 from portal.extensions import csrf
 from portal.forms import CheckForm, FileForm
-from portal.ratelimits import from_config, global_key, limiter
+from portal.ratelimits import client_key, counted_only_when, from_config, limiter, named_key
 from portal.sanitize import blank_to_none
 from portal.site import Site
 
@@ -145,6 +145,34 @@ def _needs_consent() -> bool:
     return advocate is not None and not assist.consent_given()
 
 
+def _advocate_id() -> int | None:
+    if "advocate" not in g:
+        g.advocate = assist.signed_in_advocate(db.session(), clock.now())
+    return g.advocate.id if g.advocate is not None else None
+
+
+def _filer_key() -> str:
+    """A signed-in advocate's filings count against the advocate's account; anyone else's
+    against the connection (a drop-in centre's one Wi-Fi is one connection)."""
+    advocate = _advocate_id()
+    return client_key() if advocate is None else named_key("advocate", advocate)
+
+
+def _filing_limit() -> str:
+    config = _cfg()
+    return (
+        config.file_limit_per_client if _advocate_id() is None else config.file_limit_per_advocate
+    )
+
+
+def _filing_counts() -> bool:
+    """A filing counts when a complaint was stored, and so does every post that carries
+    files, whatever became of it: receiving files is work even when the text is refused."""
+    return bool(g.get("complaint_stored")) or any(
+        upload.filename for _name, upload in request.files.items(multi=True)
+    )
+
+
 @bp.get("/file")
 def file_form() -> ResponseReturnValue:
     if _needs_consent():
@@ -162,32 +190,29 @@ def file_form() -> ResponseReturnValue:
     return blankform.page(render)
 
 
-def _complaint_was_stored(_response: Response) -> bool:
-    return bool(g.get("complaint_stored"))
-
-
 def _too_many_filings(_limit: RequestLimit) -> Response:
     """Over the filing limit: say so calmly and give back everything the person typed."""
     form = _file_form()
     form.validate()
     for field in form:
         field.errors = []
-    body, _status = _render_file_form(
-        form,
-        problem=_(
+    if _advocate_id() is not None:
+        problem = _(
+            "You sent a lot of complaints in a short time, so we paused for a while. The "
+            "words are still below. Please try again in an hour."
+        )
+    else:
+        problem = _(
             "A lot of complaints came from this connection in a short time, so we paused "
             "for a while. Your words are still below. Please try again in an hour."
-        ),
-    )
+        )
+    body, _status = _render_file_form(form, problem=problem)
     return Response(body, status=429)
 
 
 @bp.post("/file")
-@limiter.limit(
-    lambda: _cfg().file_limit_per_client,
-    deduct_when=_complaint_was_stored,
-    on_breach=_too_many_filings,
-)
+@limiter.limit(_filing_limit, key_func=_filer_key, on_breach=_too_many_filings)
+@counted_only_when(_filing_counts)
 def file_submit() -> ResponseReturnValue:
     if _needs_consent():
         return redirect(url_for("review.assist"), code=303)
@@ -229,6 +254,11 @@ def file_submit() -> ResponseReturnValue:
         filed_by_member=assist.case_worker_here(db.session(), clock.now()),
     )
     try:
+        # The words first: a claim code in them refuses the filing before any file is opened.
+        complaints.check_for_codes(values)
+    except complaints.CodeInText as found:
+        return _code_in_text(form, found.field)
+    try:
         files = _cleaned_files(form)
     except attachments.FileRefused as refused:
         form.files.errors.append(_file_problem(refused.reason))
@@ -245,13 +275,7 @@ def file_submit() -> ResponseReturnValue:
             holder=receipt_holder(),
         )
     except complaints.CodeInText as found:
-        getattr(form, found.field).errors.append(
-            _(
-                "This looks like a claim code. Please take it out: anyone who reads it could "
-                "open that complaint. If this is about an earlier complaint, say so in words."
-            )
-        )
-        return _render_file_form(form, problem=_("Please look at the boxes marked below."))
+        return _code_in_text(form, found.field)
     except complaints.AlreadyFiled:
         return render_template("participant/already_filed.html")
     except keys.KeysNotReady:
@@ -285,6 +309,16 @@ def file_submit() -> ResponseReturnValue:
             assist.record_filing(db.session(), g.advocate, clock.now())
         assist.used_consent()
     return render_receipt(filed, form.form_token.data)
+
+
+def _code_in_text(form: FileForm, field: str) -> tuple[str, int]:
+    getattr(form, field).errors.append(
+        _(
+            "This looks like a claim code. Please take it out: anyone who reads it could "
+            "open that complaint. If this is about an earlier complaint, say so in words."
+        )
+    )
+    return _render_file_form(form, problem=_("Please look at the boxes marked below."))
 
 
 # Flask-WTF's words for a token that was right but is too old. Any other failure means this
@@ -362,21 +396,15 @@ def _file_form_blank() -> FileForm:
     return FileForm(agencies=_site().agencies, formdata=None)
 
 
-def _code_was_checked(_response: Response) -> bool:
-    """Only a code with a valid check character costs a try; a typo is free."""
-    return bool(g.get("code_checked"))
+def _code_was_wrong() -> bool:
+    """Only a wrong code costs a try: a good code and a typo (caught by the check character,
+    without argon2 work) are given back."""
+    return bool(g.get("code_wrong"))
 
 
 @bp.route("/check", methods=["GET", "POST"])
-@limiter.limit(
-    from_config("check_limit_per_client"), methods=["POST"], deduct_when=_code_was_checked
-)
-@limiter.limit(
-    from_config("check_limit_global"),
-    key_func=global_key,
-    methods=["POST"],
-    deduct_when=_code_was_checked,
-)
+@limiter.limit(from_config("check_limit_per_client"), methods=["POST"])
+@counted_only_when(_code_was_wrong)
 def check() -> ResponseReturnValue:
     form = CheckForm()
     if languages.switch_requested():
@@ -396,10 +424,10 @@ def check() -> ResponseReturnValue:
         )
         return render_template("participant/check.html", form=form)
 
-    g.code_checked = True
     database = db.session()
     complaint_id = complaints.find_by_code(database, _hasher(), code)
     if complaint_id is None:
+        g.code_wrong = True
         form.code.errors.append(
             _("We could not open a complaint with that code. Please check it and try again.")
         )

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import accounts, boardsessions, clock, db, sitesettings, totp
 from portal.db import write_transaction
-from portal.ratelimits import client_key, configured, limiter
+from portal.ratelimits import client_key, configured, counted_only_when, limiter
 from review import (
     ALL_ROLES,
     bp,
@@ -57,19 +57,17 @@ def _account_key() -> str:
     return "account:" + hmac.new(secret, name.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _failed(_response: Response) -> bool:
+def _failed() -> bool:
     return bool(g.get("signin_failed"))
 
 
 def _limited(view):  # type: ignore[no-untyped-def]
     """Per client and per account: only failures count, so a person who gets in is never
-    held back, and a pause lasts minutes, never for good."""
-    view = limiter.limit(
-        _signin_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed
-    )(view)
-    return limiter.limit(_signin_limit, key_func=client_key, methods=["POST"], deduct_when=_failed)(
-        view
-    )
+    held back, and a pause lasts minutes, never for good. Each try is counted as it arrives,
+    before the password is checked, and given back unless it failed."""
+    view = counted_only_when(_failed)(view)
+    view = limiter.limit(_signin_limit, key_func=_account_key, methods=["POST"])(view)
+    return limiter.limit(_signin_limit, key_func=client_key, methods=["POST"])(view)
 
 
 STAGE_TARGET = {

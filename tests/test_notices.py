@@ -232,3 +232,26 @@ def test_a_failed_password_change_shows_the_notice_choices_as_saved(
     assert 'checked id="notify_new"' in page
     assert 'value="dana@x.org"' in page
     assert '<option selected value="es">' in page
+
+
+def test_a_burst_of_replies_makes_one_board_notice_per_case(
+    mail_app: Flask,
+    clock,
+    inbox,  # noqa: ANN001
+) -> None:
+    board = Board(mail_app, clock)
+    opt_in(board, mail_app, "replies", notify_reply="y")
+    cases = []
+    for _ in range(2):
+        person = Participant(mail_app.test_client())
+        person.check(person.file_and_get_code())
+        cases.append(person.client)
+    for number in range(5):
+        answer = cases[0].post(
+            "/case/reply", data={"csrf_token": csrf(cases[0], "/case"), "body": f"More {number}."}
+        )
+        assert answer.status_code == 303
+    cases[1].post("/case/reply", data={"csrf_token": csrf(cases[1], "/case"), "body": "Mine."})
+    mail_app.extensions["portal.notifier"].wait()
+    replies = [body for to, body in inbox[0].messages if "has a new reply" in body]
+    assert len(replies) == 2  # one for the five replies on the first case, one for the second
