@@ -215,7 +215,7 @@ def shown_again(db: Session, form_token: str, holder: str, now: dt.datetime) -> 
     ("Done"), another browser session, or more than receipts.SHOW_FOR after filing.
     """
     receipt = db.get(FilingReceipt, receipts.token_hash(form_token))
-    if receipt is None or receipt.sealed_code is None or receipt.seal_expires_at <= now:
+    if receipt is None or not receipt.sealed_code or receipt.seal_expires_at <= now:
         raise AlreadyFiled
     code = receipts.unseal(form_token, holder, receipt.sealed_code, now)
     if code is None:
@@ -246,14 +246,20 @@ def end_receipt(db: Session, form_token: str) -> None:
     end_receipt_by_hash(db, receipts.token_hash(form_token))
 
 
-def end_receipt_by_hash(db: Session, token_hash: bytes) -> None:
-    """The same, for Leave and the quick exit, which know only the receipt's lookup hash."""
+# A wiped sealed code that no seal can equal (a real one is never empty).
+QUIETLY_ENDED = b""
+
+
+def end_receipt_by_hash(db: Session, token_hash: bytes, *, quietly: bool = False) -> None:
+    """The same by the receipt's lookup hash. `quietly` (Leave and the quick exit): the code
+    is wiped just as surely, but a form sent again is then answered like any closed form,
+    with nothing that says a complaint was filed: whoever grabbed the phone learns nothing."""
+    ended = update(FilingReceipt).where(FilingReceipt.token_hash == token_hash)
+    if quietly:
+        # After "Done" the receipt already says "already sent"; leaving changes nothing.
+        ended = ended.where(FilingReceipt.sealed_code.is_not(None))
     with write_transaction(db):
-        db.execute(
-            update(FilingReceipt)
-            .where(FilingReceipt.token_hash == token_hash)
-            .values(sealed_code=None)
-        )
+        db.execute(ended.values(sealed_code=QUIETLY_ENDED if quietly else None))
 
 
 def _insert(

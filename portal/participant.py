@@ -465,7 +465,7 @@ def _remember_receipt(form_token: str) -> None:
 
 def _end_everything() -> None:
     for token_hash in session.get(RECEIPTS_SESSION_KEY, [])[:RECEIPTS_KEPT]:
-        complaints.end_receipt_by_hash(db.session(), bytes.fromhex(token_hash))
+        complaints.end_receipt_by_hash(db.session(), bytes.fromhex(token_hash), quietly=True)
     caseaccess.close_case(db.session(), session.get(CASE_SESSION_KEY))
     session.clear()
 
