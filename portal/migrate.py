@@ -10,19 +10,23 @@ from alembic.config import Config as AlembicConfig
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(database_url: str) -> AlembicConfig:
+def alembic_config(database_url: str, audit_key: bytes | None = None) -> AlembicConfig:
     config = AlembicConfig(str(MIGRATIONS / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = database_url
+    # Migrations that rewrite the audit chain need its key; unset, they derive it from the
+    # environment as the portal would (migrations/env.py).
+    if audit_key:
+        config.attributes["audit_key"] = audit_key
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", audit_key: bytes | None = None) -> None:
+    command.upgrade(alembic_config(database_url, audit_key), revision)
 
 
-def downgrade(database_url: str, revision: str) -> None:
-    command.downgrade(alembic_config(database_url), revision)
+def downgrade(database_url: str, revision: str, audit_key: bytes | None = None) -> None:
+    command.downgrade(alembic_config(database_url, audit_key), revision)
 
 
 # Indexes with DESC columns: Alembic's autogenerate cannot compare them, so they are written
