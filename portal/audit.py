@@ -14,7 +14,8 @@ does its event.
 
 A participant's events must not tell their time by their place in the chain. They wait in
 `audit_pending` (the hour only, a random id, their own HMAC) and join the chain once their
-hour is over, when the next event is written, all of that hour's together in shuffled order.
+hour is over (and a few minutes more), when the next event is written, all of that hour's
+together in shuffled order.
 
 Events never hold a client address, a claim code or complaint text.
 """
@@ -43,6 +44,9 @@ GENESIS = "0" * 64
 HEAD_ID = 1
 # An anchor shows this many hex digits of the head's link: 80 bits, short enough to copy.
 ANCHOR_DIGITS = 20
+# A participant's hour joins the chain only this long after it ended, so a slow transaction
+# that wrote in the last second of the hour cannot miss its hour's batch and stand out alone.
+JOIN_AFTER = dt.timedelta(minutes=5)
 # Action of the event that says pending rows were refused because their HMAC did not fit.
 REFUSED_PENDING = "audit.pending_refused"
 
@@ -124,7 +128,8 @@ def _append(
 
 def _join_finished_hours(db: Session, key: bytes, head: AuditHead, now: dt.datetime) -> None:
     """Put the participants' events of every hour that is over into the chain, shuffled."""
-    waiting = list(db.scalars(select(AuditPending).where(AuditPending.at < hour_floor(now))))
+    finished = hour_floor(now - JOIN_AFTER)
+    waiting = list(db.scalars(select(AuditPending).where(AuditPending.at < finished)))
     if not waiting:
         return
     secrets.SystemRandom().shuffle(waiting)
