@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select, text
 
 from portal import audit, migrate
 from portal.db import Database
-from portal.models import AuditEvent, Message
+from portal.models import Attachment, AuditEvent, CaseAccess, CaseLink, Complaint, Message
 from tests.test_migrations import _row
 
 KEY = b"k" * 32
@@ -46,6 +46,10 @@ def _old_database(url: str, tamper: bool) -> None:
         [(1, "to_complainant"), (2, "from_complainant"), (1, "to_complainant")], start=1
     ):
         _row(engine, "message", id=n, complaint_id=complaint_id, direction=direction, created_at=AT)
+    _row(engine, "demographics", complaint_id=1, race="black")
+    _row(engine, "attachment", id=1, complaint_id=2, stored_name="f1", media_type="image/png")
+    _row(engine, "case_link", id=1, new_id=2, earlier_id=1, state="proposed")
+    _row(engine, "case_access", id_hash=b"h" * 32, expires_at=AT, sealed_dk=b"sealed id 1")
     prev = audit.GENESIS
     for seq, (action, at, account_id) in enumerate(OLD_LOG, start=1):
         fields = {
@@ -91,12 +95,29 @@ def test_an_old_chain_is_rekeyed_with_the_persons_events_moved_out_of_place(
         said = json.loads(chain[-1].detail)
         assert said["old_chain_intact"] is not tamper
         assert said["old_chain_broken_at"] == (2 if tamper else None)
-        messages = list(
-            session.scalars(select(Message).order_by(Message.complaint_id, Message.seq))
-        )
+        numbered = session.execute(
+            select(Complaint.locator, Message.seq)
+            .join(Complaint, Complaint.id == Message.complaint_id)
+            .order_by(Complaint.locator, Message.seq)
+        ).all()
         # Numbered within each case after its "received" (ties broken by the old ids).
-        assert [(m.complaint_id, m.seq) for m in messages] == [(1, 2), (1, 3), (2, 2)]
-        assert sorted(m.id for m in messages) != [1, 2, 3]
+        assert [tuple(row) for row in numbered] == [("AAAA", 2), ("AAAA", 3), ("BBBB", 2)]
+        # Every old counter id is gone; what pointed at a complaint still points at it.
+        first, second = (
+            session.scalars(select(Complaint).where(Complaint.locator == locator)).one()
+            for locator in ("AAAA", "BBBB")
+        )
+        assert {first.id, second.id}.isdisjoint({1, 2})
+        assert set(session.scalars(select(Message.id))).isdisjoint({1, 2, 3})
+        assert first.demographics.race == "black"
+        assert [c.complaint_id for c in first.status_changes] == [first.id]
+        attachment = session.scalars(select(Attachment)).one()
+        assert attachment.id != 1
+        assert attachment.complaint_id == second.id
+        link = session.scalars(select(CaseLink)).one()
+        assert (link.new_id, link.earlier_id) == (second.id, first.id)
+        assert session.scalars(select(CaseAccess)).all() == []  # it held an old id, sealed
+        assert session.execute(text("PRAGMA foreign_key_check")).all() == []
     database.engine.dispose()
     # Under any other key, the re-keyed chain does not verify.
     other = Database(url, b"x" * 32)

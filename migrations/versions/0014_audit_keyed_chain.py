@@ -9,9 +9,10 @@ Create Date: 2026-12-01
   referrals, counted on `complaint.timeline_seq`. Existing rows are numbered by their stored
   time, then their kind, then their id (ids were counters, so within one table that is the
   order they were written).
-- Existing messages, status changes and survey answers get random ids. (Complaints and
-  attachments keep theirs: other tables and old audit details refer to them. New ones are
-  random.)
+- Existing complaints, messages, status changes, attachments and survey answers get random
+  ids, as new ones do (references to a complaint follow it; open case pages close, since
+  `case_access` holds sealed complaint ids; old audit details naming an attachment's id no
+  longer match a file).
 - The audit chain is re-keyed: the plain SHA-256 chain is first checked, then every link is
   recomputed as an HMAC under the audit key, the participants' events are moved to the end in
   shuffled order (their old places told their time), and a last event says what was done,
@@ -42,7 +43,7 @@ TIMELINE = (
     ("note", "created_at", 2),
     ("referral", "proposed_on", 3),
 )
-RANDOM_IDS = ("message", "status_change", "survey_answer")
+RANDOM_IDS = ("message", "status_change", "attachment", "survey_answer")
 ID_LIMIT = 2**31 - 1
 FIELDS = ("seq", "at", "account_id", "action", "object_type", "object_id", "detail", "prev_hash")
 
@@ -177,16 +178,72 @@ def _number_timelines(connection) -> None:
 
 def _random_ids(connection, table: str) -> None:
     old = [row[0] for row in connection.execute(sa.text(f"SELECT id FROM {table}"))]  # noqa: S608
+    for row_id, new in _fresh_ids(old).items():
+        connection.execute(
+            sa.text(f"UPDATE {table} SET id = :new WHERE id = :old"),  # noqa: S608
+            {"new": new, "old": row_id},
+        )
+
+
+def _fresh_ids(old: list[int]) -> dict[int, int]:
+    """A random new id for each old one, never equal to any old id (so no two merge)."""
     taken = set(old)
+    mapping = {}
     for row_id in old:
         new = secrets.randbelow(ID_LIMIT) + 1
         while new in taken:
             new = secrets.randbelow(ID_LIMIT) + 1
         taken.add(new)
+        mapping[row_id] = new
+    return mapping
+
+
+def _random_complaint_ids(connection) -> None:
+    old = [row[0] for row in connection.execute(sa.text("SELECT id FROM complaint"))]
+    if not old:
+        return
+    inspector = sa.inspect(connection)
+    references = [
+        (table, key)
+        for table in inspector.get_table_names()
+        for key in inspector.get_foreign_keys(table)
+        if key["referred_table"] == "complaint"
+    ]
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        for table, key in references:
+            op.drop_constraint(key["name"], table, type_="foreignkey")
+    else:
+        # Checked at commit instead of at each row (SQLite; reset when the transaction ends).
+        connection.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
+    connection.execute(
+        sa.text("CREATE TEMPORARY TABLE complaint_new_id (old INTEGER PRIMARY KEY, new INTEGER)")
+    )
+    connection.execute(
+        sa.text("INSERT INTO complaint_new_id (old, new) VALUES (:old, :new)"),
+        [{"old": key, "new": value} for key, value in _fresh_ids(old).items()],
+    )
+    for table, column in [("complaint", "id")] + [
+        (table, key["constrained_columns"][0]) for table, key in references
+    ]:
         connection.execute(
-            sa.text(f"UPDATE {table} SET id = :new WHERE id = :old"),  # noqa: S608
-            {"new": new, "old": row_id},
+            sa.text(
+                f"UPDATE {table} SET {column} = (SELECT new FROM complaint_new_id"  # noqa: S608
+                f" WHERE complaint_new_id.old = {table}.{column})"
+            )
         )
+    connection.execute(sa.text("DROP TABLE complaint_new_id"))
+    if postgres:
+        for table, key in references:
+            op.create_foreign_key(
+                key["name"],
+                table,
+                "complaint",
+                key["constrained_columns"],
+                ["id"],
+                ondelete=key["options"].get("ondelete"),
+            )
+    connection.execute(sa.text("DELETE FROM case_access"))
 
 
 def upgrade() -> None:
@@ -217,6 +274,7 @@ def upgrade() -> None:
             batch_op.alter_column("seq", existing_type=sa.Integer(), nullable=False)
     for table in RANDOM_IDS:
         _random_ids(connection, table)
+    _random_complaint_ids(connection)
 
     events = _events(connection)
     if not events:
