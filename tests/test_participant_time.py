@@ -6,6 +6,7 @@ case. Each case's timeline still shows what happened in the order it happened, o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from flask import Flask
@@ -227,3 +228,32 @@ def test_a_question_and_its_answer_in_one_hour_show_in_order_on_both_sides(
             for words in ("THANKS-FROM-BOARD", "ANSWER-FROM-PERSON", "QUESTION-FROM-BOARD")
         ]
         assert places == sorted(places), "newest first, in the order they happened"
+
+
+def test_a_forged_waiting_event_is_reported_and_never_joins_the_chain(
+    app: Flask,
+    clock,  # noqa: ANN001
+    board: Board,
+) -> None:
+    """Someone with the database adds a participant event of their own making: without the
+    audit key its HMAC cannot fit, so the check reports it and the chain refuses it."""
+    with app.app_context():
+        session = db.session()
+        session.add(
+            AuditPending(
+                at=HOUR,
+                action="complainant.withdraw",
+                detail="{}",
+                mac=hashlib.sha256().hexdigest(),
+            )
+        )
+        session.commit()
+    result = app.test_cli_runner().invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert "a waiting participant event was forged" in result.output
+    clock.moment = HOUR + dt.timedelta(hours=1, minutes=6)
+    signed_in(app, board, Role.REVIEWER, "next")
+    actions = [event.action for event in chain(app)]
+    assert "complainant.withdraw" not in actions
+    assert "audit.pending_refused" in actions
+    assert app.test_cli_runner().invoke(args=["audit-verify"]).exit_code == 0
