@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import hmac
 import io
@@ -15,8 +16,9 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select, text
 
-from portal import audit, db
+from portal import audit, create_app, db
 from portal.accounts import Role
+from portal.config import Config, ConfigError
 from portal.models import AuditEvent, AuditHead, BoardKey
 from portal.periods import LAST_12_MONTHS
 from tests.board import Board, csrf
@@ -286,3 +288,43 @@ def test_a_spreadsheet_will_not_run_a_value_as_a_formula() -> None:
     assert audit._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"  # noqa: SLF001
     assert audit._cell("+1") == "'+1"  # noqa: SLF001
     assert audit._cell("signin") == "signin"  # noqa: SLF001
+
+
+def test_the_chain_verifies_only_under_the_key_it_was_written_with(
+    app: Flask,
+    admin_client,  # noqa: ANN001
+    config: Config,
+    site,  # noqa: ANN001
+    clock,  # noqa: ANN001
+) -> None:
+    """The key is configuration, not data: the same database under another secret key (or
+    another PORTAL_AUDIT_KEY) fails the check, and a dedicated PORTAL_AUDIT_KEY is used."""
+    assert app.test_cli_runner().invoke(args=["audit-verify"]).exit_code == 0
+    for other in (
+        dataclasses.replace(config, audit_key=b"another key " * 3),
+        Config.from_env(
+            {"PORTAL_ENV": "test", "PORTAL_AUDIT_KEY": "a dedicated audit key " * 2},
+            instance_path=config.instance_path,
+            secret_key=config.secret_key,
+            claim_pepper=config.claim_pepper,
+            database_url=config.database_url,
+        ),
+    ):
+        assert other.audit_key != config.audit_key
+        elsewhere = create_app(other, site=site, now=clock)
+        result = elsewhere.test_cli_runner().invoke(args=["audit-verify"])
+        elsewhere.extensions["portal.db"].engine.dispose()
+        assert result.exit_code == 1
+        assert "BROKEN at event 1" in result.output
+
+
+def test_production_refuses_a_short_audit_key(tmp_path) -> None:  # noqa: ANN001
+    environ = {
+        "PORTAL_ENV": "production",
+        "PORTAL_INSTANCE_PATH": str(tmp_path),
+        "PORTAL_SECRET_KEY": "s" * 40,
+        "PORTAL_CLAIM_PEPPER": "p" * 40,
+        "PORTAL_AUDIT_KEY": "short",
+    }
+    with pytest.raises(ConfigError, match="PORTAL_AUDIT_KEY"):
+        Config.from_env(environ)
