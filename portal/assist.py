@@ -15,7 +15,6 @@ from flask_babel import get_locale
 from sqlalchemy.orm import Session
 
 from portal import audit, boardsessions
-from portal.clock import hour_floor
 from portal.db import write_transaction
 from portal.models import Account
 
@@ -95,11 +94,12 @@ def used_consent() -> None:
 
 def record_filing(db: Session, advocate: Account, now: dt.datetime) -> None:
     with write_transaction(db):
-        audit.record(
+        # A filing's time is the person's: it waits outside the chain like theirs.
+        audit.record_participant(
             db,
             "assist.file",
             account_id=advocate.id,
-            now=hour_floor(now),
+            now=now,
             organisation=advocate.organisation,
         )
 

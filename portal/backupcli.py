@@ -80,6 +80,6 @@ def restore(path: Path) -> None:
         found = backups.restore(path, database)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
-    migrate.upgrade(url)
+    migrate.upgrade(url, audit_key=current_app.extensions["portal.config"].audit_key)
     click.echo(f"Restored {path} into {database}; integrity and foreign-key checks passed. Rows:")
     _show_counts(found)

@@ -118,6 +118,8 @@ class Entry:
     who: str | None = None
     status: str | None = None
     new: bool = False
+    # Place in the case's timeline: times are kept to the hour, so ties are common.
+    seq: int = 0
 
 
 def timeline(
@@ -131,6 +133,7 @@ def timeline(
             sealing.unlock(data_key, c.reason, sealing.STATUS_REASON),
             names.get(c.by_account_id or 0),
             c.to_status,
+            seq=c.seq,
         )
         for c in db.scalars(select(StatusChange).where(StatusChange.complaint_id == complaint.id))
     ]
@@ -143,6 +146,7 @@ def timeline(
                 sealing.unlock(data_key, message.body, sealing.MESSAGE),
                 None if incoming else names.get(message.author_id or 0),
                 new=incoming and message.read_at is None,
+                seq=message.seq,
             )
         )
     for note in db.scalars(select(Note).where(Note.complaint_id == complaint.id)):
@@ -152,6 +156,7 @@ def timeline(
                 "note",
                 sealing.unlock(data_key, note.body, sealing.NOTE),
                 names.get(note.author_id or 0),
+                seq=note.seq,
             )
         )
     for referral in referrals(db, complaint.id):
@@ -162,9 +167,10 @@ def timeline(
                 sealing.unlock(data_key, referral.explanation or None, sealing.REFERRAL),
                 names.get(referral.proposed_by or 0),
                 referral.state,
+                seq=referral.seq,
             )
         )
-    return sorted(entries, key=lambda e: e.at, reverse=True)
+    return sorted(entries, key=lambda e: e.seq, reverse=True)
 
 
 def referrals(db: Session, complaint_id: int) -> list[Referral]:

@@ -43,7 +43,9 @@ def db_upgrade() -> None:
     """Apply every database migration that has not run yet."""
     config = current_app.extensions["portal.config"]
     ensure_instance_folder(config.instance_path)
-    migrate.upgrade(config.database_url, claim_pepper=config.claim_pepper)
+    migrate.upgrade(
+        config.database_url, claim_pepper=config.claim_pepper, audit_key=config.audit_key
+    )
     click.echo("Database is up to date.")
 
 
@@ -63,13 +65,37 @@ def create_admin() -> None:
     click.echo(f"  {first_admin_link()}")
 
 
+def _anchor(
+    _context: click.Context, _param: click.Parameter, value: str | None
+) -> audit.Anchor | None:
+    if value is None:
+        return None
+    try:
+        return audit.Anchor.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @click.command("audit-verify")
 @with_appcontext
-def audit_verify() -> None:
-    """Check the audit log's hash chain and report the first broken link."""
-    report = audit.verify(db.session())
+@click.option(
+    "--head",
+    "anchor",
+    callback=_anchor,
+    metavar="SEQ-CODE",
+    help="A head written down earlier (an admin's home page, a review packet): the log must "
+    "still reach it.",
+)
+def audit_verify(anchor: audit.Anchor | None) -> None:
+    """Check the audit log's keyed chain and report the first broken link."""
+    report = audit.verify(db.session(), anchor)
     if report.intact:
+        head = audit.head(db.session())
         click.echo(f"Audit log intact: {report.events} events.")
+        if anchor is not None:
+            click.echo(f"It still holds event {anchor.text}.")
+        if head is not None:
+            click.echo(f"Head now: {head.text} (write it down to check against later).")
         return
     click.echo(
         f"Audit log BROKEN at event {report.first_broken_seq}: {report.reason} "

@@ -49,6 +49,8 @@ class Item:
     text: str | None
     status: str | None = None
     new: bool = False
+    # Place in the case's timeline: times are kept to the hour, so ties are common.
+    seq: int = 0
 
 
 def timeline(db: Session, complaint: Complaint, data_key: bytes) -> list[Item]:
@@ -59,6 +61,7 @@ def timeline(db: Session, complaint: Complaint, data_key: bytes) -> list[Item]:
             "status",
             sealing.unlock(data_key, change.reason, sealing.STATUS_REASON),
             change.to_status,
+            seq=change.seq,
         )
         for change in db.scalars(
             select(StatusChange).where(StatusChange.complaint_id == complaint.id)
@@ -72,6 +75,7 @@ def timeline(db: Session, complaint: Complaint, data_key: bytes) -> list[Item]:
                 "from_board" if from_board else "from_me",
                 sealing.unlock(data_key, message.body, sealing.MESSAGE),
                 new=from_board and message.read_at is None,
+                seq=message.seq,
             )
         )
     for referral in db.scalars(select(Referral).where(Referral.complaint_id == complaint.id)):
@@ -81,10 +85,11 @@ def timeline(db: Session, complaint: Complaint, data_key: bytes) -> list[Item]:
                 "referral",
                 sealing.unlock(data_key, referral.explanation or None, sealing.REFERRAL),
                 referral.state,
+                seq=referral.seq,
             )
         )
-    # New board messages first, then newest first.
-    return sorted(items, key=lambda item: (item.new, item.at), reverse=True)
+    # New board messages first, then newest first, in the order things happened.
+    return sorted(items, key=lambda item: (item.new, item.seq), reverse=True)
 
 
 def pending_referrals(
@@ -154,10 +159,11 @@ def reply(db: Session, complaint: Complaint, body: str, now: dt.datetime, data_k
 def _record(
     db: Session, action: str, complaint: Complaint, now: dt.datetime, **detail: object
 ) -> None:
-    # The hour only, and no reference: between board events timed to the second, a complaint
-    # named here could be lined up with network logs to find who visited when.
+    # The hour only, no reference and no place among the board's events: between board events
+    # timed to the second, a complaint named here could be lined up with network logs to find
+    # who visited when (portal.audit.record_participant).
     del complaint
-    audit.record(db, action, account_id=None, now=hour_floor(now), **detail)
+    audit.record_participant(db, action, now=now, **detail)
 
 
 def answer_referral(

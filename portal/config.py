@@ -81,6 +81,11 @@ class Config:
     # address by anyone holding the config files. Unset, it is derived from secret_key, which
     # every worker shares however it was started.
     ratelimit_secret: str = field(default="", repr=False)
+    # Keys the audit log's chain (portal.audit). Never stored in the database, so whoever holds
+    # only the database cannot rewrite the chain. PORTAL_AUDIT_KEY, else derived from
+    # secret_key: set PORTAL_AUDIT_KEY before ever changing the secret key, or the log written
+    # so far stops verifying.
+    audit_key: bytes = field(default=b"", repr=False)
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -155,6 +160,7 @@ class Config:
             "argon2_profile": profile,
             "proxy_hops": int(environ.get("PORTAL_PROXY_HOPS", "0")),
             "ratelimit_secret": _ratelimit_secret(environ, env, secret_key),
+            "audit_key": audit_key(environ, env, secret_key),
             "smtp_username": environ.get("PORTAL_SMTP_USERNAME", ""),
             "smtp_password": environ.get("PORTAL_SMTP_PASSWORD", ""),
             "base_url": environ.get(
@@ -164,6 +170,8 @@ class Config:
         }
         values.update(_operator_limits(environ))
         values.update(overrides)
+        if "secret_key" in overrides and "audit_key" not in overrides:
+            values["audit_key"] = audit_key(environ, env, str(values["secret_key"]))
         if isinstance(values["claim_pepper"], str):
             values["claim_pepper"] = values["claim_pepper"].encode()
         config = cls(**values)  # type: ignore[arg-type]
@@ -226,6 +234,16 @@ def _ratelimit_secret(environ: Mapping[str, str], env: str, secret_key: str) -> 
     if given:
         return given
     return hmac.new(secret_key.encode(), b"rate-limit counters", hashlib.sha256).hexdigest()
+
+
+def audit_key(environ: Mapping[str, str], env: str, secret_key: str) -> bytes:
+    """The audit chain's key: PORTAL_AUDIT_KEY, else derived from the secret key."""
+    given = environ.get("PORTAL_AUDIT_KEY", "")
+    if env == "production" and given and len(given) < 32:
+        raise ConfigError("PORTAL_AUDIT_KEY must be at least 32 random characters.")
+    if given:
+        return given.encode()
+    return hmac.new(secret_key.encode(), b"audit chain", hashlib.sha256).digest()
 
 
 def ensure_instance_folder(instance_path: Path) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 EXTENSION_KEY = "portal.db"
+AUDIT_KEY = "portal.audit_key"
 
 # Execution option asking SQLite for BEGIN IMMEDIATE: the write lock is taken at the start of
 # the transaction, so two writers never both read and then fail at commit.
@@ -79,18 +80,22 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """What the app holds: an engine and a session factory bound to it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, audit_key: bytes = b"") -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The audit chain's key rides on each session (portal.audit reads it there), so
+        # domain functions record events without reaching for the app's configuration.
+        self.sessions = sessionmaker(
+            self.engine, expire_on_commit=False, info={AUDIT_KEY: audit_key}
+        )
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
 
-def init_app(app: Flask, url: str) -> Database:
-    database = Database(url)
+def init_app(app: Flask, url: str, audit_key: bytes = b"") -> Database:
+    database = Database(url, audit_key)
     app.extensions[EXTENSION_KEY] = database
     app.teardown_appcontext(_close_session)
     return database

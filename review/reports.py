@@ -40,7 +40,13 @@ def packet_page(period: str) -> ResponseReturnValue:
     figures = published(period)
     chosen = packets.cases(db.session(), g.account, figures.period)
     _record("report.packet", object_type="period", object_id=figures.period.key)
-    return render_template("review/packet.html", chosen=chosen, **figure_context(figures))
+    return render_template(
+        "review/packet.html",
+        chosen=chosen,
+        # A printed packet keeps a copy of the audit log's head outside the database.
+        audit_head=audit.head(db.session()),
+        **figure_context(figures),
+    )
 
 
 @bp.get("/packet/<period>.csv")

@@ -15,9 +15,11 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 from PIL import Image
+from sqlalchemy import select
 
-from portal import create_app
+from portal import create_app, db
 from portal.accounts import Role
+from portal.models import Attachment
 from tests.board import Board, csrf
 from tests.conftest import give_board_key
 
@@ -100,9 +102,11 @@ SAMPLE_ARGUMENTS = {
 }
 
 
-def review_routes(app: Flask, locator: str = "ZZZZ") -> list[tuple[str, str, str]]:
+def review_routes(
+    app: Flask, locator: str = "ZZZZ", file_id: int = 1
+) -> list[tuple[str, str, str]]:
     routes = []
-    arguments = {**SAMPLE_ARGUMENTS, "locator": locator}
+    arguments = {**SAMPLE_ARGUMENTS, "locator": locator, "file_id": file_id}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if not rule.endpoint.startswith("review."):
@@ -144,8 +148,10 @@ def test_each_role_gets_exactly_what_the_policy_allows(app: Flask, clients, part
     Image.new("RGB", (4, 4), "red").save(picture, format="PNG")
     picture.seek(0)
     locator = participant.file_and_get_code(files=(picture, "photo.png"))[:4]
+    with app.app_context():
+        file_id = db.session().scalars(select(Attachment.id)).one()  # ids are random
     problems = []
-    for endpoint, method, path in review_routes(app, locator):
+    for endpoint, method, path in review_routes(app, locator, file_id):
         rule = POLICY[endpoint]
         for who, client in clients.items():
             response = request(client, method, path)

@@ -1,6 +1,6 @@
 """Tables, grouped by what they hold. Importing this package registers every table."""
 
-from portal.models.audit import AuditEvent, AuditHead
+from portal.models.audit import AuditEvent, AuditHead, AuditPending
 from portal.models.board import (
     Account,
     BoardKey,
@@ -36,6 +36,7 @@ __all__ = [
     "BoardKey",
     "AuditEvent",
     "AuditHead",
+    "AuditPending",
     "BoardSession",
     "CaseAccess",
     "CaseLink",

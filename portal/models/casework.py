@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, LargeBinary, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base
+from portal.models.ordering import next_in_case, random_id
 
 TO_COMPLAINANT = "to_complainant"
 FROM_COMPLAINANT = "from_complainant"
@@ -16,8 +17,10 @@ FROM_COMPLAINANT = "from_complainant"
 class Message(Base):
     __tablename__ = "message"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, and `seq` orders the case's timeline (portal.models.ordering).
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=random_id)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(default=next_in_case)
     direction: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
     # The board member who wrote it (messages to the complainant only).
@@ -42,6 +45,7 @@ class Note(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    seq: Mapped[int] = mapped_column(default=next_in_case)
 
 
 class Recusal(Base):
@@ -78,6 +82,7 @@ class Referral(Base):
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     proposed_on: Mapped[dt.date] = mapped_column()
     decided_on: Mapped[dt.date | None] = mapped_column()
+    seq: Mapped[int] = mapped_column(default=next_in_case)
     sent_on: Mapped[dt.date | None] = mapped_column()
 
 
@@ -86,7 +91,8 @@ class SurveyAnswer(Base):
 
     __tablename__ = "survey_answer"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random: a counter would line answers up with the cases' outcome letters.
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=random_id)
     quarter: Mapped[str] = mapped_column(String(7))  # e.g. 2026Q3
     respected: Mapped[str | None] = mapped_column(String(10))
     listened: Mapped[str | None] = mapped_column(String(10))
@@ -144,7 +150,8 @@ class Attachment(Base):
 
     __tablename__ = "attachment"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, like the complaint's own id (portal.models.ordering).
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=random_id)
     complaint_id: Mapped[int] = mapped_column(
         ForeignKey("complaint.id", ondelete="CASCADE"), index=True
     )

@@ -14,12 +14,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.choices import Status
 from portal.db import Base
+from portal.models.ordering import next_in_case, random_id
 
 
 class Complaint(Base):
     __tablename__ = "complaint"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, not a counter: the order of filings is not kept (portal.models.ordering).
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=random_id)
     # First group of the claim code: unique, not secret, the board's reference.
     locator: Mapped[str] = mapped_column(String(4), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(200))
@@ -95,12 +97,15 @@ class Complaint(Base):
     # needs no count per row).
     unread_replies: Mapped[int] = mapped_column(default=0)
     survey_done: Mapped[bool] = mapped_column(default=False)
+    # The last place given in this case's timeline (`seq` of its messages, status changes,
+    # notes and referrals).
+    timeline_seq: Mapped[int] = mapped_column(default=0, server_default="0")
 
     demographics: Mapped[Demographics | None] = relationship(
         back_populates="complaint", cascade="all, delete-orphan"
     )
     status_changes: Mapped[list[StatusChange]] = relationship(
-        back_populates="complaint", cascade="all, delete-orphan", order_by="StatusChange.id"
+        back_populates="complaint", cascade="all, delete-orphan", order_by="StatusChange.seq"
     )
 
     __table_args__ = (
@@ -130,10 +135,12 @@ class Demographics(Base):
 class StatusChange(Base):
     __tablename__ = "status_change"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=random_id)
     complaint_id: Mapped[int] = mapped_column(
         ForeignKey("complaint.id", ondelete="CASCADE"), index=True
     )
+    # Place in the case's timeline (portal.models.ordering).
+    seq: Mapped[int] = mapped_column(default=next_in_case)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     # Plain words the complainant reads about why.
