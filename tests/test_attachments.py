@@ -155,8 +155,13 @@ def test_files_sent_with_a_complaint_are_encrypted_and_board_downloads_are_clean
     page = reviewer.get(f"/review/cases/{code[:4]}").get_data(as_text=True)
     assert "Download file 1" in page
     with app.app_context():
-        first = db.session().scalars(select(Attachment).order_by(Attachment.id)).first()
-    response = reviewer.get(f"/review/cases/{code[:4]}/files/{first.id}")
+        # Ids are random (they must not tell the order things came in): find the photo.
+        photo_file = (
+            db.session()
+            .scalars(select(Attachment).where(Attachment.media_type == "image/jpeg"))
+            .one()
+        )
+    response = reviewer.get(f"/review/cases/{code[:4]}/files/{photo_file.id}")
     assert response.status_code == HTTPStatus.OK
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.mimetype == "image/jpeg"
