@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+
+# Flask-WTF's own: it keeps only real uploads, so a text value under the field's name is ignored.
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     HiddenField,
     IntegerField,
-    MultipleFileField,
     RadioField,
     SelectChoice,
     SelectField,

@@ -127,6 +127,9 @@ def body(form: Form, button: tuple[str, str], full: bool, with_files: bool) -> d
         if kind == "hidden":
             data[name] = value
         elif kind == "file":
+            if full and not with_files:
+                # What a script sends: plain text under a file box's name.
+                data[name] = "not a file"
             continue
         elif full:
             data[name] = f"Words for {name}, and a number 12345. ñ é"
