@@ -330,7 +330,12 @@ def _forget_old_receipts(db: Session, now: dt.datetime) -> None:
     """
     db.execute(
         update(FilingReceipt)
-        .where(FilingReceipt.seal_expires_at <= now, FilingReceipt.sealed_code.is_not(None))
+        .where(
+            FilingReceipt.seal_expires_at <= now,
+            FilingReceipt.sealed_code.is_not(None),
+            # One ended by Leave or the quick exit stays quiet for its whole week.
+            FilingReceipt.sealed_code != QUIETLY_ENDED,
+        )
         .values(sealed_code=None)
     )
     db.execute(
