@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from portal import attachments, audit, claimcodes, sealing, transitions
+from portal import attachments, audit, claimcodes, linkrule, sealing, transitions
 from portal.choices import Answer, Disposition, Status
 from portal.clock import hour_floor
 from portal.complaints import KEEP_AWAY_MAX, CodeInText
@@ -320,14 +320,18 @@ def answer_survey(
 
 
 def _confirmed_links(db: Session, complaint: Complaint) -> list[Complaint]:
-    """The other cases the person confirmed as theirs, either way round."""
-    linked = (
-        select(CaseLink.earlier_id)
-        .where(CaseLink.new_id == complaint.id, CaseLink.state == "confirmed")
-        .union(
-            select(CaseLink.new_id).where(
-                CaseLink.earlier_id == complaint.id, CaseLink.state == "confirmed"
-            )
+    """The other cases the person confirmed as theirs, either way round, through links still
+    in force: an ended link (a member behind it disabled or stepped away) moves nothing, so
+    whoever holds a new code cannot use it to keep the board away from an earlier case."""
+    links = db.scalars(
+        select(CaseLink).where(
+            CaseLink.state == "confirmed",
+            or_(CaseLink.new_id == complaint.id, CaseLink.earlier_id == complaint.id),
         )
     )
+    linked = [
+        link.earlier_id if link.new_id == complaint.id else link.new_id
+        for link in links
+        if linkrule.in_force(db, link)
+    ]
     return list(db.scalars(select(Complaint).where(Complaint.id.in_(linked))))

@@ -372,3 +372,31 @@ def test_the_board_sees_what_a_link_will_and_will_not_show_before_proposing(
         "A second board member must approve the link",
     ):
         assert words in explained
+
+
+def test_an_ended_link_cannot_be_used_to_keep_the_board_away_from_the_earlier_case(
+    app: Flask, clock, board: Board, two: tuple[FlaskClient, FlaskClient]
+) -> None:  # noqa: ANN001
+    # Whoever holds the new code asks to keep someone away: while the link stands the earlier
+    # case is held too (the person said it is theirs); once the link has ended it is not.
+    reviewer, chair = two
+    victim = file_directly(app, clock, **EARLIER)[:4]
+    own = file_directly(app, clock, narrative="mine", lost_code_note="the shelter")
+    act(reviewer, own[:4], "link", earlier=victim)
+    approve(chair, app, own[:4])
+    holder = app.test_client()
+    say_yes(holder, app, own)
+    with app.app_context():
+        rev_id = db.session().scalar(select(Account.id).where(Account.username == "rev"))
+    chair.post(
+        f"/review/admin/accounts/{rev_id}/disable",
+        data={"csrf_token": csrf(chair, "/review/admin/accounts")},
+    )
+    holder.post(
+        "/case/keep-away",
+        data={"csrf_token": csrf(holder, "/case"), "keep_away": "Every reviewer"},
+    )
+    with app.app_context():
+        held = dict(db.session().execute(select(Complaint.locator, Complaint.held_for_chair)).all())
+    assert held[own[:4]] is True
+    assert held[victim] is False
