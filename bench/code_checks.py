@@ -24,11 +24,13 @@ from report import Verdict, say
 from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
-from portal import claimcodes, complaints, migrate
-from portal.claimcodes import ClaimCode, CodeHasher
+from portal import migrate
+from portal.casework import complaints
 from portal.config import ARGON2_PROFILES
 from portal.db import make_engine
 from portal.models import Complaint
+from portal.security import claimcodes
+from portal.security.claimcodes import ClaimCode, CodeHasher
 
 CHECK_SPREAD_GOAL = 0.10
 

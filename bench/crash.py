@@ -29,9 +29,9 @@ import services
 from concurrency import run_threads
 from report import Verdict, say
 
-from portal import claimcodes, receipts
-from portal.claimcodes import CodeHasher
 from portal.config import ARGON2_PROFILES
+from portal.security import claimcodes, receipts
+from portal.security.claimcodes import CodeHasher
 
 SENDS_PER_FORM = 40
 SERVER_GONE_SECONDS = 20

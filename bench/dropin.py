@@ -25,8 +25,8 @@ from pathlib import Path
 from portalclient import FILED, Browser, NoAnswer, hidden_value
 from report import Verdict, say
 
-from portal import claimcodes
 from portal.config import Config
+from portal.security import claimcodes
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 5144

@@ -11,8 +11,10 @@ months, the worst case for the page: it counts them all), with demographics, ref
 survey answers, and times the figures pages in process with Flask's test client:
 
 - the look-up a server process makes as it starts and every 45 minutes after, in a background
-  thread (`portal.figurerefresh.keep_warm`, started by gunicorn's post_worker_init): it reads
-  the quarters' releases (`portal.figurereleases`) and looks for corrections; and the readers
+  thread (`portal.figures.figurerefresh.keep_warm`, started by gunicorn's post_worker_init): it
+  reads
+  the quarters' releases (`portal.figures.figurereleases`) and looks for corrections; and the
+  readers
   after it: cached within the hour, and after an hour nobody looked;
 - a reader at 45-60 minutes, who is served at once and hands the look-up to a thread;
 - a new server process, which reads the releases another process made;
@@ -38,12 +40,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask import Flask  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from flask import Flask
+from sqlalchemy import insert
 
-from portal import create_app, db, figurerefresh, migrate, transparency  # noqa: E402
-from portal.config import Config  # noqa: E402
-from portal.models import Complaint, Demographics, Referral, SurveyAnswer  # noqa: E402
+from portal import create_app, db, migrate
+from portal.config import Config
+from portal.figures import figurerefresh, transparency
+from portal.models import Complaint, Demographics, Referral, SurveyAnswer
 
 GOAL_MS = 200
 NOW = dt.datetime(2026, 11, 2, 10, 30)

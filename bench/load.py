@@ -25,9 +25,9 @@ import services
 from concurrency import run_threads
 from report import Verdict, say
 
-from portal import claimcodes
-from portal.claimcodes import CodeHasher
 from portal.config import ARGON2_PROFILES
+from portal.security import claimcodes
+from portal.security.claimcodes import CodeHasher
 
 RATIO_GOAL = 0.8
 Work = Callable[[portalclient.Browser, int], bool]

@@ -19,9 +19,10 @@ from pathlib import Path
 from flask.testing import FlaskClient
 from report import Verdict, say
 
-from portal import create_app, db, keys, migrate
+from portal import create_app, db, migrate
 from portal.choices import SafeNow
 from portal.config import Config
+from portal.security import keys
 
 PAGE_BYTES_GOAL = 30 * 1024
 LANGUAGES = ("en", "es")

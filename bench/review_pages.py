@@ -25,11 +25,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select
 
-from portal import boardsessions, create_app, db, demodata, keys, migrate, tags  # noqa: E402
-from portal.config import Config  # noqa: E402
-from portal.models import Account, Complaint  # noqa: E402
+from portal import create_app, db, migrate
+from portal.board import boardsessions
+from portal.casework import tags
+from portal.cli import demodata
+from portal.config import Config
+from portal.models import Account, Complaint
+from portal.security import keys
 
 REPEATS = 40
 PAGES = {

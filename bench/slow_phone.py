@@ -37,8 +37,9 @@ from flask import Flask
 from report import say
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from portal import create_app, db, keys, migrate
+from portal import create_app, db, migrate
 from portal.config import Config
+from portal.security import keys
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -6,7 +6,8 @@ Run from the repository root:
 
 Issue 14 measured three 71 KB WebP files of 6320 x 6320 pixels at 7-11 s and 1.1-1.2 GB per
 request, all of it in the web worker. Now the worker never opens a picture: a child process
-(portal/decoder.py) does, held by the kernel to CHILD_MEMORY_BYTES and CHILD_CPU_SECONDS and
+(portal/security/decoder.py) does, held by the kernel to CHILD_MEMORY_BYTES and CHILD_CPU_SECONDS
+and
 by the worker to CHILD_WALL_SECONDS, and pictures over MAX_PIXELS are refused from their
 header before they are unpacked.
 
@@ -36,9 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PIL import Image, ImageDraw  # noqa: E402
+from PIL import Image, ImageDraw
 
-from portal import attachments  # noqa: E402
+from portal.security import attachments
 
 
 def _save(image: Image.Image, fmt: str, **options: object) -> bytes:
@@ -99,8 +100,9 @@ def samples() -> dict[str, bytes]:
 def _portal_app(folder: Path):  # noqa: ANN202
     import datetime as dt
 
-    from portal import create_app, db, keys, migrate
+    from portal import create_app, db, migrate
     from portal.config import Config
+    from portal.security import keys
 
     url = f"sqlite:///{folder / 'portal.sqlite3'}"
     migrate.upgrade(url)

@@ -60,7 +60,7 @@ def post_worker_init(worker) -> None:
     try:
         from flask import Flask
 
-        from portal import figurerefresh
+        from portal.figures import figurerefresh
 
         if isinstance(worker.wsgi, Flask):
             figurerefresh.keep_warm(worker.wsgi)

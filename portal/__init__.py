@@ -13,30 +13,21 @@ from flask import Flask, abort, request, session
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import (
-    accounts,
-    casepage,
-    cli,
-    clock,
-    db,
-    errors,
-    headers,
-    ids,
-    languages,
-    logs,
-    public,
-    receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
-    sitesettings,
-    siteurl,
-    tappable,
-    totp,
-)
-from portal.claimcodes import CodeHasher
+from portal import clock, db, errors, headers, ids, languages, logs, sitesettings, siteurl
+from portal.board import accounts, totp
+from portal.board.passwords import PasswordHashing
+from portal.casework.notify import Notifier
+from portal.cli import commands as cli
 from portal.config import Config
 from portal.extensions import babel, csrf
-from portal.notify import Notifier
-from portal.passwords import PasswordHashing
-from portal.ratelimits import limiter, storage_options
+from portal.figures import public
+from portal.participant import (
+    casepage,
+    receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
+    tappable,
+)
+from portal.security.claimcodes import CodeHasher
+from portal.security.ratelimits import limiter, storage_options
 from portal.site import Site, load_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,8 +105,9 @@ def create_app(
     # The one place portal/ reaches into review/: registering its blueprint.
     from review import bp as review_bp
 
-    # One blueprint for participants: portal/participant.py adds filing and checking to it,
-    # portal/casepage.py the case page, portal/receiptpage.py the receipt's buttons.
+    # One blueprint for participants: portal/participant/filing.py adds filing and checking to it,
+    # portal/participant/casepage.py the case page, portal/participant/receiptpage.py the receipt's
+    # buttons.
     app.register_blueprint(casepage.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(review_bp, url_prefix="/review")

@@ -248,7 +248,7 @@ BOARD_WORDS = {
         "confirmed": _l("the person said yes"),
         "sent": _l("passed on"),
     },
-    # Links to an earlier complaint (portal.linking): where each stands.
+    # Links to an earlier complaint (portal.casework.linking): where each stands.
     "link": {
         "proposed": _l("waiting for a second board member to approve it"),
         "asked": _l("approved; waiting for the person's answer"),

@@ -45,7 +45,7 @@ class Config:
     ratelimit_storage: str = "memory://"
     argon2_profile: str = "default"
     # Reverse proxies in front of the portal (nginx: 1), so the rate limits can tell one
-    # client from another. Only portal/ratelimits.py uses the address, and never keeps it.
+    # client from another. Only portal/security/ratelimits.py uses the address, and never keeps it.
     proxy_hops: int = 0
     case_idle_minutes: int = 15
     # Whole request bodies above this are refused with a 413 page.
@@ -76,12 +76,14 @@ class Config:
     signin_limit_fallback: str = "2 per 15 minutes"
     # Server processes sharing this configuration (gunicorn workers); see `from_env`.
     workers: int = 1
-    # Keys the rate-limit counters (portal.ratelimits). deploy/gunicorn.conf.py makes a random
+    # Keys the rate-limit counters (portal.security.ratelimits). deploy/gunicorn.conf.py makes a
+    # random
     # one at each start, kept only in memory, so the counters in Redis cannot be matched to an
     # address by anyone holding the config files. Unset, it is derived from secret_key, which
     # every worker shares however it was started.
     ratelimit_secret: str = field(default="", repr=False)
-    # Keys the audit log's chain (portal.audit). Never stored in the database, so whoever holds
+    # Keys the audit log's chain (portal.security.audit). Never stored in the database, so whoever
+    # holds
     # only the database cannot rewrite the chain. PORTAL_AUDIT_KEY, else derived from
     # secret_key: set PORTAL_AUDIT_KEY before ever changing the secret key, or the log written
     # so far stops verifying.

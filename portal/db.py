@@ -83,7 +83,7 @@ class Database:
     def __init__(self, url: str, audit_key: bytes = b"") -> None:
         self.url = url
         self.engine = make_engine(url)
-        # The audit chain's key rides on each session (portal.audit reads it there), so
+        # The audit chain's key rides on each session (portal.security.audit reads it there), so
         # domain functions record events without reaching for the app's configuration.
         self.sessions = sessionmaker(
             self.engine, expire_on_commit=False, info={AUDIT_KEY: audit_key}

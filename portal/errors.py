@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.ratelimits import limiter
+from portal.security.ratelimits import limiter
 
 
 def _page(status: int, title: str, message: str) -> ResponseReturnValue:

@@ -11,9 +11,10 @@ from flask import current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from portal import audit, db
+from portal import db
 from portal.db import write_transaction
 from portal.models import SiteSettings
+from portal.security import audit
 from portal.site import Site, SiteConfigError, site_from_mapping, site_to_mapping
 
 ROW_ID = 1

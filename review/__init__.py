@@ -13,9 +13,12 @@ from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
 
-from portal import boardsessions, clock, db, keys, tags
-from portal.accounts import Role
+from portal import clock, db
+from portal.board import boardsessions
+from portal.board.accounts import Role
+from portal.casework import tags
 from portal.db import write_transaction
+from portal.security import keys
 
 bp = Blueprint("review", __name__)
 

@@ -6,7 +6,8 @@ from flask import flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from portal import accounts, clock, db
+from portal import clock, db
+from portal.board import accounts
 from review import access as access_rule
 from review import bp, session_cookie
 from review.auth import keys

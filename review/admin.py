@@ -6,9 +6,11 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from portal import accounts, audit, boardsessions, clock, db, sitesettings, siteurl
-from portal.accounts import Role
+from portal import clock, db, sitesettings, siteurl
+from portal.board import accounts, boardsessions
+from portal.board.accounts import Role
 from portal.db import write_transaction
+from portal.security import audit
 from portal.site import SiteConfigError, site_to_mapping
 from review import access as access_rule
 from review import bp, sitewords

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from portal import assist as assisting
-from portal.accounts import Role
+from portal.board.accounts import Role
+from portal.casework import assist as assisting
 from review import access, bp
 from review.forms import ConsentForm
 

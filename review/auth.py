@@ -21,9 +21,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import accounts, boardsessions, clock, db, sitesettings, totp
+from portal import clock, db, sitesettings
+from portal.board import accounts, boardsessions, totp
 from portal.db import write_transaction
-from portal.ratelimits import client_key, configured, counted_only_when, limiter
+from portal.security.ratelimits import client_key, configured, counted_only_when, limiter
 from review import (
     ALL_ROLES,
     bp,

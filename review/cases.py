@@ -1,6 +1,6 @@
 """The queue and the case page, and the actions a board member takes there.
 
-Each action is a POST with a CSRF token; each writes an audit event (in `portal.cases`). A
+Each action is a POST with a CSRF token; each writes an audit event (in `portal.casework.cases`). A
 form with a problem re-renders the case page with the person's words kept.
 """
 
@@ -25,8 +25,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from portal import audit, cases, clock, db, linking, queue, sealing
-from portal.accounts import Role
+from portal import clock, db
+from portal.board.accounts import Role
+from portal.casework import cases, linking, queue
+from portal.casework.transitions import BOARD_MOVES, DECIDE_FROM, REFER_FROM, TransitionNotAllowed
 from portal.choices import (
     ACTOR_LABELS,
     DISPOSITION_LABELS,
@@ -37,7 +39,7 @@ from portal.choices import (
     Status,
 )
 from portal.models import Account, Complaint
-from portal.transitions import BOARD_MOVES, DECIDE_FROM, REFER_FROM, TransitionNotAllowed
+from portal.security import audit, sealing
 from review import access, bp
 from review.forms import (
     AssignForm,

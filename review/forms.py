@@ -26,8 +26,8 @@ from wtforms.validators import (
 )
 
 from portal import ids
-from portal.accounts import USERNAME_MAX, Role
-from portal.passwords import MAX_LENGTH
+from portal.board.accounts import USERNAME_MAX, Role
+from portal.board.passwords import MAX_LENGTH
 from portal.site import SiteConfigError, parse_quick_exit
 
 # Least powerful first: the invitation form starts on the first.

@@ -8,9 +8,10 @@ from flask import g, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
-from portal import db, queue
-from portal.accounts import Role
-from portal.cases import CASE_ROLES
+from portal import db
+from portal.board.accounts import Role
+from portal.casework import queue
+from portal.casework.cases import CASE_ROLES
 from review import access, bp
 from review.cases import queue_page
 

@@ -7,14 +7,17 @@ from flask import Response, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from portal import audit, clock, db, opendata, patterns, publication, sitesettings
-from portal import packet as packets
-from portal.accounts import Role
+from portal import clock, db, sitesettings
+from portal.board.accounts import Role
+from portal.casework import packet as packets
+from portal.casework import patterns, publication
 from portal.choices import STATUS_SHORT
 from portal.db import write_transaction
+from portal.figures import opendata
+from portal.figures.periods import LAST_12_MONTHS
+from portal.figures.public import figure_context, published
 from portal.models import Complaint
-from portal.periods import LAST_12_MONTHS
-from portal.public import figure_context, published
+from portal.security import audit
 from review import access, bp
 from review.cases import _act, _key, case_workers
 from review.forms import ProgramResponseForm, PublicationForm

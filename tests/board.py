@@ -11,9 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal import accounts, clock, db, keys
-from portal.accounts import Role
+from portal import clock, db
+from portal.board import accounts
+from portal.board.accounts import Role
 from portal.models import Account
+from portal.security import keys
 from tests.conftest import FakeClock, board_keyring, hidden_value
 
 PASSWORD = "violet mountain kettle 42"

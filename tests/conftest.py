@@ -23,11 +23,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from portal import create_app, crypto, db, figurerefresh, keys, migrate, sealing, transparency
+from portal import create_app, db, migrate
 from portal.config import Config
 from portal.db import Base
+from portal.figures import figurerefresh, transparency
 from portal.models import Complaint
-from portal.ratelimits import limiter
+from portal.security import crypto, keys, sealing
+from portal.security.ratelimits import limiter
 from portal.site import Site
 
 PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")

@@ -1,4 +1,5 @@
-"""An attacker for the published figures, written apart from `portal.suppression` so that the
+"""An attacker for the published figures, written apart from `portal.figures.suppression` so that
+the
 two do not share a mistake.
 
 It reads what was published (JSON), writes down every sum a reader can know (rows and columns
@@ -9,7 +10,7 @@ quarters) and tries to work out each hidden cell:
   recovered when the equations pin it to one value;
 - `squeeze`: ranges, knowing counts are whole and not negative, "fewer than N" is 0..N-1 and
   a "hidden" count is at least N: a hidden cell is recovered when its range is one value.
-  (Tests allow a zero recovered this way: it points to nobody. See portal/suppression.py.)
+  (Tests allow a zero recovered this way: it points to nobody. See portal/figures/suppression.py.)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import math
 from collections.abc import Hashable, Iterable
 from fractions import Fraction
 
-from portal import figuretables as ft
+from portal.figures import figuretables as ft
 
 Var = Hashable
 # (parts, total): sum(parts) == total

@@ -8,11 +8,11 @@ import itertools
 
 from sqlalchemy.orm import Session
 
-from portal import tags
+from portal.casework import tags
 from portal.models import Complaint, Demographics, Referral, SurveyAnswer
 
 _serial = itertools.count(1)
-# Stands in for the key derived from the board's private key (portal.tags.tag_key).
+# Stands in for the key derived from the board's private key (portal.casework.tags.tag_key).
 TAG_KEY = b"pattern-tag-key-for-tests-only!!"
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portal import claimcodes
+from portal.security import claimcodes
 from tests.conftest import REDIS_URL
 
 # Servers under test listen here; clients come from 127.0.0.1 and 127.0.0.2.

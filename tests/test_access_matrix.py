@@ -18,7 +18,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from portal import create_app, db
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.models import Attachment
 from tests.board import Board, csrf
 from tests.conftest import give_board_key

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal import create_app, db
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.models import Account, AuditEvent, AuditPending, Complaint
 from tests.board import Board, csrf
 from tests.conftest import Participant, code_on_page, give_board_key, hidden_value

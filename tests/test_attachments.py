@@ -24,9 +24,10 @@ from pypdf.generic import (
 )
 from sqlalchemy import select
 
-from portal import attachments, db
-from portal.accounts import Role
+from portal import db
+from portal.board.accounts import Role
 from portal.models import Attachment
+from portal.security import attachments
 from tests.board import Board, csrf
 from tests.conftest import Participant
 from tests.test_cases import signed_in

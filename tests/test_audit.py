@@ -16,11 +16,12 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select, text
 
-from portal import audit, create_app, db
-from portal.accounts import Role
+from portal import create_app, db
+from portal.board.accounts import Role
 from portal.config import Config, ConfigError
+from portal.figures.periods import LAST_12_MONTHS
 from portal.models import AuditEvent, AuditHead, BoardKey
-from portal.periods import LAST_12_MONTHS
+from portal.security import audit
 from tests.board import Board, csrf
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from portal import audit, migrate
+from portal import migrate
 from portal.db import Database
 from portal.models import Attachment, AuditEvent, CaseAccess, CaseLink, Complaint, Message
+from portal.security import audit
 from tests.test_migrations import _row
 
 KEY = b"k" * 32

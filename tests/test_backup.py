@@ -17,8 +17,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from portal import backups, complaints, create_app, receipts
+from portal import create_app
+from portal.casework import complaints
+from portal.cli import backups
 from portal.config import Config
+from portal.security import receipts
 from portal.site import Site
 from tests.conftest import FakeClock, Participant, give_board_key
 

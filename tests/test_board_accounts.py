@@ -9,8 +9,9 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from portal import accounts, db
-from portal.accounts import Role
+from portal import db
+from portal.board import accounts
+from portal.board.accounts import Role
 from portal.models import Account, MemberKey
 from tests.board import Board, csrf
 from tests.conftest import Participant, board_keyring

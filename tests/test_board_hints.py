@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from portal.accounts import Role
+from portal.board.accounts import Role
 from review import forms
 from tests.board import Board
 from tests.test_cases import act, file_directly, signed_in

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal import create_app, db
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.models import BoardSession
 from tests.board import PASSWORD, Board, csrf
 

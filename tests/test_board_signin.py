@@ -10,8 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from portal import accounts, create_app, db
-from portal.accounts import Role
+from portal import create_app, db
+from portal.board import accounts
+from portal.board.accounts import Role
 from portal.models import Account, AuditEvent, Invite
 from tests.board import PASSWORD, Board, csrf, totp_now
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from portal.accounts import Role
+from portal.board.accounts import Role
 from tests.board import Board, csrf
 from tests.conftest import Participant
 from tests.test_cases import file_directly, signed_in

@@ -12,18 +12,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import inspect, select, text
 
-from portal import complaints, db
-from portal.accounts import Role
+from portal import db
+from portal.board.accounts import Role
+from portal.casework import complaints
+from portal.casework.transitions import BOARD_MOVES, board_may_move
 from portal.choices import Status
 from portal.models import Account, AuditEvent, Complaint, SurveyAnswer
-from portal.transitions import BOARD_MOVES, board_may_move
 from tests.board import Board, csrf
 from tests.conftest import Participant, case_text
 
 
 def file_directly(app: Flask, clock, **fields: str) -> str:  # noqa: ANN001
     """A complaint stored through the domain function, as the form would; returns its code."""
-    from portal import receipts
+    from portal.security import receipts
 
     values = complaints.NewComplaint(
         narrative=fields.pop("narrative", "Something happened."), **fields

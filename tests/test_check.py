@@ -9,8 +9,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from portal import claimcodes, db
+from portal import db
 from portal.models import CaseAccess, Complaint
+from portal.security import claimcodes
 from tests.conftest import Participant, hidden_value
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal import claimcodes
-from portal.claimcodes import (
+from portal.security import claimcodes
+from portal.security.claimcodes import (
     ALPHABET,
     ClaimCodeMalformed,
     ClaimCodeTypo,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.ratelimits import client_network
+from portal.security.ratelimits import client_network
 from tests.loopback import Browser, portal_server
 
 # This helper's ports (see the project's port plan); one server at a time.

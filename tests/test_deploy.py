@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from portal import create_app, ratelimits
+from portal import create_app
 from portal.config import Config, ConfigError
+from portal.security import ratelimits
 from portal.site import Site
 from tests.conftest import FakeClock, Participant, give_board_key
 

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, func, inspect, select, text
 
 from portal import create_app, db
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.models import Account, BoardKey, BoardSession, MemberKey
 from tests.board import PASSWORD, Board, csrf
 from tests.conftest import Participant

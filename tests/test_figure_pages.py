@@ -20,9 +20,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select, update
 
-from portal import (
-    create_app,
-    db,
+from portal import create_app, db
+from portal.config import Config
+from portal.figures import (
     figurerefresh,
     figurereleases,
     figuretables,
@@ -30,7 +30,6 @@ from portal import (
     periods,
     transparency,
 )
-from portal.config import Config
 from portal.models import Complaint, FigureRelease, Message, Note, Referral, StatusChange
 from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
 from portal.site import Site
@@ -288,7 +287,7 @@ def test_the_gunicorn_hook_never_stops_a_worker() -> None:
 def test_flask_serve_keeps_the_figures_warm(
     app: Flask, filled: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from portal import cli
+    from portal.cli import commands as cli
 
     served: list[tuple] = []
     monkeypatch.setattr(cli, "run_simple", lambda *args, **_kwargs: served.append(args))

@@ -16,7 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 
-from portal import db, figurerefresh, transparency
+from portal import db
+from portal.figures import figurerefresh, transparency
 from portal.models import Complaint, Demographics, FigureRelease
 from portal.site import Site
 from tests.conftest import FakeClock

@@ -12,9 +12,10 @@ from collections import Counter
 import pytest
 from flask import Flask
 
-from portal import db, figurereleases, figuretables, periods, transparency
-from portal.periods import LAST_12_MONTHS, PeriodNotPublished, Quarter
-from portal.transparency import HIDDEN, SHOWN, SMALL, TOO_FEW
+from portal import db
+from portal.figures import figurereleases, figuretables, periods, transparency
+from portal.figures.periods import LAST_12_MONTHS, PeriodNotPublished, Quarter
+from portal.figures.transparency import HIDDEN, SHOWN, SMALL, TOO_FEW
 from tests.figureattack import (
     cells,
     same_counts,
@@ -260,7 +261,7 @@ QUARTERS = ("2025Q4", "2026Q1", "2026Q2", "2026Q3")
 
 
 def published_documents(app: Flask, threshold: int = 10) -> dict[str, dict]:
-    from portal import opendata
+    from portal.figures import opendata
 
     with app.test_request_context():
         return {

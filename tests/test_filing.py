@@ -11,9 +11,10 @@ from flask import Flask
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import create_engine, func, select
 
-from portal import claimcodes, db
-from portal.forms import LONG_TEXT_MAX, NARRATIVE_MAX, PSEUDONYM_MAX, SHORT_TEXT_MAX
+from portal import db
 from portal.models import Complaint, Demographics, FilingReceipt, StatusChange
+from portal.participant.forms import LONG_TEXT_MAX, NARRATIVE_MAX, PSEUDONYM_MAX, SHORT_TEXT_MAX
+from portal.security import claimcodes
 from tests.conftest import Participant, case_text, code_on_page, give_board_key, hidden_value
 
 
@@ -415,7 +416,8 @@ def test_before_the_first_admin_the_start_page_and_form_say_the_site_is_not_open
     site,
     clock,  # noqa: ANN001
 ) -> None:
-    from portal import cli, create_app
+    from portal import create_app
+    from portal.cli import commands as cli
 
     fresh = create_app(config, site=site, now=clock)
     client = fresh.test_client()

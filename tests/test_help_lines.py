@@ -15,8 +15,8 @@ import pytest
 from flask import Flask
 from markupsafe import Markup
 
-from portal.accounts import Role
-from portal.tappable import tappable, tappable_phone
+from portal.board.accounts import Role
+from portal.participant.tappable import tappable, tappable_phone
 from tests.board import Board
 from tests.conftest import Participant
 from tests.test_settings import save

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal import create_app
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.config import Config
 from portal.site import Site
 from tests.board import Board, csrf

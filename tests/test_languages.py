@@ -12,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from portal import assist, db, notify
-from portal.accounts import Role
+from portal import db
+from portal.board.accounts import Role
+from portal.casework import assist, notify
 from portal.languages import site_words
 from portal.models import Complaint
 from tests.board import Board

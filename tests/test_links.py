@@ -1,4 +1,4 @@
-"""Links between a new complaint and an earlier one whose code was lost (portal.linking).
+"""Links between a new complaint and an earlier one whose code was lost (portal.casework.linking).
 
 A link must never become a way to read someone else's complaint: two board members, never
 one who filed either complaint from their own signed-in browser; the new code sees only that
@@ -15,9 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal import claimcodes, crypto, db, linkrule, sealing
-from portal.accounts import Role
+from portal import db
+from portal.board.accounts import Role
+from portal.casework import linkrule
 from portal.models import Account, CaseLink, Complaint, LinkCopy
+from portal.security import claimcodes, crypto, sealing
 from tests.board import Board, csrf
 from tests.conftest import Participant, board_keyring
 from tests.test_cases import act, complainant_page, file_directly, signed_in

@@ -96,7 +96,7 @@ def test_upgrading_holds_and_approves_only_whom_it_should(tmp_path: Path) -> Non
 
 def test_upgrading_takes_the_earlier_key_away_from_links(tmp_path: Path) -> None:
     """A link used to hold the earlier complaint's key for the new code: it goes, and a link
-    confirmed without a second member's approval no longer counts (portal.linkrule)."""
+    confirmed without a second member's approval no longer counts (portal.casework.linkrule)."""
     url = f"sqlite:///{tmp_path / 'links.sqlite3'}"
     migrate.upgrade(url, "0014")
     engine = create_engine(url)
@@ -137,7 +137,7 @@ def test_upgrading_takes_the_earlier_key_away_from_links(tmp_path: Path) -> None
 def test_upgrading_encrypts_a_plaintext_totp_secret_and_keeps_member_keys(tmp_path: Path) -> None:
     """A secret stored in the clear before 0016 is encrypted under the pepper's key, the
     members' keys and recovery codes survive on SQLite, and a downgrade gives it back."""
-    from portal import totp
+    from portal.board import totp
 
     url = f"sqlite:///{tmp_path / 'totp.sqlite3'}"
     pepper = b"migration-test-pepper-" + b"z" * 20

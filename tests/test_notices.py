@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 
-from portal.accounts import Role
+from portal.board.accounts import Role
 from tests.board import Board, csrf
 from tests.conftest import Participant, give_board_key
 

@@ -21,7 +21,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.config import Config
 from tests.board import Board
 from tests.conftest import FakeClock, Participant

@@ -14,8 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal import audit, db
-from portal.accounts import Role
+from portal import db
+from portal.board.accounts import Role
 from portal.models import (
     AuditEvent,
     AuditPending,
@@ -26,6 +26,7 @@ from portal.models import (
     SurveyAnswer,
 )
 from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
+from portal.security import audit
 from tests.board import Board, csrf
 from tests.conftest import START, Participant
 from tests.test_cases import act, file_directly, signed_in

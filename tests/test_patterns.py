@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from flask import Flask
 
-from portal import db, patterns
+from portal import db
+from portal.casework import patterns
 from portal.models import Account, CaseLink, Recusal
 from tests.figuredata import complaint
 

@@ -12,9 +12,9 @@ from flask import Flask
 from sqlalchemy import inspect, text
 
 from portal import db
-from portal.claimcodes import new_code
 from portal.logs import AnonymousRequestHandler, RedactAddresses
-from portal.ratelimits import client_key_for
+from portal.security.claimcodes import new_code
+from portal.security.ratelimits import client_key_for
 from tests.conftest import Participant
 
 ADDRESS = "203.0.113.57"

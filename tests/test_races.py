@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal import db
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.models import AuditEvent, Complaint, StatusChange
 from tests.board import Board, csrf
 from tests.test_cases import complainant_page, file_directly, signed_in

@@ -18,10 +18,10 @@ import limits
 from flask import Flask
 from werkzeug.serving import make_server
 
-from portal import claimcodes
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.config import Config
 from portal.logs import AnonymousRequestHandler
+from portal.security import claimcodes
 from tests.board import Board
 from tests.conftest import FakeClock
 from tests.loopback import CSRF, LISTEN, Browser, portal_server

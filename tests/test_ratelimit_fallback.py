@@ -22,10 +22,11 @@ import pytest
 import redis
 from flask import Flask
 
-from portal import claimcodes, create_app
-from portal.accounts import Role
+from portal import create_app
+from portal.board.accounts import Role
 from portal.config import Config
-from portal.ratelimits import limiter
+from portal.security import claimcodes
+from portal.security.ratelimits import limiter
 from portal.site import Site
 from tests.board import Board
 from tests.conftest import FakeClock, Participant, give_board_key

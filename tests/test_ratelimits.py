@@ -20,10 +20,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal import create_app, db
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.config import Config
 from portal.models import Complaint
-from portal.ratelimits import limiter
+from portal.security.ratelimits import limiter
 from tests.board import Board, csrf
 from tests.conftest import FakeClock, Participant, give_board_key
 from tests.test_advocates import assisted_filing

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.models import Complaint
 from tests.board import Board
 from tests.conftest import FakeClock, Participant, code_on_page, code_shown, hidden_value

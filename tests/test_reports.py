@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal import db
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.models import Account, AuditEvent, Complaint, Recusal
 from tests.board import Board, csrf
 from tests.figuredata import complaint

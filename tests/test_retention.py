@@ -10,8 +10,8 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import func, select
 
-from portal import attachments, db
-from portal.accounts import Role
+from portal import db
+from portal.board.accounts import Role
 from portal.models import (
     AuditEvent,
     BoardSession,
@@ -21,6 +21,7 @@ from portal.models import (
     Message,
     StatusChange,
 )
+from portal.security import attachments
 from tests.board import Board, csrf
 from tests.conftest import Participant
 from tests.test_cases import act, signed_in

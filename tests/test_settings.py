@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal import db
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.models import AuditEvent, SiteSettings
 from portal.site import SiteConfigError, load_site
 from tests.board import Board, csrf

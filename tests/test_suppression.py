@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.suppression import HIDDEN, SHOWN, SMALL, Equation, suppress
+from portal.figures.suppression import HIDDEN, SHOWN, SMALL, Equation, suppress
 from tests.figureattack import solve, squeeze
 
 
@@ -45,7 +45,7 @@ def recovered(counts: dict, equations: list[Equation], marks: dict, threshold: i
     found = {**solve(sums, known), **{k: v for k, v in squeezed.items() if marks[k] == SMALL}}
     for key, value in found.items():
         assert value == counts[key], "the attacker's arithmetic is wrong"
-    # A zero worked out from ranges points to nobody (see portal/suppression.py); a count
+    # A zero worked out from ranges points to nobody (see portal/figures/suppression.py); a count
     # hidden to protect another is at least the threshold, never a small count.
     return {key: value for key, value in found.items() if value or key in solve(sums, known)}
 

@@ -1,7 +1,8 @@
 """Every case can be opened by at least one active board member, or the admins' home page
 says at once that it cannot, why, and what would fix it.
 
-The rule (portal.queue.visible_to, portal.cases.may_see): a case held for the chair is for
+The rule (portal.casework.queue.visible_to, portal.casework.cases.may_see): a case held for the
+chair is for
 admins only, a sexual misconduct case for trained members only, and never for a member who
 stepped away or was kept away; every condition applies, none overrides another. The site's
 first admin is trained by default, and the last trained member keeps the flag.
@@ -19,8 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from portal import cases, create_app, db, figurerefresh, queue, transparency
-from portal.accounts import Role
+from portal import create_app, db
+from portal.board.accounts import Role
+from portal.casework import cases, queue
+from portal.figures import figurerefresh, transparency
 from portal.models import Account, AuditEvent, Complaint, Recusal
 from tests.board import Board, csrf
 from tests.conftest import Participant

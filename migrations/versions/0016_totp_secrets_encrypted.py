@@ -4,7 +4,7 @@ Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-01
 
-The key comes from the claim pepper (portal.totp.storage_key), which is never in the
+The key comes from the claim pepper (portal.board.totp.storage_key), which is never in the
 database: `flask db-upgrade` passes it in, and without it the configuration is read from the
 environment as the app would. On SQLite the column is swapped with ADD / DROP / RENAME COLUMN
 (SQLite 3.35+) rather than a batch copy of the table: dropping the old `account` table would
@@ -14,7 +14,7 @@ cascade-delete every member's keys, recovery codes and sessions.
 from alembic import context, op
 import sqlalchemy as sa
 
-from portal import totp
+from portal.board import totp
 
 
 revision = "0016"

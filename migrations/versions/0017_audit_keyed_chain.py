@@ -4,7 +4,7 @@ Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-01
 
-- `audit_pending` holds participants' events until their hour is over (portal.audit).
+- `audit_pending` holds participants' events until their hour is over (portal.security.audit).
 - Each case's timeline gets an order key, `seq`, on messages, status changes, notes and
   referrals, counted on `complaint.timeline_seq`. Existing rows are numbered by their stored
   time, then their kind, then their id (ids were counters, so within one table that is the

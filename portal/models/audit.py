@@ -26,7 +26,7 @@ class AuditEvent(Base):
     # Small JSON object with details; never an address, a claim code or complaint text.
     detail: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
-    # HMAC-SHA256 under the audit key, which is kept out of the database (portal.audit).
+    # HMAC-SHA256 under the audit key, which is kept out of the database (portal.security.audit).
     hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_event_action_at", "action", "at"),)
@@ -47,7 +47,7 @@ class AuditPending(Base):
 
     Its time is the hour, its id random, and it has no place in the chain yet: once its hour
     is over, the next event written joins it to the chain with the rest of that hour's, in
-    shuffled order, so its place tells nothing finer than the hour (portal.audit).
+    shuffled order, so its place tells nothing finer than the hour (portal.security.audit).
     """
 
     __tablename__ = "audit_pending"

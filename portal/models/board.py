@@ -18,7 +18,7 @@ class Account(Base):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
-    # Base32 TOTP secret, encrypted (portal.totp.seal_secret) under a key from configuration.
+    # Base32 TOTP secret, encrypted (portal.board.totp.seal_secret) under a key from configuration.
     # Set during enrollment; confirmed once a real code has been typed.
     totp_secret: Mapped[str | None] = mapped_column(String(200))
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
@@ -43,7 +43,7 @@ class Account(Base):
     notify_urgent: Mapped[bool] = mapped_column(default=False)
     notify_reply: Mapped[bool] = mapped_column(default=False)
     # An admin has checked this is the person they invited: only then does the member get
-    # the board key, which reads every complaint (portal.keys.grant_waiting).
+    # the board key, which reads every complaint (portal.security.keys.grant_waiting).
     key_approved: Mapped[bool] = mapped_column(default=False, server_default="0")
     # "en" or "es"; None means the board's language (the site setting).
     notice_language: Mapped[str | None] = mapped_column(String(5))

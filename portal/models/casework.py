@@ -105,7 +105,7 @@ class CaseLink(Base):
     One board member proposes the link, a second approves it, and it holds only once the
     person confirms on the new case's page. Even then the new code shows only that the
     earlier case exists, where it stands, and what the board writes on it after the link
-    (`portal.linkrule`): never its words, files, messages or letters. The new code holds no
+    (`portal.casework.linkrule`): never its words, files, messages or letters. The new code holds no
     key to the earlier case: only to this link's copies (`LinkCopy`).
     """
 
@@ -114,7 +114,7 @@ class CaseLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     new_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
     earlier_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
-    # proposed -> declined | asked -> confirmed | refused (portal.linking)
+    # proposed -> declined | asked -> confirmed | refused (portal.casework.linking)
     state: Mapped[str] = mapped_column(String(10))
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     proposed_on: Mapped[dt.date] = mapped_column()

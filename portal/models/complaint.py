@@ -59,14 +59,14 @@ class Complaint(Base):
     # The admin's or reviewer's account signed in on the browser this was filed from, if any,
     # encrypted with the complaint's key (and an encrypted blank when there was none, so
     # even its presence tells nothing): that member may never propose or approve a link
-    # involving it (portal.linking). A board member who files may be a participant too, so
+    # involving it (portal.casework.linking). A board member who files may be a participant too, so
     # a copy of the database must not say which complaint is theirs. Never an advocate's.
     filed_by_member: Mapped[str | None] = mapped_column(Text)
 
     # Who should not see this case, in the complainant's words, for the board chair.
     keep_away: Mapped[str | None] = mapped_column(Text)
     # Set when the person writes who should not see the case: until the chair has kept them
-    # away and released the case, only admins may open it (portal.cases.may_see).
+    # away and released the case, only admins may open it (portal.casework.cases.may_see).
     held_for_chair: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     status: Mapped[str] = mapped_column(String(20), default=Status.RECEIVED.value)
@@ -159,7 +159,8 @@ class FilingReceipt(Base):
     Keyed by a hash of the one-time token in the person's form; the code is sealed under a key
     derived from that token and the filing browser session's secret, with the moment (15
     minutes on) after which it may not be shown, so only that session holding the form can
-    read it back, and not for long (portal/receipts.py). "Done" wipes the sealed code at once;
+    read it back, and not for long (portal/security/receipts.py). "Done" wipes the sealed code at
+    once;
     otherwise it is wiped at the hour after those 15 minutes (the row keeps only the hour).
     The row itself goes a week later, so a form sent again is answered "already sent".
     """

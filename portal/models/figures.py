@@ -11,7 +11,7 @@ from portal.db import Base
 
 
 class FigureRelease(Base):
-    """One release of a quarter's figures (portal.figurereleases): the counts as they were
+    """One release of a quarter's figures (portal.figures.figurereleases): the counts as they were
     when first published after the quarter ended, before anything is hidden. Never changed:
     a correction is a new row with the next number, and the newest number is the one
     published.

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal import db
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.models import Account
 from tests.board import Board
 from tests.browser.browsing import PHONE, Person, screenshot

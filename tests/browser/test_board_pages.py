@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 from flask import Flask
 
-from portal.accounts import Role
+from portal.board.accounts import Role
 from tests.board import Board, Member, totp_now
 from tests.browser.browsing import (
     PHONE,

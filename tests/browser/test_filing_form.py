@@ -15,8 +15,9 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import select
 
-from portal import claimcodes, db
+from portal import db
 from portal.models import Attachment
+from portal.security import claimcodes
 from tests.browser.browsing import PHONE, Person, screenshot
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from portal.accounts import Role
+from portal.board.accounts import Role
 from tests.board import Board
 from tests.browser.browsing import (
     PHONE,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from portal.accounts import Role
+from portal.board.accounts import Role
 from portal.config import Config
 from tests.board import PASSWORD, Board
 from tests.browser.browsing import PHONE, Person, screenshot

@@ -1,0 +1,517 @@
+"""The board's work on a case: who may see it, and every action taken on it.
+
+Every action writes its audit event in the same transaction as the change. A case an account
+may not see raises `CaseNotVisible`, which the views answer with 404, so a refused account
+cannot even tell that the case exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Collection
+from pathlib import Path
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.board.accounts import Role
+from portal.casework import linkrule, publication, transitions
+from portal.casework.transitions import (
+    DECIDE_FROM,
+    REFER_FROM,
+    TransitionNotAllowed,
+    check_board_move,
+)
+from portal.choices import Disposition, Kind, ReferralBody, Status
+from portal.clock import hour_floor
+from portal.db import write_transaction
+from portal.models import (
+    Account,
+    Attachment,
+    Complaint,
+    Message,
+    Note,
+    Recusal,
+    Referral,
+    StatusChange,
+)
+from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
+from portal.security import attachments, audit, claimcodes, sealing
+
+CASE_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})
+TEXT_MAX = 10_000
+
+
+class CaseNotVisible(LookupError):
+    """No such case, or not one this account may see."""
+
+
+class CaseActionError(ValueError):
+    """The action cannot be done as asked; the message is for the board member."""
+
+
+def is_sensitive(complaint: Complaint) -> bool:
+    return complaint.kind == Kind.SEXUAL
+
+
+def recused_ids(db: Session, account_id: int) -> set[int]:
+    return set(db.scalars(select(Recusal.complaint_id).where(Recusal.account_id == account_id)))
+
+
+def may_see(db: Session, account: Account, complaint: Complaint) -> bool:
+    """The rule of `queue.visible_to`, for one case: every condition applies. Whether some
+    active member can open each case is watched by `queue.unopenable`."""
+    if Role(account.role) not in CASE_ROLES:
+        return False
+    if complaint.held_for_chair and Role(account.role) != Role.ADMIN:
+        return False  # the person named someone to keep away; the chair acts first
+    if is_sensitive(complaint) and not account.trained_sensitive:
+        return False
+    recused = db.scalar(
+        select(Recusal.id).where(
+            Recusal.complaint_id == complaint.id, Recusal.account_id == account.id
+        )
+    )
+    return recused is None
+
+
+def load(db: Session, account: Account, locator: str) -> Complaint:
+    complaint = db.scalar(select(Complaint).where(Complaint.locator == locator.upper()[:4]))
+    if complaint is None or not may_see(db, account, complaint):
+        raise CaseNotVisible
+    return complaint
+
+
+def record_view(db: Session, account: Account, complaint: Complaint, now: dt.datetime) -> None:
+    with write_transaction(db):
+        complaint.last_opened_on = now.date()
+        _record(db, "case.view", account, complaint, now)
+
+
+def _record(
+    db: Session,
+    action: str,
+    account: Account,
+    complaint: Complaint,
+    now: dt.datetime,
+    **detail: object,
+) -> None:
+    """The audit event for a board member's action on a case (in the caller's transaction)."""
+    audit.record(
+        db,
+        action,
+        account_id=account.id,
+        now=now,
+        object_type="complaint",
+        object_id=complaint.locator,
+        **detail,
+    )
+
+
+# --- what the case page shows ----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One line of a case timeline."""
+
+    at: dt.datetime
+    kind: str  # status, message_in, message_out, note, referral
+    text: str | None
+    who: str | None = None
+    status: str | None = None
+    new: bool = False
+    # Place in the case's timeline: times are kept to the hour, so ties are common.
+    seq: int = 0
+
+
+def timeline(
+    db: Session, complaint: Complaint, names: dict[int, str], data_key: bytes | None
+) -> list[Entry]:
+    """Everything that happened on a case, newest first, for the board."""
+    entries = [
+        Entry(
+            c.at,
+            "status",
+            sealing.unlock(data_key, c.reason, sealing.STATUS_REASON),
+            names.get(c.by_account_id or 0),
+            c.to_status,
+            seq=c.seq,
+        )
+        for c in db.scalars(select(StatusChange).where(StatusChange.complaint_id == complaint.id))
+    ]
+    for message in db.scalars(select(Message).where(Message.complaint_id == complaint.id)):
+        incoming = message.direction == FROM_COMPLAINANT
+        entries.append(
+            Entry(
+                message.created_at,
+                "message_in" if incoming else "message_out",
+                sealing.unlock(data_key, message.body, sealing.MESSAGE),
+                None if incoming else names.get(message.author_id or 0),
+                new=incoming and message.read_at is None,
+                seq=message.seq,
+            )
+        )
+    for note in db.scalars(select(Note).where(Note.complaint_id == complaint.id)):
+        entries.append(
+            Entry(
+                note.created_at,
+                "note",
+                sealing.unlock(data_key, note.body, sealing.NOTE),
+                names.get(note.author_id or 0),
+                seq=note.seq,
+            )
+        )
+    for referral in referrals(db, complaint.id):
+        entries.append(
+            Entry(
+                dt.datetime.combine(referral.proposed_on, dt.time()),
+                "referral",
+                sealing.unlock(data_key, referral.explanation or None, sealing.REFERRAL),
+                names.get(referral.proposed_by or 0),
+                referral.state,
+                seq=referral.seq,
+            )
+        )
+    return sorted(entries, key=lambda e: e.seq, reverse=True)
+
+
+def referrals(db: Session, complaint_id: int) -> list[Referral]:
+    return list(
+        db.scalars(
+            select(Referral).where(Referral.complaint_id == complaint_id).order_by(Referral.id)
+        )
+    )
+
+
+def mark_replies_read(db: Session, complaint: Complaint, now: dt.datetime) -> None:
+    with write_transaction(db):
+        for message in db.scalars(
+            select(Message).where(
+                Message.complaint_id == complaint.id,
+                Message.direction == FROM_COMPLAINANT,
+                Message.read_at.is_(None),
+            )
+        ):
+            message.read_at = now
+        complaint.unread_replies = 0
+
+
+def case_workers(db: Session) -> list[Account]:
+    return list(
+        db.scalars(
+            select(Account)
+            .where(Account.role.in_([r.value for r in CASE_ROLES]), Account.disabled.is_(False))
+            .order_by(Account.username)
+        )
+    )
+
+
+# --- actions ---------------------------------------------------------------------------
+
+
+def _clean(text: str | None, _what: str) -> str:
+    """`_what` names the text at the call site; the message is the same for all of them."""
+    text = (text or "").strip()
+    if not text:
+        raise CaseActionError(_l("Please write something here."))
+    if len(text) > TEXT_MAX:
+        raise CaseActionError(_l("Please keep this under %(max)d characters.", max=TEXT_MAX))
+    return text
+
+
+def _touch(complaint: Complaint, now: dt.datetime, answered: bool = False) -> None:
+    complaint.updated_on = now.date()
+    if answered and complaint.first_response_on is None:
+        complaint.first_response_on = now.date()
+
+
+def _in_their_language(complaint: Complaint, words: object) -> str:
+    with force_locale(complaint.language or "en"):
+        return str(words)
+
+
+def _move(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    target: Status,
+    reason: str,
+    now: dt.datetime,
+    data_key: bytes,
+    allowed_from: Collection[Status],
+) -> str:
+    """Move the status (first, so a lost race writes nothing) and record the change."""
+    before = transitions.move(db, complaint, allowed_from, target)
+    db.add(
+        StatusChange(
+            complaint_id=complaint.id,
+            from_status=before,
+            to_status=target.value,
+            reason=sealing.lock(data_key, reason, sealing.STATUS_REASON),
+            by_account_id=account.id,
+            at=hour_floor(now),
+        )
+    )
+    linkrule.copy_for_links(db, complaint, data_key, linkrule.STATUS, now, reason, target.value)
+    _touch(complaint, now, answered=True)
+    return before
+
+
+def assign(
+    db: Session, account: Account, complaint: Complaint, to: int | None, now: dt.datetime
+) -> None:
+    with write_transaction(db):
+        if to is not None:
+            target = db.get(Account, to)
+            if target is None or not may_see(db, target, complaint):
+                raise CaseActionError(_l("That person cannot take this case."))
+        complaint.assigned_to = to
+        _record(db, "case.assign", account, complaint, now, to=to)
+
+
+def change_status(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    target: str,
+    reason: str,
+    now: dt.datetime,
+    data_key: bytes,
+) -> None:
+    """Move along the transitions table, with a reason the complainant will read."""
+    reason = _clean(reason, "reason the person will read")
+    check_board_move(complaint.status, target)
+    with write_transaction(db):
+        allowed = transitions.reaching(Status(target))
+        before = _move(db, account, complaint, Status(target), reason, now, data_key, allowed)
+        _record(db, "case.status", account, complaint, now, before=before, after=target)
+
+
+def add_note(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    body: str,
+    now: dt.datetime,
+    data_key: bytes,
+) -> None:
+    body = _clean(body, "note")
+    with write_transaction(db):
+        db.add(
+            Note(
+                complaint_id=complaint.id,
+                author_id=account.id,
+                body=sealing.lock(data_key, body, sealing.NOTE),
+                created_at=now,
+            )
+        )
+        _touch(complaint, now)
+        _record(db, "case.note", account, complaint, now)
+
+
+def message_complainant(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    body: str,
+    now: dt.datetime,
+    data_key: bytes,
+) -> None:
+    body = _clean(body, "message")
+    if claimcodes.find_in_text(body):
+        raise CaseActionError(_l("Messages must not contain a claim code."))
+    with write_transaction(db):
+        db.add(
+            Message(
+                complaint_id=complaint.id,
+                direction=TO_COMPLAINANT,
+                body=sealing.lock(data_key, body, sealing.MESSAGE),
+                author_id=account.id,
+                created_at=hour_floor(now),
+            )
+        )
+        # A linked new code reads it too, from its own copy (portal.casework.linkrule).
+        linkrule.copy_for_links(db, complaint, data_key, linkrule.FROM_BOARD, now, body)
+        _touch(complaint, now, answered=True)
+        _record(db, "case.message", account, complaint, now)
+
+
+def decide(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    *,
+    disposition: str,
+    recommendation: str | None,
+    dissent: str | None,
+    letter: str,
+    now: dt.datetime,
+    data_key: bytes,
+    public_summary: str | None = None,
+) -> None:
+    """Record the board's decision and resolve the case; the letter goes to the complainant,
+    the optional public summary to the public figures ("You said, we did")."""
+    if Status(complaint.status) not in DECIDE_FROM:
+        raise TransitionNotAllowed(f"{complaint.status} -> resolved")
+    Disposition(disposition)
+    letter = _clean(letter, "letter to the person")
+    summary = publication.clean(db, complaint, public_summary, publication.SUMMARY_MAX, data_key)
+    with write_transaction(db):
+        _move(db, account, complaint, Status.RESOLVED, letter, now, data_key, DECIDE_FROM)
+        complaint.disposition = disposition
+        complaint.public_summary = summary
+        sealing.write_fields(
+            complaint,
+            data_key,
+            recommendation=(recommendation or "").strip() or None,
+            dissent=(dissent or "").strip() or None,
+            outcome_letter=letter,
+        )
+        complaint.resolved_on = now.date()
+        _record(db, "case.decide", account, complaint, now, disposition=disposition)
+
+
+def recuse(db: Session, account: Account, complaint: Complaint, now: dt.datetime) -> None:
+    """Declare a conflict: the case leaves this member's queue and answers 404 to them."""
+    with write_transaction(db):
+        db.add(
+            Recusal(complaint_id=complaint.id, account_id=account.id, reason="self", created_at=now)
+        )
+        if complaint.assigned_to == account.id:
+            complaint.assigned_to = None
+        _record(db, "case.recuse", account, complaint, now)
+
+
+def keep_away(
+    db: Session, chair: Account, complaint: Complaint, account_id: int, now: dt.datetime
+) -> None:
+    """The chair honours the complainant's wish that a given member not see the case."""
+    if Role(chair.role) != Role.ADMIN:
+        raise CaseActionError(_l("Only the board chair can do this."))
+    if account_id == chair.id:
+        raise CaseActionError(_l("To step away yourself, use “Step away from this case” below."))
+    with write_transaction(db):
+        exists = db.scalar(
+            select(Recusal.id).where(
+                Recusal.complaint_id == complaint.id, Recusal.account_id == account_id
+            )
+        )
+        if exists is None:
+            db.add(
+                Recusal(
+                    complaint_id=complaint.id,
+                    account_id=account_id,
+                    reason="complainant",
+                    created_at=now,
+                )
+            )
+        if complaint.assigned_to == account_id:
+            complaint.assigned_to = None
+        _record(db, "case.keep_away", chair, complaint, now, member=account_id)
+
+
+def release(db: Session, chair: Account, complaint: Complaint, now: dt.datetime) -> None:
+    """The chair has kept away whoever the person named: the rest of the board may see it."""
+    if Role(chair.role) != Role.ADMIN:
+        raise CaseActionError(_l("Only the board chair can do this."))
+    if not complaint.held_for_chair:
+        raise CaseActionError(_l("The rest of the board can already see this case."))
+    with write_transaction(db):
+        complaint.held_for_chair = False
+        _record(db, "case.release", chair, complaint, now)
+
+
+def propose_referral(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    body: str,
+    explanation: str,
+    now: dt.datetime,
+    data_key: bytes,
+) -> None:
+    """Ask the complainant whether the case may go to another body. Nothing leaves yet."""
+    ReferralBody(body)
+    explanation = _clean(explanation, "explanation for the person")
+    if Status(complaint.status) not in REFER_FROM:
+        raise TransitionNotAllowed(f"{complaint.status} -> referral")
+    with write_transaction(db):
+        db.add(
+            Referral(
+                complaint_id=complaint.id,
+                body=body,
+                explanation=sealing.lock(data_key, explanation, sealing.REFERRAL),
+                state="proposed",
+                proposed_by=account.id,
+                proposed_on=now.date(),
+            )
+        )
+        _touch(complaint, now, answered=True)
+        _record(db, "case.referral_propose", account, complaint, now, body=body)
+
+
+def mark_referral_sent(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    referral_id: int,
+    now: dt.datetime,
+    data_key: bytes,
+) -> None:
+    """Record that an agreed referral was passed on. Refused unless the person said yes."""
+    with write_transaction(db):
+        referral = db.get(Referral, referral_id)
+        if referral is None or referral.complaint_id != complaint.id:
+            raise CaseActionError(_l("No such referral."))
+        if referral.state != "agreed":
+            raise CaseActionError(_l("The person has not agreed to this referral."))
+        referral.state, referral.sent_on = "sent", now.date()
+        db.refresh(complaint, attribute_names=["status"])
+        if Status(complaint.status) != Status.REFERRED:
+            _move(
+                db,
+                account,
+                complaint,
+                Status.REFERRED,
+                # Written once, in the language the person filed in: the board wrote no words.
+                _in_their_language(complaint, _l("Your complaint was passed on, as you agreed.")),
+                now,
+                data_key,
+                # A case the person withdrew is not passed on, whatever they agreed before.
+                frozenset(Status) - {Status.REFERRED, Status.WITHDRAWN},
+            )
+        _record(db, "case.referral_sent", account, complaint, now, body=referral.body)
+
+
+def files(db: Session, complaint_id: int) -> list[Attachment]:
+    return list(
+        db.scalars(
+            select(Attachment)
+            .where(Attachment.complaint_id == complaint_id)
+            .order_by(Attachment.id)
+        )
+    )
+
+
+def open_file(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    file_id: int,
+    data_key: bytes,
+    instance_path: Path,
+    now: dt.datetime,
+) -> tuple[str, str, bytes]:
+    """(download name, media type, bytes) of one of the complaint's files; audited."""
+    attachment = db.get(Attachment, file_id)
+    if attachment is None or attachment.complaint_id != complaint.id:
+        raise LookupError(file_id)
+    data = attachments.load(instance_path, data_key, attachment.stored_name)
+    with write_transaction(db):
+        _record(db, "case.file_download", account, complaint, now, file=attachment.id)
+    extension = attachments.EXTENSIONS.get(attachment.media_type, "bin")
+    return f"complaint-{complaint.locator}-{attachment.id}.{extension}", attachment.media_type, data

@@ -1,0 +1,242 @@
+"""The review queue: what is new, urgent, waiting and old, for one board member.
+
+Two queries per page whatever the page size: the counts by status, and the page of cases
+with their assignees joined in (unread replies are counted on the complaint row). Cases the
+member is recused from, sensitive cases a member is not trained for, and cases held for the
+chair (someone is to be kept away) unless the member is an admin, are left out of both.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from portal.board.accounts import CASE_KEY_ROLES, Role
+from portal.choices import Kind, Status
+from portal.models import Account, Complaint, Recusal, StatusCount
+
+PAGE_SIZE = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueFilter:
+    status: str | None = None
+    kind: str | None = None
+    urgent: bool = False
+    assigned: str | None = None  # "me", "nobody", or None for anyone
+    unread: bool = False
+    older_than_days: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    locator: str
+    kind: str | None
+    status: str
+    created_on: dt.date
+    urgent: bool
+    unread: int
+    assignee: str | None
+    held: bool  # for the chair: someone is to be kept away before the board sees it
+
+    def age_days(self, today: dt.date) -> int:
+        return (today - self.created_on).days
+
+
+@dataclasses.dataclass(frozen=True)
+class QueuePage:
+    rows: list[Row]
+    counts: dict[str, int]
+    number: int
+    has_next: bool
+
+
+def visible_to(account: Account) -> ColumnElement[bool]:
+    """The cases this member may open, as a clause: the same rule as `cases.may_see`. Held
+    for the chair: admins only. Sexual misconduct: trained members only. Never a case they
+    stepped away from or were kept away from. Every condition applies; none overrides another.
+    """
+    recused = select(Recusal.complaint_id).where(Recusal.account_id == account.id)
+    conditions = [Complaint.id.not_in(recused)]
+    if Role(account.role) != Role.ADMIN:
+        conditions.append(Complaint.held_for_chair.is_(False))
+    if not account.trained_sensitive:
+        conditions.append(or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value))
+    return and_(*conditions)
+
+
+def _visible(statement: Select, account: Account) -> Select:
+    return statement.where(visible_to(account))
+
+
+def counts(db: Session, account: Account) -> dict[str, int]:
+    """Cases per status this member may see: the trigger-kept totals, less the few cases
+    they are recused from or that are held for the chair. A handful of rows whatever the
+    number of cases."""
+    statement = select(StatusCount.status, func.sum(StatusCount.n)).group_by(StatusCount.status)
+    if not account.trained_sensitive:
+        statement = statement.where(StatusCount.sensitive.is_(False))
+    found = dict(db.execute(statement).all())
+    recused = select(Recusal.complaint_id).where(Recusal.account_id == account.id)
+    # Two small queries, each on its own index, rather than one OR that scans every case.
+    unseen = [select(Complaint.status, func.count()).where(Complaint.id.in_(recused))]
+    if Role(account.role) != Role.ADMIN:
+        held = Complaint.held_for_chair.is_(True)
+        unseen.append(
+            select(Complaint.status, func.count()).where(held, Complaint.id.not_in(recused))
+        )
+    for statement in unseen:
+        if not account.trained_sensitive:
+            sexual = or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value)
+            statement = statement.where(sexual)
+        for status, number in db.execute(statement.group_by(Complaint.status)).all():
+            found[status] = found.get(status, 0) - number
+    return {status.value: int(found.get(status.value) or 0) for status in Status}
+
+
+def page(
+    db: Session, account: Account, query: QueueFilter, number: int, today: dt.date
+) -> QueuePage:
+    assignee = aliased(Account)
+    statement = select(
+        Complaint.locator,
+        Complaint.kind,
+        Complaint.status,
+        Complaint.created_on,
+        Complaint.urgent,
+        Complaint.unread_replies,
+        assignee.username,
+        Complaint.held_for_chair,
+    ).outerjoin(assignee, assignee.id == Complaint.assigned_to)
+    statement = _visible(statement, account)
+    if query.status:
+        statement = statement.where(Complaint.status == query.status)
+    else:
+        # By default the queue is work still to do.
+        done = (Status.CLOSED.value, Status.WITHDRAWN.value, Status.RESOLVED.value)
+        statement = statement.where(Complaint.status.not_in(done))
+    if query.kind:
+        statement = statement.where(Complaint.kind == query.kind)
+    if query.urgent:
+        statement = statement.where(Complaint.urgent.is_(True))
+    if query.assigned == "me":
+        statement = statement.where(Complaint.assigned_to == account.id)
+    elif query.assigned == "nobody":
+        statement = statement.where(Complaint.assigned_to.is_(None))
+    if query.unread:
+        statement = statement.where(Complaint.unread_replies > 0)
+    if query.older_than_days is not None:
+        cutoff = today - dt.timedelta(days=query.older_than_days)
+        statement = statement.where(Complaint.created_on < cutoff)
+    statement = (
+        statement.order_by(Complaint.urgent.desc(), Complaint.created_on, Complaint.id)
+        .offset((number - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    )
+    rows = [Row(*values) for values in db.execute(statement).all()]
+    return QueuePage(
+        rows=rows[:PAGE_SIZE],
+        counts=counts(db, account),
+        number=number,
+        has_next=len(rows) > PAGE_SIZE,
+    )
+
+
+# --- cases nobody can open ---------------------------------------------------------------
+
+
+class Why(StrEnum):
+    """Why no active member can open a case: the first rule that left nobody."""
+
+    NO_MEMBER = "no_member"  # no active admin or reviewer approved for the board key
+    NO_ADMIN = "no_admin"  # held for the chair, and no such admin
+    NO_TRAINED_ADMIN = "no_trained_admin"  # held, sexual misconduct, no trained admin
+    NO_TRAINED = "no_trained"  # sexual misconduct, no trained member
+    STEPPED_AWAY = "stepped_away"  # everyone who could have opened it stepped or was kept away
+
+
+def openers(db: Session) -> list[Account]:
+    """Members who can open cases at all: active admins and reviewers approved for the key."""
+    return list(
+        db.scalars(
+            select(Account).where(
+                Account.role.in_([role.value for role in CASE_KEY_ROLES]),
+                Account.disabled.is_(False),
+                Account.key_approved.is_(True),
+            )
+        )
+    )
+
+
+def _eligible(members: Sequence[Account], held: bool, sexual: bool) -> list[Account]:
+    """Who of `members` may open a case held (or not) and about sexual misconduct (or not),
+    before recusals: `visible_to` by role and training."""
+    if held:
+        members = [m for m in members if Role(m.role) == Role.ADMIN]
+    if sexual:
+        members = [m for m in members if m.trained_sensitive]
+    return list(members)
+
+
+def why_unopenable(
+    members: Sequence[Account], held: bool, sexual: bool, recused: set[int]
+) -> Why | None:
+    """Why nobody in `members` can open a case like this; None if someone can."""
+    if not members:
+        return Why.NO_MEMBER
+    if held and not _eligible(members, True, False):
+        return Why.NO_ADMIN
+    eligible = _eligible(members, held, sexual)
+    if not eligible:
+        return Why.NO_TRAINED_ADMIN if held else Why.NO_TRAINED
+    if all(m.id in recused for m in eligible):
+        return Why.STEPPED_AWAY
+    return None
+
+
+def _kind_of_case(held: bool, sexual: bool) -> ColumnElement[bool]:
+    is_sexual = Complaint.kind == Kind.SEXUAL.value
+    return and_(
+        Complaint.held_for_chair.is_(held),
+        is_sexual if sexual else or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value),
+    )
+
+
+def unopenable(db: Session) -> list[tuple[int, Why]]:
+    """Every case that no active member can open, and why.
+
+    For each kind of case (held or not, sexual misconduct or not) the members who may open it
+    are known from their roles and training alone. If there are none, every case of that kind
+    is listed; otherwise only a case every one of them stepped away from, found in the
+    recusals. So the cost follows the number of recusals, not of cases, until something is
+    wrong."""
+    members = openers(db)
+    found: list[tuple[int, Why]] = []
+    for held in (False, True):
+        for sexual in (False, True):
+            eligible = _eligible(members, held, sexual)
+            where = _kind_of_case(held, sexual)
+            if eligible:
+                all_away = (
+                    select(Recusal.complaint_id)
+                    .where(Recusal.account_id.in_([m.id for m in eligible]))
+                    .group_by(Recusal.complaint_id)
+                    .having(func.count(Recusal.account_id) == len(eligible))
+                )
+                statement = select(Complaint.id).where(Complaint.id.in_(all_away), where)
+            else:
+                statement = select(Complaint.id).where(where)
+            why = why_unopenable(members, held, sexual, {m.id for m in eligible})
+            found += [(case_id, why or Why.STEPPED_AWAY) for case_id in db.scalars(statement)]
+    return found
+
+
+def nobody_can_open(db: Session) -> dict[Why, int]:
+    """How many cases nobody can open, by why: what the admins' home page warns about."""
+    return dict(collections.Counter(why for _case, why in unopenable(db)))

@@ -1,0 +1,1 @@
+"""Every `flask --app wsgi ...` command."""

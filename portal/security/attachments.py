@@ -1,0 +1,239 @@
+"""Photos and documents sent with a complaint.
+
+A phone photo carries the place it was taken (GPS), the phone's make and serial, the time to
+the second and often the owner's name; a PDF carries its author, and can carry scripts, links,
+attached files, forms and photos with all of that inside. None of it may reach the server's
+disk. So every file is checked by its content (never its name) and drawn again from pixels
+alone: a photo becomes a new picture of its pixels, and each page of a PDF is rendered to a
+picture and a new PDF is made of those pictures (or the PDF is refused). What is left is
+encrypted with the complaint's data key and stored under a random name.
+
+The web worker never opens a file itself: a small child process (portal/security/decoder.py) does,
+with
+the kernel holding it to a memory, CPU-time and wall-clock limit, so a file made to unpack
+into gigabytes costs that child, not the worker and not the other people using the site.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import io
+import logging
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from portal.security import crypto
+
+# HEIC, the iPhone's format, needs a decoder that is not always installed (the child uses it).
+HEIC = importlib.util.find_spec("pillow_heif") is not None
+
+MAX_FILES = 3
+MAX_BYTES = 8 * 1024 * 1024
+# Refuse pictures of more pixels than this, judged from the file's header before it is
+# unpacked. Phones take 12 megapixels, the newest 24 (5712 x 4284); a larger picture is a
+# panorama, a scan or a "decompression bomb", and a smaller copy or a screenshot will do.
+MAX_PIXELS = 25_000_000
+# PDFs: at most this many pages, each drawn at 150 dots per inch (see decoder.py).
+MAX_PAGES = 20
+# What one child may use: the kernel ends it past these (memory, CPU), the worker past the
+# wall clock. Three files in a row (21 s at worst) leave the rest of the filing time within
+# gunicorn's 30-second timeout.
+CHILD_MEMORY_BYTES = 768 * 1024 * 1024
+CHILD_CPU_SECONDS = 6
+CHILD_WALL_SECONDS = 7
+DECODER = Path(__file__).with_name("decoder.py")
+FOLDER = "uploads"
+LABEL = "attachment"
+
+JPEG, PNG, WEBP, PDF = "image/jpeg", "image/png", "image/webp", "application/pdf"
+EXTENSIONS = {JPEG: "jpg", PNG: "png", WEBP: "webp", PDF: "pdf"}
+# The one Pillow decoder the child may use for each kind (see decoder.py).
+PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG", WEBP: "WEBP", "image/heic": "HEIF"}
+
+# What the filing form says for the refusals added with the child process (the older ones are
+# in participant._file_problem). Each is followed there by "Please choose the files again...".
+PROBLEMS = {
+    "too_large": _l(
+        "One file is too large for us to open. Please send a smaller photo, or a screenshot of it."
+    ),
+    "pdf_pages": _l(
+        "One PDF has more than 20 pages. Please send only the pages that matter, or photos of them."
+    ),
+    "pdf_locked": _l(
+        "One PDF is locked with a password. Please send a copy without the password, or a "
+        "photo of it."
+    ),
+}
+
+log = logging.getLogger(__name__)
+
+
+class FileRefused(ValueError):
+    """The file cannot be taken; `reason` is a key for a kind message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclasses.dataclass(frozen=True)
+class Clean:
+    """A file with every piece of metadata removed, ready to encrypt."""
+
+    media_type: str
+    data: bytes
+
+
+def sniff(data: bytes) -> str | None:
+    """What a file really is, from its first bytes."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return WEBP
+    if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
+        return "image/heic"
+    if data.startswith(b"%PDF-"):
+        return PDF
+    return None
+
+
+def clean(data: bytes) -> Clean:
+    """Check and strip one uploaded file. Raises FileRefused."""
+    if len(data) > MAX_BYTES:
+        raise FileRefused("too_big")
+    kind = sniff(data)
+    if kind == PDF:
+        cleaned = _in_child("pdf", data, failed="pdf")
+        _check_rebuilt_pdf(cleaned.data)
+        return cleaned
+    if kind in (JPEG, PNG, WEBP) or (kind == "image/heic" and HEIC):
+        # The one decoder the first bytes call for; Pillow tries no other on the file.
+        return _in_child(PILLOW_FORMATS[kind], data, failed="unreadable")
+    raise FileRefused("type")
+
+
+def _in_child(task: str, data: bytes, failed: str) -> Clean:
+    """Run decoder.py on the file, held to CHILD_* limits. `failed` is the reason given when
+    the child breaks down for another cause than its limits."""
+    command = [
+        sys.executable,
+        "-I",  # no PYTHON* variables, no user site-packages, not the current folder
+        str(DECODER),
+        task,
+        str(CHILD_MEMORY_BYTES),
+        str(CHILD_CPU_SECONDS),
+        str(MAX_PIXELS),
+        str(MAX_PAGES),
+    ]
+    # Nothing of the worker's environment (its secrets) goes to the child; fewer malloc
+    # arenas keep threaded decoders inside the address-space limit.
+    env = {"PATH": os.defpath, "LC_ALL": "C.UTF-8", "MALLOC_ARENA_MAX": "2"}
+    try:
+        finished = subprocess.run(  # noqa: S603  our own script, no shell, no user input
+            command,
+            input=data,
+            capture_output=True,
+            timeout=CHILD_WALL_SECONDS,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:  # run() has killed the child
+        raise FileRefused("too_large") from error
+    except OSError as error:  # could not start a process at all
+        log.exception("could not start the file decoder")
+        raise FileRefused(failed) from error
+    head, _, body = finished.stdout.partition(b"\n")
+    if finished.returncode < 0:  # killed by the kernel: CPU time, or memory it could not get
+        raise FileRefused("too_large")
+    if finished.returncode != 0 or not head:
+        # A MemoryError deep in a decoder may end as any crash; say so to the person either way.
+        if b"MemoryError" in finished.stderr:
+            raise FileRefused("too_large")
+        log.warning("the file decoder failed (exit %s)", finished.returncode)
+        raise FileRefused(failed)
+    verdict, _, value = head.decode("ascii", "replace").partition(" ")
+    if verdict == "ok" and value in EXTENSIONS and body:
+        return Clean(value, body)
+    raise FileRefused(value if verdict == "no" and value else failed)
+
+
+# The only keys a rebuilt PDF may hold: pages of one picture each, nothing else.
+_PDF_ROOT_KEYS = {"/Type", "/Pages"}
+_PDF_PAGE_KEYS = {"/Type", "/Parent", "/Resources", "/MediaBox", "/Contents"}
+_PDF_RESOURCE_KEYS = {"/XObject", "/ProcSet"}
+
+
+def _check_rebuilt_pdf(data: bytes) -> None:
+    """The child built the PDF from pictures; make sure it holds nothing else before it is kept
+    (a parse of the structure, no picture is decoded here)."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=True)
+        root = reader.trailer["/Root"].get_object()
+        ok = (
+            "/Info" not in reader.trailer
+            and set(root) <= _PDF_ROOT_KEYS
+            and 0 < len(reader.pages) <= MAX_PAGES
+        )
+        for page in reader.pages:
+            resources = page["/Resources"].get_object()
+            ok = ok and set(page) <= _PDF_PAGE_KEYS and set(resources) <= _PDF_RESOURCE_KEYS
+            for picture in resources["/XObject"].get_object().values():
+                ok = ok and picture.get_object().get("/Subtype") == "/Image"
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
+        raise FileRefused("pdf") from error
+    if not ok:
+        raise FileRefused("pdf")
+
+
+# --- storing -------------------------------------------------------------------------------
+
+
+def folder(instance_path: Path) -> Path:
+    path = instance_path / FOLDER
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def store(instance_path: Path, data_key: bytes, cleaned: Clean) -> str:
+    """Encrypt and write a cleaned file; returns its random stored name."""
+    name = secrets.token_hex(16)
+    sealed = crypto.encrypt(data_key, cleaned.data, f"{LABEL}:{name}")
+    target = folder(instance_path) / name
+    with open(target, "xb") as handle:
+        handle.write(sealed)
+        handle.flush()
+        os.fsync(handle.fileno())
+    # The file's own times would date the filing to the second; the start of the day will do.
+    day = int(time.time()) // 86400 * 86400
+    os.utime(target, (day, day))
+    return name
+
+
+def load(instance_path: Path, data_key: bytes, stored_name: str) -> bytes:
+    sealed = (folder(instance_path) / stored_name).read_bytes()
+    return crypto.decrypt(data_key, sealed, f"{LABEL}:{stored_name}")
+
+
+def erase(instance_path: Path, stored_name: str) -> None:
+    """Overwrite, then remove. (On flash storage an overwrite may land elsewhere; the file was
+    encrypted with a key that is deleted too, which is what really protects it.)"""
+    path = folder(instance_path) / stored_name
+    if not path.exists():
+        return
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.write(b"\0" * size)
+        handle.flush()
+        os.fsync(handle.fileno())
+    path.unlink()

@@ -1,0 +1,152 @@
+"""Each complaint's data key, and reading and writing the complaint's secret text with it.
+
+Every free-text field of a complaint, and every message, note, status reason, referral
+explanation and letter about it, is encrypted with the complaint's own data key (AES-GCM).
+The data key is sealed to the board's public key and wrapped under a key from the claim
+code's secret, so a signed-in board member and the person with the code can both read it,
+and nobody else. This module is the one place that knows the field labels.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy.orm import Session
+
+from portal.models import Complaint
+from portal.security import crypto, keys
+
+# Free-text fields on the complaint row.
+COMPLAINT_FIELDS = (
+    "narrative",
+    "officer",
+    "when_text",
+    "where_text",
+    "wants",
+    "pseudonym",
+    "keep_away",
+    "lost_code_note",
+    "recommendation",
+    "dissent",
+    "outcome_letter",
+)
+
+
+class TextLocked(PermissionError):
+    """This session holds no key that opens the complaint's text."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseKeys:
+    data_key: bytes
+    dk_board: bytes
+    dk_version: int
+    dk_code: bytes
+
+
+def new_case_keys(db: Session, code_key: bytes) -> CaseKeys:
+    """A fresh data key for a new complaint, sealed to the board and wrapped for the code."""
+    version, public = keys.current_public(db)
+    data_key = crypto.new_key()
+    return CaseKeys(
+        data_key=data_key,
+        dk_board=crypto.seal(public, data_key, f"complaint-key:v{version}"),
+        dk_version=version,
+        dk_code=crypto.encrypt(code_key, data_key, "complaint-key:code"),
+    )
+
+
+def key_for_board(complaint: Complaint, keyring: keys.Keyring) -> bytes:
+    private = keyring.get(complaint.dk_version or 0)
+    if private is None or complaint.dk_board is None:
+        raise TextLocked
+    try:
+        return crypto.unseal(private, complaint.dk_board, f"complaint-key:v{complaint.dk_version}")
+    except crypto.DecryptionFailed as error:
+        raise TextLocked from error
+
+
+def key_for_code(complaint: Complaint, code_key: bytes) -> bytes:
+    if complaint.dk_code is None:
+        raise TextLocked
+    try:
+        return crypto.decrypt(code_key, complaint.dk_code, "complaint-key:code")
+    except crypto.DecryptionFailed as error:
+        raise TextLocked from error
+
+
+def reseal_for_board(complaint: Complaint, data_key: bytes, version: int, public: bytes) -> None:
+    complaint.dk_board = crypto.seal(public, data_key, f"complaint-key:v{version}")
+    complaint.dk_version = version
+
+
+def lock(data_key: bytes, text: str | None, label: str) -> str | None:
+    return crypto.encrypt_text(data_key, text, label)
+
+
+def unlock(data_key: bytes | None, stored: str | None, label: str) -> str | None:
+    """Decrypted text; None for no text, or for a complaint whose key was shredded."""
+    if data_key is None:
+        return None
+    return crypto.decrypt_text(data_key, stored, label)
+
+
+def write_fields(complaint: Complaint, data_key: bytes, **values: str | None) -> None:
+    for field, value in values.items():
+        if field not in COMPLAINT_FIELDS:
+            raise ValueError(field)
+        setattr(complaint, field, lock(data_key, value, f"complaint.{field}"))
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseText:
+    """A complaint's free text, decrypted for one request. Never stored."""
+
+    narrative: str | None
+    officer: str | None
+    when_text: str | None
+    where_text: str | None
+    wants: str | None
+    pseudonym: str | None
+    keep_away: str | None
+    lost_code_note: str | None
+    recommendation: str | None
+    dissent: str | None
+    outcome_letter: str | None
+
+
+def read(complaint: Complaint, data_key: bytes) -> CaseText:
+    return CaseText(
+        **{
+            field: unlock(data_key, getattr(complaint, field), f"complaint.{field}")
+            for field in COMPLAINT_FIELDS
+        }
+    )
+
+
+# Labels of the text kept in other tables, encrypted with the complaint's data key.
+MESSAGE = "message"
+NOTE = "note"
+STATUS_REASON = "status.reason"
+REFERRAL = "referral.explanation"
+# Which board member's browser a complaint was filed from (portal.casework.linking).
+FILED_BY = "complaint.filed_by_member"
+# A link's key (portal.casework.linkrule), wrapped under each case's data key, and what it encrypts.
+LINK_KEY_NEW = "case-link:key:new"
+LINK_KEY_BOARD = "case-link:key:board"
+LINK_COPY = "case-link:copy"
+
+
+def read_or_blank(complaint: Complaint, data_key: bytes | None) -> CaseText:
+    """`read`, or all None for a complaint whose words were deleted at the person's request."""
+    if complaint.text_deleted:
+        return CaseText(**dict.fromkeys(COMPLAINT_FIELDS))
+    return read(complaint, data_key)
+
+
+def shred(complaint: Complaint) -> None:
+    """Forget the complaint's data key: from now on the database holds nothing that opens its
+    text. (A backup taken before still holds the key alongside the text; backups must be
+    kept as carefully as the database, and expire too.)"""
+    complaint.dk_board = None
+    complaint.dk_code = None
