@@ -13,12 +13,13 @@ from http import HTTPStatus
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal import audit, db
 from portal.accounts import Role
 from portal.models import (
     AuditEvent,
+    AuditHead,
     AuditPending,
     CaseLink,
     Complaint,
@@ -365,3 +366,64 @@ def test_no_participant_action_takes_a_place_in_the_chain_before_its_hour_is_ove
     ]
     assert {(row.at, row.object_id) for row in waiting} == {(HOUR, None)}
     assert not [a for a in in_chain if a.startswith(("complainant.", "assist."))]
+
+
+def _delete_one(session, row: AuditPending) -> None:  # noqa: ANN001
+    session.execute(text("DELETE FROM audit_pending WHERE id = :id"), {"id": row.id})
+
+
+def _delete_one_and_fix_the_count(session, row: AuditPending) -> None:  # noqa: ANN001
+    """The attacker also brings the head's count and XOR in line (they can read the HMACs)."""
+    _delete_one(session, row)
+    head = session.get(AuditHead, audit.HEAD_ID)
+    total = f"{int(head.pending_sum, 16) ^ int(row.mac, 16):064x}"
+    session.execute(
+        text("UPDATE audit_head SET pending = pending - 1, pending_sum = :total"),
+        {"total": total},
+    )
+
+
+ATTACKS = {
+    "deleted": (
+        _delete_one,
+        "1 waiting participant event(s) are missing",
+        {"expected": 3, "found": 2},
+    ),
+    "deleted, count fixed": (
+        _delete_one_and_fix_the_count,
+        "the head row was changed outside the portal",
+        {"head_changed": True, "found": 2},
+    ),
+}
+
+
+@pytest.mark.parametrize(("attack", "said", "written"), ATTACKS.values(), ids=ATTACKS.keys())
+def test_a_waiting_event_deleted_with_plain_sql_is_reported(
+    app: Flask,
+    clock,  # noqa: ANN001
+    board: Board,
+    attack,  # noqa: ANN001
+    said: str,
+    written: dict[str, object],
+) -> None:
+    """Someone with only the database drops a person's reply before it joins the chain."""
+    for words in ("first", "second", "third"):
+        person = app.test_client()
+        Participant(person).check(file_directly(app, clock))
+        reply(person, words)
+    assert app.test_cli_runner().invoke(args=["audit-verify"]).exit_code == 0
+    with app.app_context():
+        session = db.session()
+        attack(session, session.scalars(select(AuditPending)).first())
+        session.commit()
+    result = app.test_cli_runner().invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert said in result.output
+    # Once the hour is over the chain writes down what was missing, and holds what is left.
+    clock.moment = HOUR + dt.timedelta(hours=1, minutes=6)
+    signed_in(app, board, Role.REVIEWER, "next")
+    events = chain(app)
+    missing = [e for e in events if e.action == audit.MISSING_PENDING]
+    assert [json.loads(e.detail) for e in missing] == [written]
+    assert [e.action for e in events].count("complainant.reply") == 2
+    assert app.test_cli_runner().invoke(args=["audit-verify"]).exit_code == 0
