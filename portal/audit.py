@@ -131,11 +131,8 @@ def _tally(key: bytes, rows: Iterable[AuditPending]) -> tuple[int, str]:
     return count, total
 
 
-def _head_fits(key: bytes, head: AuditHead, rows: Iterable[AuditPending]) -> bool:
-    return hmac.compare_digest(head.seal or "", _seal(key, head)) and _tally(key, rows) == (
-        head.pending,
-        head.pending_sum,
-    )
+def _sealed(key: bytes, head: AuditHead) -> bool:
+    return hmac.compare_digest(head.seal or "", _seal(key, head))
 
 
 def _locked_head(db: Session) -> AuditHead:
@@ -143,8 +140,9 @@ def _locked_head(db: Session) -> AuditHead:
         select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
     ).one_or_none()
     if head is None:
-        head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS, pending=0, pending_sum=NO_PENDING)
-        head.seal = ""
+        head = AuditHead(
+            id=HEAD_ID, seq=0, hash=GENESIS, pending=0, pending_sum=NO_PENDING, seal=""
+        )
         db.add(head)
     return head
 
@@ -188,9 +186,10 @@ def _join_finished_hours(db: Session, key: bytes, head: AuditHead, now: dt.datet
     if not waiting:
         return
     staying = list(db.scalars(select(AuditPending).where(AuditPending.at >= finished)))
-    fits = _head_fits(key, head, waiting + staying)
-    found = _tally(key, waiting + staying)[0]
-    if hmac.compare_digest(head.seal or "", _seal(key, head)):
+    found, total = _tally(key, waiting + staying)
+    sealed = _sealed(key, head)
+    fits = sealed and (found, total) == (head.pending, head.pending_sum)
+    if sealed:
         missing: dict[str, object] = {"expected": head.pending, "found": found}
     else:  # the count itself was changed, so it tells nothing
         missing = {"head_changed": True, "found": found}
@@ -391,14 +390,17 @@ def verify(db: Session, anchor: Anchor | None = None, batch: int = 5000) -> Chai
         if waiting:
             return ChainReport(count, 1, "waiting participant events have no head row")
         return ChainReport(count, None, None)
-    if not hmac.compare_digest(head_row.seal or "", _seal(key, head_row)):
+    if not _sealed(key, head_row):
         return ChainReport(count, last_seq + 1, "the head row was changed outside the portal")
     found, total = _tally(key, waiting)
     if found < head_row.pending:
         missing = head_row.pending - found
-        return ChainReport(
-            count, last_seq + 1, f"{missing} waiting participant event(s) are missing"
+        said = (
+            "1 waiting participant event is"
+            if missing == 1
+            else f"{missing} waiting participant events are"
         )
+        return ChainReport(count, last_seq + 1, f"{said} missing")
     if (found, total) != (head_row.pending, head_row.pending_sum):
         return ChainReport(
             count, last_seq + 1, "the waiting participant events are not the ones written"

@@ -209,6 +209,25 @@ def test_cutting_off_events_after_a_head_written_down_is_caught(
     assert "BROKEN" in result.output
 
 
+def test_cutting_off_the_newest_events_without_an_old_head_row_is_caught(
+    app: Flask,
+    board: Board,
+) -> None:
+    """The head row is sealed under the key: pointing it back at an earlier event after
+    cutting the newest ones fails `audit-verify` even with no head written down."""
+    board.sign_in(app.test_client(), board.member(Role.REVIEWER, "later"))
+    with app.app_context():
+        session = db.session()
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        session.execute(delete(AuditEvent).where(AuditEvent.seq == last.seq))
+        head = session.get(AuditHead, audit.HEAD_ID)
+        head.seq, head.hash = last.seq - 1, last.prev_hash
+        session.commit()
+    result = app.test_cli_runner().invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert "the head row was changed outside the portal" in result.output
+
+
 def test_the_head_written_down_verifies_while_the_log_grows(
     app: Flask,
     admin_client,  # noqa: ANN001

@@ -386,7 +386,7 @@ def _delete_one_and_fix_the_count(session, row: AuditPending) -> None:  # noqa: 
 ATTACKS = {
     "deleted": (
         _delete_one,
-        "1 waiting participant event(s) are missing",
+        "1 waiting participant event is missing",
         {"expected": 3, "found": 2},
     ),
     "deleted, count fixed": (
