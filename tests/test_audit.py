@@ -196,15 +196,37 @@ def test_cutting_off_events_after_a_head_written_down_is_caught(
         newest = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
         head = session.get(AuditHead, audit.HEAD_ID)
         head.seq, head.hash = newest.seq, newest.hash
+        # The head row as it was back then (its seal too): a copy of an older database.
+        head.seal = audit._seal(audit.key_of(session), head)
         session.commit()
     if forge is None:
-        # Without the head written down, a clean cut is not seen: that is why it is shown.
+        # Without the head written down, putting back an older head row after the cut is
+        # not seen: that is why the head is shown outside the database.
         assert app.test_cli_runner().invoke(args=["audit-verify"]).exit_code == 0
     else:
         rewrite_chain(app, forge, set())
     result = app.test_cli_runner().invoke(args=["audit-verify", "--head", written_down])
     assert result.exit_code == 1
     assert "BROKEN" in result.output
+
+
+def test_cutting_off_the_newest_events_without_an_old_head_row_is_caught(
+    app: Flask,
+    board: Board,
+) -> None:
+    """The head row is sealed under the key: pointing it back at an earlier event after
+    cutting the newest ones fails `audit-verify` even with no head written down."""
+    board.sign_in(app.test_client(), board.member(Role.REVIEWER, "later"))
+    with app.app_context():
+        session = db.session()
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        session.execute(delete(AuditEvent).where(AuditEvent.seq == last.seq))
+        head = session.get(AuditHead, audit.HEAD_ID)
+        head.seq, head.hash = last.seq - 1, last.prev_hash
+        session.commit()
+    result = app.test_cli_runner().invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert "the head row was changed outside the portal" in result.output
 
 
 def test_the_head_written_down_verifies_while_the_log_grows(

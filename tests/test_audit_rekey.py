@@ -150,3 +150,54 @@ def test_an_old_chain_is_rekeyed_with_the_persons_events_moved_out_of_place(
         assert row["hash"] == _plain_link(fields)
         prev = row["hash"]
     assert len(rows) == len(OLD_LOG) + 1
+
+
+def _stories(url: str) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Each complaint's id by locator, and each release's published stories."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        ids = dict(connection.execute(text("SELECT locator, id FROM complaint")).all())
+        stories = {
+            quarter: json.loads(listed)
+            for quarter, listed in connection.execute(
+                text("SELECT quarter, stories FROM figure_release")
+            )
+        }
+    engine.dispose()
+    return ids, stories
+
+
+def test_published_stories_keep_pointing_at_their_complaints_through_every_rekey(
+    tmp_path: Path,
+) -> None:
+    """`figure_release.stories` lists complaint ids in JSON, which no foreign key follows.
+    If they kept the old ids, a published story would count as unpublished and come out
+    again, or a new random id could pick up another case's summary."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    _old_database(url, tamper=False)
+    engine = create_engine(url)
+    _row(engine, "figure_release", quarter="2026Q2", number=1, stories="[2]", counts="{}")
+    _row(engine, "figure_release", quarter="2026Q3", number=1, stories="[1, 2]", counts="{}")
+    engine.dispose()
+
+    seen = []
+    for step in ("upgrade", "downgrade", "upgrade"):
+        if step == "upgrade":
+            migrate.upgrade(url, audit_key=KEY)
+        else:
+            migrate.downgrade(url, "0016", audit_key=KEY)
+            continue
+        ids, stories = _stories(url)
+        assert stories == {
+            "2026Q2": [ids["BBBB"]],
+            "2026Q3": [ids["AAAA"], ids["BBBB"]],
+        }
+        seen.append(ids)
+        database = Database(url, KEY)
+        with database.sessions() as session:
+            assert audit.verify(session).intact
+        database.engine.dispose()
+    # Each upgrade gave fresh ids; the stories followed both times.
+    first, second = seen
+    assert set(first.values()).isdisjoint({1, 2})
+    assert set(second.values()).isdisjoint(first.values())

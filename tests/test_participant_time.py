@@ -8,17 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from http import HTTPStatus
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal import db
 from portal.board.accounts import Role
 from portal.models import (
     AuditEvent,
+    AuditHead,
     AuditPending,
+    CaseLink,
     Complaint,
     Message,
     Note,
@@ -273,3 +276,155 @@ def test_an_hours_events_join_the_chain_in_an_order_other_than_written(app: Flas
     joined = [json.loads(e.detail)["n"] for e in chain(app) if e.action == "complainant.reply"]
     assert sorted(joined) == list(range(12))
     assert joined != list(range(12))
+
+
+def _chain_length(app: Flask) -> int:
+    with app.app_context():
+        return len(db.session().scalars(select(AuditEvent.id)).all())
+
+
+def test_no_participant_action_takes_a_place_in_the_chain_before_its_hour_is_over(
+    app: Flask,
+    clock,  # noqa: ANN001
+    board: Board,
+) -> None:
+    """Every POST a person (or an advocate filing for one) can make, over HTTP: none may add
+    an event to the board's ordered chain, where its place between board events timed to the
+    second would tell the visit's time; each waits in `audit_pending`, to the hour."""
+    from tests.test_advocates import assisted_filing
+    from tests.test_links import approve
+
+    reviewer = signed_in(app, board, Role.REVIEWER, "rev")
+    chair = signed_in(app, board, Role.ADMIN, "chair")
+    advocate = signed_in(app, board, Role.ADVOCATE, "peer")
+    earlier = file_directly(app, clock, narrative="The earlier one.")
+    asked = file_directly(app, clock, lost_code_note="I sent one before.")
+    act(reviewer, asked[:4], "status", target="in_review", reason="Reading it.")
+    act(reviewer, asked[:4], "refer", body="oversight", explanation="They can help.")
+    act(reviewer, asked[:4], "link", earlier=earlier[:4])
+    approve(chair, app, asked[:4])
+    decided = file_directly(app, clock)
+    act(reviewer, decided[:4], "status", target="in_review", reason="Reading it.")
+    act(
+        reviewer,
+        decided[:4],
+        "decide",
+        disposition="substantiated",
+        recommendation="Retrain.",
+        letter="We believe you.",
+        confirm="y",
+    )
+    stays, goes = file_directly(app, clock), file_directly(app, clock)
+    with app.app_context():
+        link = db.session().scalars(select(CaseLink)).one().id
+
+    def on_case(code: str, path: str, **data: str):  # noqa: ANN202
+        person = app.test_client()
+        Participant(person).check(code)
+        return person.post(path, data={"csrf_token": csrf(person, "/case"), **data})
+
+    def withdraw_and_delete():  # noqa: ANN202
+        person = app.test_client()
+        Participant(person).check(goes)
+        form = {"csrf_token": csrf(person, "/case"), "how": "delete"}
+        person.post("/case/withdraw", data=form)
+        return person.post("/case/withdraw", data={**form, "confirm": "yes"})
+
+    steps = {
+        "file": lambda: Participant(app.test_client()).file(),
+        "check": lambda: Participant(app.test_client()).check(stays),
+        "reply": lambda: on_case(asked, "/case/reply", body="More about it."),
+        "referral": lambda: on_case(asked, "/case/referral", question="1", answer="yes"),
+        "link": lambda: on_case(asked, "/case/link", question=str(link), answer="yes"),
+        "keep-away": lambda: on_case(asked, "/case/keep-away", keep_away="My cousin Ana"),
+        "survey": lambda: on_case(decided, "/case/survey", respected="yes", listened="yes"),
+        "withdraw": lambda: on_case(stays, "/case/withdraw", how="stop"),
+        "withdraw and delete": withdraw_and_delete,
+        "assisted filing": lambda: assisted_filing(advocate),
+    }
+    clock.advance(minutes=1)
+    for name, step in steps.items():
+        before = _chain_length(app)
+        clock.advance(seconds=7)
+        response = step()
+        assert response.status_code < HTTPStatus.BAD_REQUEST, name
+        assert _chain_length(app) == before, f"{name} wrote an event into the chain"
+
+    with app.app_context():
+        session = db.session()
+        waiting = session.scalars(select(AuditPending)).all()
+        in_chain = session.scalars(select(AuditEvent.action)).all()
+        deleted = session.scalar(select(Complaint).where(Complaint.locator == goes[:4]))
+        assert deleted.text_deleted
+    assert sorted(row.action for row in waiting) == [
+        "assist.file",
+        "complainant.keep_away",
+        "complainant.link_answer",
+        "complainant.referral_answer",
+        "complainant.reply",
+        "complainant.withdraw",
+        "complainant.withdraw",
+    ]
+    assert {(row.at, row.object_id) for row in waiting} == {(HOUR, None)}
+    assert not [a for a in in_chain if a.startswith(("complainant.", "assist."))]
+
+
+def _delete_one(session, row: AuditPending) -> None:  # noqa: ANN001
+    session.execute(text("DELETE FROM audit_pending WHERE id = :id"), {"id": row.id})
+
+
+def _delete_one_and_fix_the_count(session, row: AuditPending) -> None:  # noqa: ANN001
+    """The attacker also brings the head's count and XOR in line (they can read the HMACs)."""
+    _delete_one(session, row)
+    head = session.get(AuditHead, audit.HEAD_ID)
+    total = f"{int(head.pending_sum, 16) ^ int(row.mac, 16):064x}"
+    session.execute(
+        text("UPDATE audit_head SET pending = pending - 1, pending_sum = :total"),
+        {"total": total},
+    )
+
+
+ATTACKS = {
+    "deleted": (
+        _delete_one,
+        "1 waiting participant event is missing",
+        {"expected": 3, "found": 2},
+    ),
+    "deleted, count fixed": (
+        _delete_one_and_fix_the_count,
+        "the head row was changed outside the portal",
+        {"head_changed": True, "found": 2},
+    ),
+}
+
+
+@pytest.mark.parametrize(("attack", "said", "written"), ATTACKS.values(), ids=ATTACKS.keys())
+def test_a_waiting_event_deleted_with_plain_sql_is_reported(
+    app: Flask,
+    clock,  # noqa: ANN001
+    board: Board,
+    attack,  # noqa: ANN001
+    said: str,
+    written: dict[str, object],
+) -> None:
+    """Someone with only the database drops a person's reply before it joins the chain."""
+    for words in ("first", "second", "third"):
+        person = app.test_client()
+        Participant(person).check(file_directly(app, clock))
+        reply(person, words)
+    assert app.test_cli_runner().invoke(args=["audit-verify"]).exit_code == 0
+    with app.app_context():
+        session = db.session()
+        attack(session, session.scalars(select(AuditPending)).first())
+        session.commit()
+    result = app.test_cli_runner().invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert said in result.output
+    # Once the hour is over the chain writes down what was missing, and holds what is left.
+    clock.moment = HOUR + dt.timedelta(hours=1, minutes=6)
+    signed_in(app, board, Role.REVIEWER, "next")
+    events = chain(app)
+    missing = [e for e in events if e.action == audit.MISSING_PENDING]
+    assert [json.loads(e.detail) for e in missing] == [written]
+    assert [e.action for e in events].count("complainant.reply") == 2
+    assert app.test_cli_runner().invoke(args=["audit-verify"]).exit_code == 0

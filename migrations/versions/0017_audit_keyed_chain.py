@@ -4,7 +4,9 @@ Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-01
 
-- `audit_pending` holds participants' events until their hour is over (portal.security.audit).
+- `audit_pending` holds participants' events until their hour is over (portal.security.audit);
+  `audit_head` counts them (`pending`, the XOR of their HMACs in `pending_sum`) under a
+  keyed `seal`, so one deleted shows.
 - Each case's timeline gets an order key, `seq`, on messages, status changes, notes and
   referrals, counted on `complaint.timeline_seq`. Existing rows are numbered by their stored
   time, then their kind, then their id (ids were counters, so within one table that is the
@@ -13,6 +15,8 @@ Create Date: 2026-12-01
   ids, as new ones do (references to a complaint follow it; open case pages close, since
   `case_access` holds sealed complaint ids; old audit details naming an attachment's id no
   longer match a file).
+- `figure_release.stories` (JSON lists of complaint ids, no foreign key) follow their
+  complaints' new ids, so published stories stay published and never point at another case.
 - The audit chain is re-keyed: the plain SHA-256 chain is first checked, then every link is
   recomputed as an HMAC under the audit key, the participants' events are moved to the end in
   shuffled order (their old places told their time), and a last event says what was done,
@@ -73,6 +77,13 @@ def _plain(row: dict) -> str:
 
 def _keyed(key: bytes):
     return lambda row: hmac.new(key, _canonical(row), hashlib.sha256).hexdigest()
+
+
+def _seal(key: bytes, seq: int, head: str) -> str:
+    """portal.security.audit._seal for a head with nothing waiting."""
+    fields = {"head": seq, "hash": head, "pending": 0, "pending_sum": "0" * 64}
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(key, text, hashlib.sha256).hexdigest()
 
 
 def _events(connection) -> list[dict]:
@@ -198,6 +209,24 @@ def _fresh_ids(old: list[int]) -> dict[int, int]:
     return mapping
 
 
+def _renumber_stories(connection) -> None:
+    """Each release's published stories name complaints by id in JSON, which no foreign key
+    follows: rewrite them through `complaint_new_id` (an id with no complaint is dropped)."""
+    new_ids = dict(connection.execute(sa.text("SELECT old, new FROM complaint_new_id")).all())
+    releases = connection.execute(sa.text("SELECT quarter, number, stories FROM figure_release"))
+    for quarter, number, stories in releases.all():
+        ids = json.loads(stories or "[]")
+        renamed = [new_ids[old] for old in ids if old in new_ids]
+        if renamed != ids:
+            connection.execute(
+                sa.text(
+                    "UPDATE figure_release SET stories = :stories"
+                    " WHERE quarter = :quarter AND number = :number"
+                ),
+                {"stories": json.dumps(renamed), "quarter": quarter, "number": number},
+            )
+
+
 def _random_complaint_ids(connection) -> None:
     old = [row[0] for row in connection.execute(sa.text("SELECT id FROM complaint"))]
     if not old:
@@ -232,6 +261,7 @@ def _random_complaint_ids(connection) -> None:
                 f" WHERE complaint_new_id.old = {table}.{column})"
             )
         )
+    _renumber_stories(connection)
     connection.execute(sa.text("DROP TABLE complaint_new_id"))
     if postgres:
         for table, key in references:
@@ -261,6 +291,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_pending", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_pending_at"), ["at"], unique=False)
+    with op.batch_alter_table("audit_head", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("pending", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("pending_sum", sa.String(64), nullable=False, server_default="0" * 64)
+        )
+        batch_op.add_column(sa.Column("seal", sa.String(64), nullable=False, server_default=""))
     op.add_column(
         "complaint",
         sa.Column("timeline_seq", sa.Integer(), nullable=False, server_default="0"),
@@ -278,6 +316,8 @@ def upgrade() -> None:
 
     events = _events(connection)
     if not events:
+        # A head with no chain behind it says nothing; the portal starts a sealed one.
+        connection.execute(sa.text("DELETE FROM audit_head"))
         return
     broken_at = _first_break(events, _plain)
     old_head = events[-1]["hash"]
@@ -296,7 +336,12 @@ def upgrade() -> None:
             "old_chain_broken_at": broken_at,
         },
     )
-    _rewrite_chain(connection, ordered, _keyed(_audit_key()))
+    key = _audit_key()
+    _rewrite_chain(connection, ordered, _keyed(key))
+    connection.execute(
+        sa.text("UPDATE audit_head SET seal = :seal"),
+        {"seal": _seal(key, len(ordered), ordered[-1]["hash"])},
+    )
 
 
 def downgrade() -> None:
@@ -317,6 +362,9 @@ def downgrade() -> None:
     if events:
         _rewrite_chain(connection, events, _plain)
     op.drop_table("audit_pending")
+    with op.batch_alter_table("audit_head", schema=None) as batch_op:
+        for column in ("seal", "pending_sum", "pending"):
+            batch_op.drop_column(column)
     for table, _column, _rank in TIMELINE:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("seq")

@@ -190,7 +190,5 @@ def answer(db: Session, complaint: Complaint, link_id: int, agree: bool, now: dt
         earlier = db.get(Complaint, link.earlier_id)
         if agree and earlier is not None and complaint.held_for_chair:
             earlier.held_for_chair = True  # whoever is kept from one is kept from both
-        # The hour only, and no reference (as for every complainant action).
-        audit.record(
-            db, "complainant.link_answer", account_id=None, now=hour_floor(now), agree=agree
-        )
+        # Waits outside the chain until its hour is over (as every complainant action does).
+        audit.record_participant(db, "complainant.link_answer", now=now, agree=agree)

@@ -33,13 +33,23 @@ class AuditEvent(Base):
 
 
 class AuditHead(Base):
-    """One row holding the newest link, locked while appending so appends are serialized."""
+    """One row holding the newest link, locked while appending so appends are serialized.
+
+    It also holds how many participant events are waiting and the XOR of their HMACs, sealed
+    with the link under the audit key, so a waiting event deleted or changed shows
+    (portal.security.audit).
+    """
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    pending: Mapped[int] = mapped_column(default=0, server_default="0")
+    pending_sum: Mapped[str] = mapped_column(String(64), default="0" * 64, server_default="0" * 64)
+    # HMAC over seq, hash, pending and pending_sum; empty only on a head never written by
+    # this version.
+    seal: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class AuditPending(Base):

@@ -17,6 +17,16 @@ A participant's events must not tell their time by their place in the chain. The
 hour is over (and a few minutes more), when the next event is written, all of that hour's
 together in shuffled order.
 
+Waiting events cannot be dropped unseen either. The head row keeps how many are waiting and
+the XOR of their HMACs, and a seal: an HMAC under the key over those two and the chain's
+head. Each waiting event and each move into the chain updates them in the same transaction,
+with the head row locked. Someone holding only the database cannot delete, change or add a
+waiting event and make the head fit again, so `verify` reports it; the next move into the
+chain writes down how many were missing (REFUSED_PENDING / MISSING_PENDING events) and starts
+the count again from the rows that are left. The limit is the same as the chain's: an old
+copy of the whole head row, taken before the newest waiting events and with no chain event
+written since, can be put back together with deleting those events.
+
 Events never hold a client address, a claim code or complaint text.
 """
 
@@ -49,6 +59,9 @@ ANCHOR_DIGITS = 20
 JOIN_AFTER = dt.timedelta(minutes=5)
 # Action of the event that says pending rows were refused because their HMAC did not fit.
 REFUSED_PENDING = "audit.pending_refused"
+# Action of the event that says waiting rows were deleted or changed before joining the chain.
+MISSING_PENDING = "audit.pending_missing"
+NO_PENDING = "0" * 64
 
 
 class NoAuditKey(RuntimeError):
@@ -94,6 +107,46 @@ def _pending_mac(key: bytes, row: AuditPending) -> str:
     return hmac.new(key, _canonical(fields), hashlib.sha256).hexdigest()
 
 
+def _seal(key: bytes, head: AuditHead) -> str:
+    """The head's own HMAC: its link and the waiting events' count and XOR."""
+    fields = {
+        "head": head.seq,
+        "hash": head.hash,
+        "pending": head.pending,
+        "pending_sum": head.pending_sum,
+    }
+    return hmac.new(key, _canonical(fields), hashlib.sha256).hexdigest()
+
+
+def _xor(total: str, mac: str) -> str:
+    return f"{int(total, 16) ^ int(mac, 16):064x}"
+
+
+def _tally(key: bytes, rows: Iterable[AuditPending]) -> tuple[int, str]:
+    """How many of `rows` have an HMAC that fits, and the XOR of those HMACs."""
+    count, total = 0, NO_PENDING
+    for row in rows:
+        if hmac.compare_digest(row.mac, _pending_mac(key, row)):
+            count, total = count + 1, _xor(total, row.mac)
+    return count, total
+
+
+def _sealed(key: bytes, head: AuditHead) -> bool:
+    return hmac.compare_digest(head.seal or "", _seal(key, head))
+
+
+def _locked_head(db: Session) -> AuditHead:
+    head = db.scalars(
+        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
+    ).one_or_none()
+    if head is None:
+        head = AuditHead(
+            id=HEAD_ID, seq=0, hash=GENESIS, pending=0, pending_sum=NO_PENDING, seal=""
+        )
+        db.add(head)
+    return head
+
+
 def _detail(detail: dict[str, object]) -> str:
     return json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str)
 
@@ -132,6 +185,14 @@ def _join_finished_hours(db: Session, key: bytes, head: AuditHead, now: dt.datet
     waiting = list(db.scalars(select(AuditPending).where(AuditPending.at < finished)))
     if not waiting:
         return
+    staying = list(db.scalars(select(AuditPending).where(AuditPending.at >= finished)))
+    found, total = _tally(key, waiting + staying)
+    sealed = _sealed(key, head)
+    fits = sealed and (found, total) == (head.pending, head.pending_sum)
+    if sealed:
+        missing: dict[str, object] = {"expected": head.pending, "found": found}
+    else:  # the count itself was changed, so it tells nothing
+        missing = {"head_changed": True, "found": found}
     secrets.SystemRandom().shuffle(waiting)
     refused = 0
     for row in waiting:
@@ -162,6 +223,19 @@ def _join_finished_hours(db: Session, key: bytes, head: AuditHead, now: dt.datet
             object_id=None,
             detail=_detail({"refused": refused}),
         )
+    if not fits:
+        _append(
+            db,
+            key,
+            head,
+            at=now.replace(microsecond=0),
+            account_id=None,
+            action=MISSING_PENDING,
+            object_type=None,
+            object_id=None,
+            detail=_detail(missing),
+        )
+    head.pending, head.pending_sum = _tally(key, staying)
 
 
 def record(
@@ -176,12 +250,7 @@ def record(
 ) -> AuditEvent:
     """Append an event inside the caller's transaction (the caller commits)."""
     key = key_of(db)
-    head = db.scalars(
-        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
-    ).one_or_none()
-    if head is None:
-        head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
-        db.add(head)
+    head = _locked_head(db)
     _join_finished_hours(db, key, head, now)
     event = _append(
         db,
@@ -194,6 +263,7 @@ def record(
         object_id=None if object_id is None else str(object_id),
         detail=_detail(detail),
     )
+    head.seal = _seal(key, head)
     db.flush()
     return event
 
@@ -211,6 +281,8 @@ def record_participant(
     It names no case, and it takes no place in the chain until its hour is over (see the
     module's note), so neither its id nor its place ties it to the board's events around it.
     """
+    key = key_of(db)
+    head = _locked_head(db)
     row = AuditPending(
         at=hour_floor(now),
         account_id=account_id,
@@ -222,7 +294,9 @@ def record_participant(
     )
     db.add(row)
     db.flush()  # gives the row its random id, which its HMAC covers
-    row.mac = _pending_mac(key_of(db), row)
+    row.mac = _pending_mac(key, row)
+    head.pending, head.pending_sum = head.pending + 1, _xor(head.pending_sum, row.mac)
+    head.seal = _seal(key, head)
     db.flush()
 
 
@@ -306,9 +380,31 @@ def verify(db: Session, anchor: Anchor | None = None, batch: int = 5000) -> Chai
     head_row = db.get(AuditHead, HEAD_ID)
     if head_row is not None and (head_row.seq != last_seq or head_row.hash != expected_prev):
         return ChainReport(count, last_seq + 1, "the newest events are missing")
-    for row in db.scalars(select(AuditPending)):
+    waiting = list(db.scalars(select(AuditPending)))
+    for row in waiting:
         if not hmac.compare_digest(row.mac, _pending_mac(key, row)):
-            return ChainReport(count, last_seq + 1, "a waiting participant event was forged")
+            return ChainReport(
+                count, last_seq + 1, "a waiting participant event was forged or changed"
+            )
+    if head_row is None:
+        if waiting:
+            return ChainReport(count, 1, "waiting participant events have no head row")
+        return ChainReport(count, None, None)
+    if not _sealed(key, head_row):
+        return ChainReport(count, last_seq + 1, "the head row was changed outside the portal")
+    found, total = _tally(key, waiting)
+    if found < head_row.pending:
+        missing = head_row.pending - found
+        said = (
+            "1 waiting participant event is"
+            if missing == 1
+            else f"{missing} waiting participant events are"
+        )
+        return ChainReport(count, last_seq + 1, f"{said} missing")
+    if (found, total) != (head_row.pending, head_row.pending_sum):
+        return ChainReport(
+            count, last_seq + 1, "the waiting participant events are not the ones written"
+        )
     return ChainReport(count, None, None)
 
 
