@@ -92,6 +92,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops)
 
     logs.install(app.logger)
+    __import__("portal.attachments").attachments.init_app(app)
     db.init_app(app, config.database_url, config.audit_key)
     # Before CSRFProtect, which parses the form: the raw body is only readable until then.
     app.before_request(_refuse_invalid_utf8)
