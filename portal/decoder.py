@@ -370,7 +370,9 @@ def sandbox(layers: tuple[str, ...] = ("landlock", "seccomp")) -> list[str]:
     return done
 
 
-def enter(argv: list[str]) -> tuple[bytes, int, int]:
+def enter(
+    argv: list[str], layers: tuple[str, ...] = ("landlock", "seccomp")
+) -> tuple[bytes, int, int]:
     """Everything before the file is opened: limits, libraries, the file itself, the sandbox.
     Returns the file and the picture and page limits."""
     memory, cpu, max_pixels, max_pages = (
@@ -381,7 +383,7 @@ def enter(argv: list[str]) -> tuple[bytes, int, int]:
     limit_myself(memory, cpu)
     prepare(warm_pdfium=argv[1] == "pdf")
     data = sys.stdin.buffer.read()
-    sandbox()
+    sandbox(layers)
     return data, max_pixels, max_pages
 
 
