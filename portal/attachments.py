@@ -21,6 +21,7 @@ import io
 import logging
 import os
 import secrets
+import selectors
 import subprocess
 import sys
 import time
@@ -174,16 +175,12 @@ def _in_child(task: str, data: bytes, failed: str) -> Clean:
     # arenas keep threaded decoders inside the address-space limit.
     env = {"PATH": os.defpath, "LC_ALL": "C.UTF-8", "MALLOC_ARENA_MAX": "2"}
     try:
-        finished = subprocess.run(  # noqa: S603  our own script, no shell, no user input
-            command,
-            input=data,
-            capture_output=True,
-            timeout=CHILD_WALL_SECONDS,
-            env=env,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as error:  # run() has killed the child
+        finished = _run(command, data, env)
+    except subprocess.TimeoutExpired as error:  # _run() has killed the child
         raise FileRefused("too_large") from error
+    except _TooMuch as error:
+        log.warning("the file decoder answered with more than a cleaned file may hold")
+        raise FileRefused(failed) from error
     except OSError as error:  # could not start a process at all
         log.exception("could not start the file decoder")
         raise FileRefused(failed) from error
@@ -202,6 +199,62 @@ def _in_child(task: str, data: bytes, failed: str) -> Clean:
         _check_promise(media_type, promise, body, failed)
         return Clean(media_type, body)
     raise FileRefused(value if verdict == "no" and value in REASONS else failed)
+
+
+class _TooMuch(Exception):
+    pass
+
+
+def _run(command: list[str], data: bytes, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """subprocess.run(command, input=data, capture_output=True), but a child that answers
+    with more than a cleaned file may weigh is killed as soon as it does, so a decoder broken
+    into cannot fill the worker's memory either. Raises TimeoutExpired past the wall clock."""
+    deadline = time.monotonic() + CHILD_WALL_SECONDS
+    out, err = bytearray(), bytearray()
+    pipe = subprocess.PIPE
+    with subprocess.Popen(  # noqa: S603  our own script, no shell, no user input
+        command, stdin=pipe, stdout=pipe, stderr=pipe, env=env
+    ) as child:
+        try:
+            _exchange(child, memoryview(data), out, err, deadline)
+            returncode = child.wait(timeout=max(deadline - time.monotonic(), 0.001))
+        except BaseException:
+            child.kill()
+            raise
+    return subprocess.CompletedProcess(command, returncode, bytes(out), bytes(err))
+
+
+def _exchange(
+    child: subprocess.Popen, data: memoryview, out: bytearray, err: bytearray, deadline: float
+) -> None:
+    os.set_blocking(child.stdin.fileno(), False)
+    with selectors.DefaultSelector() as selector:
+        selector.register(child.stdin, selectors.EVENT_WRITE)
+        selector.register(child.stdout, selectors.EVENT_READ, out)
+        selector.register(child.stderr, selectors.EVENT_READ, err)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(child.args, CHILD_WALL_SECONDS)
+            for key, _ in selector.select(left):
+                if key.fileobj is child.stdin:
+                    try:
+                        data = data[os.write(key.fd, data[:65536]) :]
+                    except BrokenPipeError:
+                        data = data[:0]
+                    if not data:
+                        selector.unregister(child.stdin)
+                        child.stdin.close()
+                    continue
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                elif key.data is out:
+                    out += chunk
+                    if len(out) > MAX_CLEAN_BYTES + 100:  # the file and its first line
+                        raise _TooMuch
+                elif len(err) < 65536:
+                    err += chunk
 
 
 # Every reason the decoder may give; anything else it says is not passed on.

@@ -231,3 +231,28 @@ def test_the_worker_refuses_what_a_lying_decoder_hands_back_and_the_words_stay(
     assert "My words stay here." in page
     with app.app_context():
         assert db.session().scalars(select(Attachment)).first() is None
+
+
+def test_a_decoder_that_floods_the_worker_is_cut_off_and_refused_kindly(
+    app: Flask,
+    client,  # noqa: ANN001
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 64 MB of nothing after a promise of a small photo; the worker stops reading at its cap.
+    flood = tmp_path / "decoder.py"
+    flood.write_text(
+        LIAR.format(decoder=str(attachments.DECODER), answer=b"ok image/jpeg 64x48\n")
+        + "for _ in range(1024):\n    sys.stdout.buffer.write(bytes(65536))\n"
+    )
+    monkeypatch.setattr(attachments, "DECODER", flood)
+    monkeypatch.setattr(attachments, "MAX_CLEAN_BYTES", 4 * 1024 * 1024)
+    response = Participant(client).file(
+        narrative="My words stay here.", files=[(io.BytesIO(jpeg()), "p.jpg")]
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == HTTPStatus.OK
+    assert "We could not open one of the photos." in page
+    assert "My words stay here." in page
+    with app.app_context():
+        assert db.session().scalars(select(Attachment)).first() is None
