@@ -16,6 +16,7 @@ into gigabytes costs that child, not the worker and not the other people using t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import io
 import logging
@@ -94,7 +95,7 @@ def init_app(app: Flask) -> None:  # noqa: ARG001  called by the app factory
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
-    layers = decoder.sandbox_layers()
+    layers = _sandbox_layers()
     if layers:
         log.info("the file decoder runs in a sandbox: %s", ", ".join(layers))
     else:
@@ -105,6 +106,11 @@ def init_app(app: Flask) -> None:  # noqa: ARG001  called by the app factory
 
 
 _started = False
+
+
+@functools.cache
+def _sandbox_layers() -> list[str]:
+    return decoder.sandbox_layers()
 
 
 def dumpable() -> bool:
@@ -170,6 +176,8 @@ def _in_child(task: str, data: bytes, failed: str) -> Clean:
         str(CHILD_CPU_SECONDS),
         str(MAX_PIXELS),
         str(MAX_PAGES),
+        # The layers found at start, which the child must put in place or open nothing.
+        ",".join(layer.split()[0] for layer in _sandbox_layers()),
     ]
     # Nothing of the worker's environment (its secrets) goes to the child; fewer malloc
     # arenas keep threaded decoders inside the address-space limit.

@@ -383,7 +383,13 @@ def enter(
     limit_myself(memory, cpu)
     prepare(warm_pdfium=argv[1] == "pdf")
     data = sys.stdin.buffer.read()
-    sandbox(layers)
+    done = sandbox(layers)
+    # The worker names the layers it found at its start: one missing here means this child
+    # would open the file unprotected (a library gone since), so it opens nothing.
+    required = argv[6].split(",") if len(argv) >= 7 and argv[6] else []
+    missing = [name for name in required if not any(d.startswith(name) for d in done)]
+    if missing:
+        raise SystemExit(f"sandbox layers missing: {', '.join(missing)}")
     return data, max_pixels, max_pages
 
 
