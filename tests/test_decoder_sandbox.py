@@ -195,6 +195,7 @@ LIAR = textwrap.dedent(
         b"ok image/jpeg 64x48\n" + b"\xff\xd8\xff not a picture at all",
         b"ok image/jpeg 7000x7000\n" + jpeg((7000, 7000)),  # more pixels than allowed
         b"ok image/jpeg\n" + jpeg(),  # no promise at all
+        b"ok image/png\n" + jpeg(),  # another kind, and no promise
         b"ok text/html 64x48\n<script>alert(1)</script>",
         b"ok application/pdf 1\n" + hostile_pdf(),
         b"ok application/pdf 1\n" + long_pdf(3),  # another page count than it says
@@ -205,6 +206,7 @@ LIAR = textwrap.dedent(
         "not-a-picture",
         "too-many-pixels",
         "no-promise",
+        "png-is-jpeg-no-promise",
         "html",
         "hostile-pdf",
         "wrong-page-count",
@@ -239,10 +241,10 @@ def test_a_decoder_that_floods_the_worker_is_cut_off_and_refused_kindly(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # 64 MB of nothing after a promise of a small photo; the worker stops reading at its cap.
+    # 64 MB of nothing said to be a photo; the worker stops reading at its cap.
     flood = tmp_path / "decoder.py"
     flood.write_text(
-        LIAR.format(decoder=str(attachments.DECODER), answer=b"ok image/jpeg 64x48\n")
+        LIAR.format(decoder=str(attachments.DECODER), answer=b"ok image/jpeg\n")
         + "for _ in range(1024):\n    sys.stdout.buffer.write(bytes(65536))\n"
     )
     monkeypatch.setattr(attachments, "DECODER", flood)
