@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw
 
-from portal.security import attachments
+from portal.security import attachments, decoder
 
 
 def _save(image: Image.Image, fmt: str, **options: object) -> bytes:
@@ -228,6 +228,8 @@ def main() -> int:
         f"pages per PDF; decoder child {attachments.CHILD_MEMORY_BYTES // 2**20} MiB address "
         f"space, {attachments.CHILD_CPU_SECONDS} s CPU, {attachments.CHILD_WALL_SECONDS} s wall."
     )
+    layers = decoder.sandbox_layers()
+    print(f"Decoder sandbox: {', '.join(layers) if layers else 'NONE (resource limits only)'}.")
     print("One POST /file per process: time, and the worker's peak RSS (+ its growth in the")
     print("POST); bare = the same upload to a bare Flask app. decoder = decoder.py alone.\n")
     header = f"{'file':<28}{'size':>8}  {'what':<8}{'time':>7}{'peak':>15}  result"

@@ -26,6 +26,7 @@ from portal.participant import (
     receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
     tappable,
 )
+from portal.security import attachments
 from portal.security.claimcodes import CodeHasher
 from portal.security.ratelimits import limiter, storage_options
 from portal.site import Site, load_site
@@ -83,6 +84,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops)
 
     logs.install(app.logger)
+    attachments.init_app(app)
     db.init_app(app, config.database_url, config.audit_key)
     # Before CSRFProtect, which parses the form: the raw body is only readable until then.
     app.before_request(_refuse_invalid_utf8)

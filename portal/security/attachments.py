@@ -17,21 +17,25 @@ into gigabytes costs that child, not the worker and not the other people using t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import io
 import logging
 import os
 import secrets
+import selectors
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from portal.security import crypto
+from portal.security import crypto, decoder
 
 # HEIC, the iPhone's format, needs a decoder that is not always installed (the child uses it).
 HEIC = importlib.util.find_spec("pillow_heif") is not None
@@ -77,6 +81,46 @@ PROBLEMS = {
 log = logging.getLogger(__name__)
 
 
+_PR_SET_DUMPABLE, _PR_GET_DUMPABLE = 4, 3
+
+
+def init_app(app: Flask) -> None:  # noqa: ARG001  called by the app factory
+    """Harden the worker once: not dumpable, so no other process of the same user (a decoder
+    child broken into, say) may read its /proc/<pid>/environ or memory or ptrace it. And say
+    once whether the decoder child is shut in on this machine."""
+    global _started  # noqa: PLW0603
+    if _started:
+        return
+    _started = True
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    layers = _sandbox_layers()
+    if layers:
+        log.info("the file decoder runs in a sandbox: %s", ", ".join(layers))
+    else:
+        log.warning(
+            "the file decoder is NOT sandboxed on this machine (no Landlock, no libseccomp): "
+            "it runs with resource limits only"
+        )
+
+
+_started = False
+
+
+@functools.cache
+def _sandbox_layers() -> list[str]:
+    return decoder.sandbox_layers()
+
+
+def dumpable() -> bool:
+    """Whether this process may still be ptraced or have its /proc files read by its user."""
+    import ctypes
+
+    return ctypes.CDLL(None).prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0) == 1
+
+
 class FileRefused(ValueError):
     """The file cannot be taken; `reason` is a key for a kind message."""
 
@@ -114,9 +158,7 @@ def clean(data: bytes) -> Clean:
         raise FileRefused("too_big")
     kind = sniff(data)
     if kind == PDF:
-        cleaned = _in_child("pdf", data, failed="pdf")
-        _check_rebuilt_pdf(cleaned.data)
-        return cleaned
+        return _in_child("pdf", data, failed="pdf")
     if kind in (JPEG, PNG, WEBP) or (kind == "image/heic" and HEIC):
         # The one decoder the first bytes call for; Pillow tries no other on the file.
         return _in_child(PILLOW_FORMATS[kind], data, failed="unreadable")
@@ -135,21 +177,19 @@ def _in_child(task: str, data: bytes, failed: str) -> Clean:
         str(CHILD_CPU_SECONDS),
         str(MAX_PIXELS),
         str(MAX_PAGES),
+        # The layers found at start, which the child must put in place or open nothing.
+        ",".join(layer.split()[0] for layer in _sandbox_layers()),
     ]
     # Nothing of the worker's environment (its secrets) goes to the child; fewer malloc
     # arenas keep threaded decoders inside the address-space limit.
     env = {"PATH": os.defpath, "LC_ALL": "C.UTF-8", "MALLOC_ARENA_MAX": "2"}
     try:
-        finished = subprocess.run(  # noqa: S603  our own script, no shell, no user input
-            command,
-            input=data,
-            capture_output=True,
-            timeout=CHILD_WALL_SECONDS,
-            env=env,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as error:  # run() has killed the child
+        finished = _run(command, data, env)
+    except subprocess.TimeoutExpired as error:  # _run() has killed the child
         raise FileRefused("too_large") from error
+    except _TooMuch as error:
+        log.warning("the file decoder answered with more than a cleaned file may hold")
+        raise FileRefused(failed) from error
     except OSError as error:  # could not start a process at all
         log.exception("could not start the file decoder")
         raise FileRefused(failed) from error
@@ -163,9 +203,98 @@ def _in_child(task: str, data: bytes, failed: str) -> Clean:
         log.warning("the file decoder failed (exit %s)", finished.returncode)
         raise FileRefused(failed)
     verdict, _, value = head.decode("ascii", "replace").partition(" ")
-    if verdict == "ok" and value in EXTENSIONS and body:
-        return Clean(value, body)
-    raise FileRefused(value if verdict == "no" and value else failed)
+    if verdict == "ok":
+        media_type, _, promise = value.partition(" ")
+        _check_promise(media_type, promise, body, failed)
+        return Clean(media_type, body)
+    raise FileRefused(value if verdict == "no" and value in REASONS else failed)
+
+
+class _TooMuch(Exception):
+    pass
+
+
+def _run(command: list[str], data: bytes, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """subprocess.run(command, input=data, capture_output=True), but a child that answers
+    with more than a cleaned file may weigh is killed as soon as it does, so a decoder broken
+    into cannot fill the worker's memory either. Raises TimeoutExpired past the wall clock."""
+    deadline = time.monotonic() + CHILD_WALL_SECONDS
+    out, err = bytearray(), bytearray()
+    pipe = subprocess.PIPE
+    with subprocess.Popen(  # noqa: S603  our own script, no shell, no user input
+        command, stdin=pipe, stdout=pipe, stderr=pipe, env=env
+    ) as child:
+        try:
+            _exchange(child, memoryview(data), out, err, deadline)
+            returncode = child.wait(timeout=max(deadline - time.monotonic(), 0.001))
+        except BaseException:
+            child.kill()
+            raise
+    return subprocess.CompletedProcess(command, returncode, bytes(out), bytes(err))
+
+
+def _exchange(
+    child: subprocess.Popen, data: memoryview, out: bytearray, err: bytearray, deadline: float
+) -> None:
+    os.set_blocking(child.stdin.fileno(), False)
+    with selectors.DefaultSelector() as selector:
+        selector.register(child.stdin, selectors.EVENT_WRITE)
+        selector.register(child.stdout, selectors.EVENT_READ, out)
+        selector.register(child.stderr, selectors.EVENT_READ, err)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(child.args, CHILD_WALL_SECONDS)
+            for key, _ in selector.select(left):
+                if key.fileobj is child.stdin:
+                    try:
+                        data = data[os.write(key.fd, data[:65536]) :]
+                    except BrokenPipeError:
+                        data = data[:0]
+                    if not data:
+                        selector.unregister(child.stdin)
+                        child.stdin.close()
+                    continue
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                elif key.data is out:
+                    out += chunk
+                    if len(out) > MAX_CLEAN_BYTES + 100:  # the file and its first line
+                        raise _TooMuch
+                elif len(err) < 65536:
+                    err += chunk
+
+
+# Every reason the decoder may give; anything else it says is not passed on.
+REASONS = {"type", "unreadable", "pdf", *PROBLEMS}
+# The most a cleaned file may weigh: a 25-megapixel PNG of noise at 4 bytes a pixel.
+MAX_CLEAN_BYTES = MAX_PIXELS * 4 + 1024 * 1024
+
+
+def _check_promise(media_type: str, promise: str, body: bytes, failed: str) -> None:
+    """The decoder is trusted no more than the file it opened: what it hands back must be the
+    kind, size and page count it says, within the caps. Images are judged from their header
+    (no pixel is unpacked here); PDFs by _check_rebuilt_pdf."""
+    if media_type not in EXTENSIONS or not body or len(body) > MAX_CLEAN_BYTES:
+        raise FileRefused(failed)
+    if media_type == PDF:
+        if not promise.isdigit() or not 0 < int(promise) <= MAX_PAGES:
+            raise FileRefused(failed)
+        _check_rebuilt_pdf(body, pages=int(promise))
+        return
+    width, _, height = promise.partition("x")
+    try:
+        with Image.open(io.BytesIO(body), formats=[PILLOW_FORMATS[media_type]]) as image:
+            ok = (
+                f"{image.width}x{image.height}" == promise
+                and image.width * image.height <= MAX_PIXELS
+                and Image.MIME.get(image.format) == media_type
+            )
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise FileRefused(failed) from error
+    if not ok:
+        raise FileRefused(failed)
 
 
 # The only keys a rebuilt PDF may hold: pages of one picture each, nothing else.
@@ -174,7 +303,7 @@ _PDF_PAGE_KEYS = {"/Type", "/Parent", "/Resources", "/MediaBox", "/Contents"}
 _PDF_RESOURCE_KEYS = {"/XObject", "/ProcSet"}
 
 
-def _check_rebuilt_pdf(data: bytes) -> None:
+def _check_rebuilt_pdf(data: bytes, pages: int | None = None) -> None:
     """The child built the PDF from pictures; make sure it holds nothing else before it is kept
     (a parse of the structure, no picture is decoded here)."""
     try:
@@ -184,6 +313,7 @@ def _check_rebuilt_pdf(data: bytes) -> None:
             "/Info" not in reader.trailer
             and set(root) <= _PDF_ROOT_KEYS
             and 0 < len(reader.pages) <= MAX_PAGES
+            and pages in (None, len(reader.pages))
         )
         for page in reader.pages:
             resources = page["/Resources"].get_object()
