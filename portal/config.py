@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import limits
+from flask import current_app
 
 ENVIRONMENTS = ("development", "production", "test")
 
@@ -29,6 +30,8 @@ ARGON2_PROFILES: dict[str, tuple[int, int, int]] = {
 }
 
 DEV_SECRETS_FILE = "dev-secrets.json"
+# Where create_app keeps the configuration; read only through `current_config`.
+EXTENSION_KEY = "portal.config"
 
 
 class ConfigError(RuntimeError):
@@ -273,3 +276,8 @@ def _development_secrets(instance_path: Path) -> dict[str, str]:
     with os.fdopen(fd, "w") as handle:
         json.dump(made, handle)
     return made
+
+
+def current_config() -> Config:
+    """The running app's configuration: the one way code outside the factory reads it."""
+    return current_app.extensions[EXTENSION_KEY]
