@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 from alembic import context
 
 from portal import models  # noqa: F401  (registers every table on Base.metadata)
-from portal.config import Config
+from portal.config import default_database_url, ensure_instance_folder, instance_path_from
 from portal.db import Base, make_engine
 from portal.migrate import include_object
 
@@ -13,7 +15,15 @@ config = context.config
 
 
 def _database_url() -> str:
-    return config.attributes.get("database_url") or Config.from_env().database_url
+    """The URL passed in (portal.migrate), else PORTAL_DATABASE_URL, else SQLite in the named
+    instance folder. Only the URL is read: no secrets are made, and an unnamed instance folder
+    is refused rather than taken to be the working directory."""
+    given = config.attributes.get("database_url") or os.environ.get("PORTAL_DATABASE_URL")
+    if given:
+        return given
+    instance_path = instance_path_from(os.environ)
+    ensure_instance_folder(instance_path)
+    return default_database_url(instance_path)
 
 
 def run_migrations_offline() -> None:

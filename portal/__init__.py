@@ -16,8 +16,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import clock, db, errors, headers, ids, languages, logs, sitesettings, siteurl
 from portal.board import accounts, totp
 from portal.board.passwords import PasswordHashing
-from portal.casework.notify import Notifier
+from portal.casework import notify
 from portal.cli import commands as cli
+from portal.config import EXTENSION_KEY as CONFIG_KEY
 from portal.config import Config
 from portal.extensions import babel, csrf
 from portal.figures import public
@@ -26,8 +27,7 @@ from portal.participant import (
     receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
     tappable,
 )
-from portal.security import attachments
-from portal.security.claimcodes import CodeHasher
+from portal.security import attachments, claimcodes
 from portal.security.ratelimits import limiter, storage_options
 from portal.site import Site, load_site
 
@@ -66,12 +66,12 @@ def create_app(
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "portal" / "translations"),
         TESTING=config.env == "test",
     )
-    app.extensions["portal.config"] = config
-    app.extensions["portal.site"] = site
+    app.extensions[CONFIG_KEY] = config
+    app.extensions[sitesettings.EXTENSION_KEY] = site
     app.extensions[clock.EXTENSION_KEY] = now or clock.system_clock
     cost = config.argon2_parameters
-    app.extensions["portal.hasher"] = CodeHasher(config.claim_pepper, *cost)
-    app.extensions["portal.notifier"] = Notifier()
+    app.extensions[claimcodes.EXTENSION_KEY] = claimcodes.CodeHasher(config.claim_pepper, *cost)
+    app.extensions[notify.EXTENSION_KEY] = notify.Notifier()
     app.extensions["portal.account_secrets"] = accounts.Secrets(
         hashing=PasswordHashing(*cost),
         # Recovery codes are checked with a keyed hash under a key only the server holds.

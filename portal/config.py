@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import limits
+from flask import current_app
 
 ENVIRONMENTS = ("development", "production", "test")
 
@@ -29,6 +30,8 @@ ARGON2_PROFILES: dict[str, tuple[int, int, int]] = {
 }
 
 DEV_SECRETS_FILE = "dev-secrets.json"
+# Where create_app keeps the configuration; read only through `current_config`.
+EXTENSION_KEY = "portal.config"
 
 
 class ConfigError(RuntimeError):
@@ -108,12 +111,7 @@ class Config:
         env = environ.get("PORTAL_ENV", "development")
         if env not in ENVIRONMENTS:
             raise ConfigError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}")
-        instance_path = Path(
-            str(
-                overrides.pop("instance_path", None)
-                or environ.get("PORTAL_INSTANCE_PATH", "instance")
-            )
-        ).resolve()
+        instance_path = instance_path_from(environ, overrides.pop("instance_path", None))
 
         secret_key = environ.get("PORTAL_SECRET_KEY", "")
         pepper = environ.get("PORTAL_CLAIM_PEPPER", "")
@@ -155,9 +153,8 @@ class Config:
             "instance_path": instance_path,
             "secret_key": secret_key,
             "claim_pepper": pepper.encode(),
-            "database_url": environ.get(
-                "PORTAL_DATABASE_URL", f"sqlite:///{instance_path / 'portal.sqlite3'}"
-            ),
+            "database_url": environ.get("PORTAL_DATABASE_URL")
+            or default_database_url(instance_path),
             "ratelimit_storage": environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
             "argon2_profile": profile,
             "proxy_hops": int(environ.get("PORTAL_PROXY_HOPS", "0")),
@@ -179,6 +176,26 @@ class Config:
         config = cls(**values)  # type: ignore[arg-type]
         _refuse_per_worker_counting(config)
         return config
+
+
+def instance_path_from(environ: Mapping[str, str], given: object = None) -> Path:
+    """The instance folder (database, site.toml, development secrets), which must be named.
+
+    Never the working directory by default: a command run from the wrong folder would
+    otherwise leave a database and secrets wherever it happened to start."""
+    value = str(given or environ.get("PORTAL_INSTANCE_PATH", "")).strip()
+    if not value:
+        raise ConfigError(
+            "PORTAL_INSTANCE_PATH is not set. Set it to the folder for the database, "
+            "site.toml and development secrets, for example PORTAL_INSTANCE_PATH=./instance "
+            "(make run sets that for you)."
+        )
+    return Path(value).resolve()
+
+
+def default_database_url(instance_path: Path) -> str:
+    """Without PORTAL_DATABASE_URL: SQLite in the instance folder."""
+    return f"sqlite:///{instance_path / 'portal.sqlite3'}"
 
 
 # Operator settings for the rate limits, e.g. PORTAL_FILE_LIMIT="10 per hour". Raising them is
@@ -273,3 +290,8 @@ def _development_secrets(instance_path: Path) -> dict[str, str]:
     with os.fdopen(fd, "w") as handle:
         json.dump(made, handle)
     return made
+
+
+def current_config() -> Config:
+    """The running app's configuration: the one way code outside the factory reads it."""
+    return current_app.extensions[EXTENSION_KEY]

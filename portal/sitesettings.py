@@ -18,10 +18,12 @@ from portal.security import audit
 from portal.site import Site, SiteConfigError, site_from_mapping, site_to_mapping
 
 ROW_ID = 1
+# Where create_app keeps the site read from site.toml; read only through `base_site`.
+EXTENSION_KEY = "portal.site"
 
 
 def base_site() -> Site:
-    return current_app.extensions["portal.site"]
+    return current_app.extensions[EXTENSION_KEY]
 
 
 def effective(db_session: Session, base: Site) -> Site:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.sansio.utils import get_host, host_is_trusted
 
 from portal import sitesettings
-from portal.config import Config
+from portal.config import Config, current_config
 
 
 def _config() -> Config:
-    return current_app.extensions["portal.config"]
+    return current_config()
 
 
 def external_url(endpoint: str, **values: object) -> str:

@@ -17,6 +17,7 @@ from portal import clock, db
 from portal.board import boardsessions
 from portal.board.accounts import Role
 from portal.casework import tags
+from portal.config import current_config
 from portal.db import write_transaction
 from portal.security import keys
 
@@ -57,7 +58,7 @@ def public(view: F) -> F:
 
 
 def cookie_name() -> str:
-    return boardsessions.cookie_name(current_app.extensions["portal.config"].is_production)
+    return boardsessions.cookie_name(current_config().is_production)
 
 
 def session_cookie() -> str | None:
@@ -65,7 +66,7 @@ def session_cookie() -> str | None:
 
 
 def set_session_cookie(response: Response, session_id: str) -> Response:
-    config = current_app.extensions["portal.config"]
+    config = current_config()
     response.set_cookie(
         cookie_name(),
         session_id,
@@ -78,7 +79,7 @@ def set_session_cookie(response: Response, session_id: str) -> Response:
 
 
 def clear_session_cookie(response: Response) -> Response:
-    config = current_app.extensions["portal.config"]
+    config = current_config()
     response.delete_cookie(
         cookie_name(), path="/", httponly=True, samesite="Strict", secure=config.is_production
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -251,7 +251,7 @@ def settings_page() -> ResponseReturnValue:
         try:
             sitesettings.save(
                 db.session(),
-                current_app.extensions["portal.site"],
+                sitesettings.base_site(),
                 changes,
                 g.account.id,
                 clock.now(),

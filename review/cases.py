@@ -11,7 +11,6 @@ from collections.abc import Callable
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -38,6 +37,7 @@ from portal.choices import (
     Disposition,
     Status,
 )
+from portal.config import current_config
 from portal.models import Account, Complaint
 from portal.security import audit, sealing
 from review import access, bp
@@ -437,7 +437,7 @@ def download(locator: str, file_id: int) -> ResponseReturnValue:
             complaint,
             file_id,
             _key(complaint),
-            current_app.extensions["portal.config"].instance_path,
+            current_config().instance_path,
             clock.now(),
         )
     except sealing.TextLocked:

@@ -36,6 +36,7 @@ def file_directly(app: Flask, clock, **fields: str) -> str:  # noqa: ANN001
             values,
             receipts.new_token(),
             clock.moment,
+            uploads=app.extensions["portal.config"].instance_path,
         )
     return filed.code
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, request, session
+from flask import request, session
 from flask_babel import get_locale
 from sqlalchemy.orm import Session
 
 from portal.board import boardsessions
+from portal.config import current_config
 from portal.db import write_transaction
 from portal.models import Account
 from portal.security import audit
@@ -51,9 +52,7 @@ def spelled(group: str) -> list[tuple[str, str | None]]:
 
 def signed_in_advocate(db: Session, now: dt.datetime) -> Account | None:
     """The advocate signed in on this browser, if any (read from the board session)."""
-    cookie = request.cookies.get(
-        boardsessions.cookie_name(current_app.extensions["portal.config"].is_production)
-    )
+    cookie = request.cookies.get(boardsessions.cookie_name(current_config().is_production))
     loaded = boardsessions.load(db, cookie, now)
     if loaded is None:
         return None
@@ -72,9 +71,7 @@ def case_worker_here(db: Session, now: dt.datetime) -> int | None:
     is left out on purpose: they file for someone else, and a complaint never records which
     advocate helped.
     """
-    cookie = request.cookies.get(
-        boardsessions.cookie_name(current_app.extensions["portal.config"].is_production)
-    )
+    cookie = request.cookies.get(boardsessions.cookie_name(current_config().is_production))
     loaded = boardsessions.load(db, cookie, now)
     if loaded is None or loaded[1].role == ADVOCATE:
         return None
@@ -107,8 +104,6 @@ def record_filing(db: Session, advocate: Account, now: dt.datetime) -> None:
 
 
 def end_advocate_session(db: Session) -> None:
-    cookie = request.cookies.get(
-        boardsessions.cookie_name(current_app.extensions["portal.config"].is_production)
-    )
+    cookie = request.cookies.get(boardsessions.cookie_name(current_config().is_production))
     with write_transaction(db):
         boardsessions.end(db, cookie)

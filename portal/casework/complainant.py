@@ -211,7 +211,7 @@ def withdraw(
     complaint: Complaint,
     delete_text: bool,
     now: dt.datetime,
-    uploads: Path | None = None,
+    uploads: Path,
 ) -> None:
     """Stop the case; optionally delete everything the person wrote, for good.
 
@@ -277,7 +277,7 @@ TEXT_FIELDS = (
 )
 
 
-def _delete_text(db: Session, complaint: Complaint, uploads: Path | None) -> None:
+def _delete_text(db: Session, complaint: Complaint, uploads: Path) -> None:
     for field in TEXT_FIELDS:
         setattr(complaint, field, None)
     complaint.narrative = TOMBSTONE
@@ -297,7 +297,7 @@ def _delete_text(db: Session, complaint: Complaint, uploads: Path | None) -> Non
     complaint.unread_replies = 0
     db.execute(delete(Message).where(Message.complaint_id == complaint.id))
     for attachment in db.scalars(select(Attachment).where(Attachment.complaint_id == complaint.id)):
-        attachments.erase(uploads or Path("."), attachment.stored_name)
+        attachments.erase(uploads, attachment.stored_name)
         db.delete(attachment)
     # Board notes may quote the person, so they go too; referrals stay, as counts only.
     db.execute(delete(Note).where(Note.complaint_id == complaint.id))

@@ -127,7 +127,7 @@ def file_complaint(
     values: NewComplaint,
     form_token: str,
     now: dt.datetime,
-    uploads: Path | None = None,
+    uploads: Path,
     holder: str = "",
 ) -> Filed:
     """Store a complaint, or recognise a retry of one already stored from the same form.
@@ -138,7 +138,8 @@ def file_complaint(
     Everything is written in one transaction: the complaint, its demographics, its first
     status, its files and the receipt. Either all of it exists afterwards or none of it does
     (a file written for a transaction that then fails is erased). `uploads` is the instance
-    folder, needed only when there are files.
+    folder, whose uploads/ holds the files; it is always passed, never guessed from the
+    working directory.
     """
     check_for_codes(values)
     earlier = _earlier_filing(db, form_token, holder, now)
@@ -165,7 +166,7 @@ def file_complaint(
                     db, values, code, secret_hash, case_keys, form_token, holder, now
                 )
                 for cleaned in values.files:
-                    name = attachments.store(uploads or Path("."), case_keys.data_key, cleaned)
+                    name = attachments.store(uploads, case_keys.data_key, cleaned)
                     stored.append(name)
                     db.add(
                         Attachment(
@@ -193,9 +194,9 @@ def file_complaint(
     raise NoFreeLocator
 
 
-def _erase(uploads: Path | None, stored: list[str]) -> None:
+def _erase(uploads: Path, stored: list[str]) -> None:
     for name in stored:
-        attachments.erase(uploads or Path("."), name)
+        attachments.erase(uploads, name)
 
 
 def _locator_taken(db: Session, locator: str) -> bool:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from portal import sitesettings
 from portal.casework.cases import CASE_ROLES, may_see
+from portal.config import current_config
 from portal.models import Account, Complaint
 from portal.security import ratelimits
 from portal.site import Site
@@ -147,13 +148,13 @@ def tell_board(db: Session, event: str, complaint_id: int) -> None:
     shared by every worker through the rate-limit storage) is told, the rest of that window
     are not, so a burst of replies is one notice, not one each."""
     try:
-        config = current_app.extensions["portal.config"]
+        config = current_config()
         if event == REPLY and not ratelimits.first_in_window(
             config.reply_notices_per_case, "reply-notice", complaint_id
         ):
             return
         review_url = config.base_url + url_for("review.home")
-        current_app.extensions["portal.notifier"].case_event(
+        current_notifier().case_event(
             db,
             sitesettings.current(),
             (config.smtp_username, config.smtp_password),
@@ -163,3 +164,11 @@ def tell_board(db: Session, event: str, complaint_id: int) -> None:
         )
     except Exception:  # noqa: BLE001  a notice must never break the request that caused it
         log.warning("board notices could not be queued")
+
+
+# Where create_app keeps the app's Notifier; read only through `current_notifier`.
+EXTENSION_KEY = "portal.notifier"
+
+
+def current_notifier() -> Notifier:
+    return current_app.extensions[EXTENSION_KEY]

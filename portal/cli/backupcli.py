@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 
 from portal import db, migrate
 from portal.cli import backups
+from portal.config import current_config
 
 
 def init_app(app: Flask) -> None:
@@ -19,7 +20,7 @@ def init_app(app: Flask) -> None:
 
 
 def _database_url() -> str:
-    return current_app.extensions["portal.config"].database_url
+    return current_config().database_url
 
 
 def _show_counts(found: dict[str, int]) -> None:
@@ -81,6 +82,6 @@ def restore(path: Path) -> None:
         found = backups.restore(path, database)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
-    migrate.upgrade(url, audit_key=current_app.extensions["portal.config"].audit_key)
+    migrate.upgrade(url, audit_key=current_config().audit_key)
     click.echo(f"Restored {path} into {database}; integrity and foreign-key checks passed. Rows:")
     _show_counts(found)

@@ -14,10 +14,10 @@ from portal.board import accounts
 from portal.board.accounts import Role
 from portal.casework import retention
 from portal.cli import backupcli, demodata, figurescli, keycli
-from portal.config import ensure_instance_folder
+from portal.config import current_config, ensure_instance_folder
 from portal.figures import figurerefresh
 from portal.logs import AnonymousRequestHandler
-from portal.security import audit, keys
+from portal.security import audit, claimcodes, keys
 
 
 def init_app(app: Flask) -> None:
@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Apply every database migration that has not run yet."""
-    config = current_app.extensions["portal.config"]
+    config = current_config()
     ensure_instance_folder(config.instance_path)
     migrate.upgrade(
         config.database_url, claim_pepper=config.claim_pepper, audit_key=config.audit_key
@@ -42,7 +42,7 @@ def db_upgrade() -> None:
 
 def first_admin_link() -> str:
     """Make a one-time link that creates an admin account, and return it."""
-    config = current_app.extensions["portal.config"]
+    config = current_config()
     with current_app.test_request_context(base_url=config.base_url):
         token = accounts.create_invite(db.session(), Role.ADMIN, None, clock.now())
         return url_for("review.enroll_link", token=token, _external=True)
@@ -141,7 +141,7 @@ def serve(host: str, port: int) -> None:
 @with_appcontext
 def demo_data(count: int) -> None:
     """Fill a development instance with clearly fake cases. Refused in production."""
-    config = current_app.extensions["portal.config"]
+    config = current_config()
     if config.is_production:
         click.echo("demo-data is refused on a production instance.", err=True)
         sys.exit(1)
@@ -151,9 +151,7 @@ def demo_data(count: int) -> None:
             err=True,
         )
         sys.exit(1)
-    codes = demodata.fill(
-        db.session(), current_app.extensions["portal.hasher"], count, clock.now().date()
-    )
+    codes = demodata.fill(db.session(), claimcodes.current_hasher(), count, clock.now().date())
     click.echo(f"Added {count} demo cases.")
     for code in codes:
         click.echo(f"  working claim code: {code}")
@@ -163,7 +161,7 @@ def demo_data(count: int) -> None:
 @with_appcontext
 def purge() -> None:
     """Delete what the retention settings say must go (run daily, e.g. from a systemd timer)."""
-    config = current_app.extensions["portal.config"]
+    config = current_config()
     result = retention.purge(
         db.session(), sitesettings.current(), clock.now(), config.instance_path
     )

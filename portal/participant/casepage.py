@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from flask import (
     Response,
-    current_app,
     flash,
     g,
     redirect,
@@ -37,6 +36,7 @@ from portal.choices import (
     STATUS_SHORT,
     Status,
 )
+from portal.config import current_config
 from portal.models import Complaint
 from portal.participant.filing import CASE_SESSION_KEY, bp
 from portal.participant.forms import (
@@ -57,7 +57,7 @@ CODE_IN_REPLY = _l(
 
 
 def _idle() -> dt.timedelta:
-    return dt.timedelta(minutes=current_app.extensions["portal.config"].case_idle_minutes)
+    return dt.timedelta(minutes=current_config().case_idle_minutes)
 
 
 def _current() -> Complaint | None:
@@ -146,7 +146,7 @@ def _reply_key() -> str:
 
 
 def _reply_limit() -> str:
-    return current_app.extensions["portal.config"].reply_limit_per_case
+    return current_config().reply_limit_per_case
 
 
 def _too_many_replies(_limit: object) -> Response | None:
@@ -280,7 +280,7 @@ def withdraw() -> ResponseReturnValue:
             complaint,
             delete_text,
             clock.now(),
-            uploads=current_app.extensions["portal.config"].instance_path,
+            uploads=current_config().instance_path,
         )
     except TransitionNotAllowed:
         flash(_("This complaint is already closed."))

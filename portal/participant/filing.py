@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal import clock, db, languages, sitesettings
 from portal.board import boardsessions
 from portal.casework import assist, caseaccess, complaints, notify
-from portal.config import Config
+from portal.config import Config, current_config
 from portal.extensions import csrf
 from portal.participant import blankform
 from portal.participant.forms import CheckForm, FileForm
@@ -55,7 +55,7 @@ HOLDER_SESSION_KEY = "filer"
 
 
 def _cfg() -> Config:
-    return current_app.extensions["portal.config"]
+    return current_config()
 
 
 def _site() -> Site:
@@ -63,7 +63,7 @@ def _site() -> Site:
 
 
 def _hasher() -> claimcodes.CodeHasher:
-    return current_app.extensions["portal.hasher"]
+    return claimcodes.current_hasher()
 
 
 def _idle() -> dt.timedelta:
@@ -498,7 +498,7 @@ def finish() -> ResponseReturnValue:
 
 
 def _forget_board_cookie(response: Response) -> Response:
-    config = current_app.extensions["portal.config"]
+    config = current_config()
     response.delete_cookie(
         boardsessions.cookie_name(config.is_production),
         path="/",

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 N = len(ALPHABET)
@@ -179,3 +180,12 @@ class CodeHasher:
             ) and (stored_hash is not None)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+
+
+# Where create_app keeps the app's CodeHasher (its pepper and cost); read only through
+# `current_hasher`.
+EXTENSION_KEY = "portal.hasher"
+
+
+def current_hasher() -> CodeHasher:
+    return current_app.extensions[EXTENSION_KEY]

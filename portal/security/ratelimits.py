@@ -26,11 +26,12 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 import limits
-from flask import current_app, g, request
+from flask import g, request
 from flask_limiter import Limiter
 from limits.storage import MemoryStorage, RedisStorage
 
 from portal import clock
+from portal.config import current_config
 
 # Created unattached; `init_app` in the factory gives it its storage.
 limiter = Limiter(key_func=lambda: client_key(), strategy="moving-window")
@@ -67,14 +68,14 @@ def client_key_for(address: str | None, secret: str, day: dt.date) -> str:
 
 
 def client_key() -> str:
-    secret = current_app.extensions["portal.config"].ratelimit_secret
+    secret = current_config().ratelimit_secret
     return client_key_for(request.remote_addr, secret, clock.now().date())
 
 
 def named_key(kind: str, identity: int | str) -> str:
     """A key for something other than an address (an advocate's account, a case), keyed the
     same way, so the storage holds no account or case number."""
-    secret = current_app.extensions["portal.config"].ratelimit_secret
+    secret = current_config().ratelimit_secret
     material = f"{kind}:{identity}".encode()
     digest = hmac.new(_daily_key(secret, clock.now().date()), material, hashlib.sha256)
     return f"{kind}:{digest.hexdigest()[:32]}"
@@ -167,7 +168,7 @@ def storage_is_down() -> bool:
 def configured(name: str) -> str:
     """The config's limit `name`, or its stricter `name_fallback` while the shared storage is
     down."""
-    config = current_app.extensions["portal.config"]
+    config = current_config()
     return getattr(config, f"{name}_fallback" if storage_is_down() else name)
 
 
