@@ -12,9 +12,10 @@ from portal.board.accounts import Role
 from portal.db import write_transaction
 from portal.security import audit
 from portal.site import SiteConfigError, site_to_mapping
-from review import access as access_rule
-from review import bp, sitewords
+from review import sitewords
 from review.forms import AuditFilterForm, EmptyForm, FlagsForm, InviteForm, SettingsForm
+from review.gate import access as access_rule
+from review.gate import bp
 
 admin_only = access_rule(Role.ADMIN)
 
