@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from portal import clock, db
 from portal.casework import linking
 from portal.models import Complaint
+from review.caseforms import LinkForm
 from review.casepage import act, case_workers
-from review.forms import EmptyForm, LinkForm
+from review.forms import EmptyForm
 from review.gate import bp
 
 

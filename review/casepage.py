@@ -32,10 +32,9 @@ from portal.choices import (
 from portal.errors import PersonFacingError
 from portal.models import Account, Complaint
 from portal.security import sealing
-from review.forms import (
+from review.caseforms import (
     AssignForm,
     DecisionForm,
-    EmptyForm,
     KeepAwayForm,
     LinkForm,
     MessageForm,
@@ -45,6 +44,7 @@ from review.forms import (
     StatusForm,
     publication_forms,
 )
+from review.forms import EmptyForm
 from review.gate import access
 
 # Everything about a case answers 404 to accounts that may not see cases at all.

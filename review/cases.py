@@ -32,18 +32,9 @@ from portal.choices import (
 )
 from portal.models import Complaint
 from portal.security import audit, sealing
-from review.casepage import (
-    LOCKED,
-    act,
-    case_key,
-    case_workers,
-    load_case,
-    render_case,
-)
-from review.forms import (
+from review.caseforms import (
     AssignForm,
     DecisionForm,
-    EmptyForm,
     KeepAwayForm,
     MessageForm,
     NoteForm,
@@ -52,6 +43,15 @@ from review.forms import (
     ReferralForm,
     StatusForm,
 )
+from review.casepage import (
+    LOCKED,
+    act,
+    case_key,
+    case_workers,
+    load_case,
+    render_case,
+)
+from review.forms import EmptyForm
 from review.gate import access, bp
 
 

@@ -18,8 +18,8 @@ from portal.figures.periods import LAST_12_MONTHS
 from portal.figures.public import figure_context, published
 from portal.models import Complaint
 from portal.security import audit
+from review.caseforms import ProgramResponseForm, PublicationForm
 from review.casepage import act, case_key, case_workers
-from review.forms import ProgramResponseForm, PublicationForm
 from review.gate import access, bp
 
 board_only = access(Role.ADMIN, Role.REVIEWER)
