@@ -103,7 +103,9 @@ def identify() -> None:
 def authorize() -> Response | None:
     """Last hook: let the request through only if the view's rule admits this sign-in."""
     rule = _rule()
-    if rule is None or rule.public:  # identify() has already answered 404 to the first
+    if rule is None:  # identify() has answered already; refused here too, whatever the order
+        abort(404)
+    if rule.public:
         return None
     if g.account is None:
         if request.method == "GET":
