@@ -104,15 +104,15 @@ def create_app(
     # Before any route is added: every <int:...> in a URL is bounded (portal/ids.py).
     app.url_map.converters["int"] = ids.BoundedIntConverter
 
-    # The one place portal/ reaches into review/: registering its blueprint.
-    from review import bp as review_bp
-
     # One blueprint for participants: portal/participant/filing.py adds filing and checking to it,
     # portal/participant/casepage.py the case page, portal/participant/receiptpage.py the receipt's
     # buttons.
     app.register_blueprint(casepage.bp)
     app.register_blueprint(public.bp)
-    app.register_blueprint(review_bp, url_prefix="/review")
+    # The one place portal/ reaches into review/: adding the board's area.
+    import review
+
+    review.register(app)
     cli.init_app(app)
     return app
 

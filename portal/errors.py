@@ -1,6 +1,9 @@
 """One table of error pages. Each is a calm, normal page that says what to do next.
 
 The 500 handler rolls the session back, so a failed request never leaves half a write behind.
+`PersonFacingError` is the one base class for errors whose message a person may read; a view
+catches it (or one of its subclasses), never a bare `ValueError` or `Exception`, so a fault in
+the code is a 500 with the calm page and never raw exception text.
 """
 
 from __future__ import annotations
@@ -13,12 +16,27 @@ from http import HTTPStatus
 from flask import Flask, current_app, g, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.security.ratelimits import limiter
+
+
+class PersonFacingError(Exception):
+    """The request cannot be done as asked; `message` (marked for translation) says why, in
+    words fit for the person who asked. Domain modules raise subclasses with their own names."""
+
+    default_message = _l("That cannot be done now.")
+
+    def __init__(self, message: object = None) -> None:
+        self.message = self.default_message if message is None else message
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def _page(status: int, title: str, message: str) -> ResponseReturnValue:

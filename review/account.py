@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 
 from portal import clock, db
 from portal.board import accounts
-from review import access as access_rule
-from review import bp, session_cookie
 from review.auth import keys
 from review.forms import EmptyForm, NoticeForm, PasswordChangeForm
+from review.gate import access as access_rule
+from review.gate import bp, session_cookie
 
 
 @bp.get("/account")

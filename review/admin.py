@@ -12,9 +12,11 @@ from portal.board.accounts import Role
 from portal.db import write_transaction
 from portal.security import audit
 from portal.site import SiteConfigError, site_to_mapping
-from review import access as access_rule
-from review import bp, sitewords
-from review.forms import AuditFilterForm, EmptyForm, FlagsForm, InviteForm, SettingsForm
+from review import sitewords
+from review.adminforms import AuditFilterForm, FlagsForm, InviteForm, SettingsForm
+from review.forms import EmptyForm
+from review.gate import access as access_rule
+from review.gate import bp
 
 admin_only = access_rule(Role.ADMIN)
 

@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from portal.board.accounts import Role
 from portal.casework import assist as assisting
-from review import access, bp
 from review.forms import ConsentForm
+from review.gate import access, bp
 
 
 @bp.route("/assist", methods=["GET", "POST"])

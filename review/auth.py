@@ -25,7 +25,8 @@ from portal import clock, db, sitesettings
 from portal.board import accounts, boardsessions, totp
 from portal.db import write_transaction
 from portal.security.ratelimits import client_key, configured, counted_only_when, limiter
-from review import (
+from review.forms import CodeForm, EmptyForm, EnrollForm, SetupCodeForm, SignInForm
+from review.gate import (
     ALL_ROLES,
     bp,
     clear_session_cookie,
@@ -33,8 +34,7 @@ from review import (
     session_cookie,
     set_session_cookie,
 )
-from review import access as access_rule
-from review.forms import CodeForm, EmptyForm, EnrollForm, SetupCodeForm, SignInForm
+from review.gate import access as access_rule
 
 ENROLL_SESSION_KEY = "enroll_invite"
 GENERIC_FAILURE = _l("That did not work. Please check what you typed and try again.")

@@ -1,12 +1,11 @@
-"""The queue and the case page, and the actions a board member takes there.
+"""The queue and the case page, and the actions a board member takes there (linking cases
+is in `review.caselinks`; what every case page shares is in `review.casepage`).
 
 Each action is a POST with a CSRF token; each writes an audit event (in `portal.casework.cases`). A
 form with a problem re-renders the case page with the person's words kept.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from flask import (
     Response,
@@ -20,49 +19,40 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from portal import clock, db
 from portal.board.accounts import Role
-from portal.casework import cases, linking, queue
-from portal.casework.transitions import BOARD_MOVES, DECIDE_FROM, REFER_FROM, TransitionNotAllowed
+from portal.casework import cases, queue
 from portal.choices import (
-    ACTOR_LABELS,
-    DISPOSITION_LABELS,
     KIND_LABELS,
-    REFERRAL_LABELS,
     STATUS_SHORT,
-    Disposition,
     Status,
 )
 from portal.config import current_config
-from portal.models import Account, Complaint
+from portal.models import Complaint
 from portal.security import audit, sealing
-from review import access, bp
-from review.forms import (
+from review.caseforms import (
     AssignForm,
     DecisionForm,
-    EmptyForm,
     KeepAwayForm,
-    LinkForm,
     MessageForm,
     NoteForm,
     QueueFilterForm,
     RecuseForm,
     ReferralForm,
     StatusForm,
-    publication_forms,
 )
-
-# Everything about a case answers 404 to accounts that may not see cases at all.
-LOCKED = _l(
-    "You cannot read or write this case's words yet. Please sign out and sign in again: "
-    "your copy of the board's key arrives once an admin has approved your account."
+from review.casepage import (
+    LOCKED,
+    act,
+    case_key,
+    case_workers,
+    load_case,
+    render_case,
 )
-
-case_workers = access(Role.ADMIN, Role.REVIEWER, refusal=404)
+from review.forms import EmptyForm
+from review.gate import access, bp
 
 
 def queue_page(**extra: object) -> ResponseReturnValue:
@@ -104,132 +94,15 @@ def queue_page(**extra: object) -> ResponseReturnValue:
     )
 
 
-def _load(locator: str) -> Complaint:
-    try:
-        return cases.load(db.session(), g.account, locator)
-    except cases.CaseNotVisible:
-        abort(404)
-
-
-def _names() -> dict[int, str]:
-    return dict(db.session().execute(select(Account.id, Account.username)).all())
-
-
-def _forms(complaint: Complaint) -> dict[str, object]:
-    workers = cases.case_workers(db.session())
-    assign = AssignForm()
-    assign.to.choices = [SelectChoice("", _("Nobody"))] + [
-        SelectChoice(str(a.id), a.username)
-        for a in workers
-        if cases.may_see(db.session(), a, complaint)
-    ]
-    status = StatusForm()
-    status.target.choices = [
-        SelectChoice(s.value, STATUS_SHORT[s])
-        for s in sorted(BOARD_MOVES[Status(complaint.status)])
-    ]
-    decision = DecisionForm()
-    decision.disposition.choices = [
-        SelectChoice(d.value, label)
-        for d, label in DISPOSITION_LABELS.items()
-        if d != Disposition.WITHDRAWN
-    ]
-    referral = ReferralForm()
-    referral.body.choices = [SelectChoice(b.value, label) for b, label in REFERRAL_LABELS.items()]
-    keep_away = KeepAwayForm()
-    keep_away.member.choices = [
-        SelectChoice(str(a.id), a.username) for a in workers if a.id != g.account.id
-    ]
-    return {
-        "assign_form": assign,
-        "status_form": status,
-        "note_form": NoteForm(),
-        "message_form": MessageForm(),
-        "decision_form": decision,
-        "referral_form": referral,
-        "recuse_form": RecuseForm(),
-        "keep_away_form": keep_away,
-        "link_form": LinkForm(),
-        "button": EmptyForm(),
-        **publication_forms(complaint),
-    }
-
-
-def _key(complaint: Complaint) -> bytes:
-    """The complaint's data key, from the board keys this sign-in carries."""
-    return sealing.key_for_board(complaint, g.keyring)
-
-
-def _render(complaint: Complaint, status: int = 200, **replacements: object) -> ResponseReturnValue:
-    forms = {**_forms(complaint), **replacements}
-    names = _names()
-    try:
-        data_key = None if complaint.text_deleted else _key(complaint)
-    except sealing.TextLocked:
-        text, timeline = None, []
-    else:
-        text = sealing.read_or_blank(complaint, data_key)
-        timeline = cases.timeline(db.session(), complaint, names, data_key)
-    return (
-        render_template(
-            "review/case.html",
-            complaint=complaint,
-            text=text,
-            sensitive=cases.is_sensitive(complaint),
-            timeline=timeline,
-            referrals=cases.referrals(db.session(), complaint.id),
-            links=linking.for_board(db.session(), g.account, complaint, g.keyring),
-            member_names=names,
-            files=cases.files(db.session(), complaint.id),
-            assignee=names.get(complaint.assigned_to or 0),
-            can_decide=Status(complaint.status) in DECIDE_FROM,
-            can_refer=Status(complaint.status) in REFER_FROM,
-            kind_labels=KIND_LABELS,
-            actor_labels=ACTOR_LABELS,
-            status_short=STATUS_SHORT,
-            disposition_labels=DISPOSITION_LABELS,
-            referral_labels=REFERRAL_LABELS,
-            is_chair=g.account.role == Role.ADMIN.value,
-            # The form that was sent with a problem, for the summary at the top of the page.
-            failed_forms=[f for f in replacements.values() if getattr(f, "errors", None)],
-            **forms,
-        ),
-        status,
-    )
-
-
 @bp.get("/cases/<locator>")
 @case_workers
 def case_page(locator: str) -> ResponseReturnValue:
-    complaint = _load(locator)
+    complaint = load_case(locator)
     database, now = db.session(), clock.now()
     cases.record_view(database, g.account, complaint, now)
-    response = _render(complaint)
+    response = render_case(complaint)
     cases.mark_replies_read(database, complaint, now)
     return response
-
-
-def _act(
-    locator: str,
-    form_name: str,
-    form_class: type,
-    do: Callable[[Complaint, object], None],
-    done: str,
-) -> ResponseReturnValue:
-    """Validate a form, run the action, and come back to the case page."""
-    complaint = _load(locator)
-    form = _forms(complaint)[form_name]
-    if isinstance(form, form_class) and form.validate_on_submit():
-        try:
-            do(complaint, form)
-        except sealing.TextLocked:
-            flash(LOCKED)
-        except (cases.CaseActionError, TransitionNotAllowed, ValueError) as problem:
-            flash(str(problem) or _("That cannot be done now."))
-        else:
-            flash(done)
-            return redirect(url_for("review.case_page", locator=complaint.locator), code=303)
-    return _render(complaint, 400, **{form_name: form})
 
 
 @bp.post("/cases/<locator>/assign")
@@ -239,7 +112,7 @@ def assign(locator: str) -> ResponseReturnValue:
         to = int(form.to.data) if form.to.data else None
         cases.assign(db.session(), g.account, complaint, to, clock.now())
 
-    return _act(locator, "assign_form", AssignForm, do, _("Assignment saved."))
+    return act(locator, "assign_form", AssignForm, do, _("Assignment saved."))
 
 
 @bp.post("/cases/<locator>/status")
@@ -253,10 +126,10 @@ def change_status(locator: str) -> ResponseReturnValue:
             form.target.data,
             form.reason.data,
             clock.now(),
-            _key(complaint),
+            case_key(complaint),
         )
 
-    return _act(locator, "status_form", StatusForm, do, _("Status changed."))
+    return act(locator, "status_form", StatusForm, do, _("Status changed."))
 
 
 @bp.post("/cases/<locator>/note")
@@ -264,10 +137,10 @@ def change_status(locator: str) -> ResponseReturnValue:
 def add_note(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: NoteForm) -> None:
         cases.add_note(
-            db.session(), g.account, complaint, form.body.data, clock.now(), _key(complaint)
+            db.session(), g.account, complaint, form.body.data, clock.now(), case_key(complaint)
         )
 
-    return _act(locator, "note_form", NoteForm, do, _("Note saved."))
+    return act(locator, "note_form", NoteForm, do, _("Note saved."))
 
 
 @bp.post("/cases/<locator>/message")
@@ -275,10 +148,10 @@ def add_note(locator: str) -> ResponseReturnValue:
 def send_message(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: MessageForm) -> None:
         cases.message_complainant(
-            db.session(), g.account, complaint, form.body.data, clock.now(), _key(complaint)
+            db.session(), g.account, complaint, form.body.data, clock.now(), case_key(complaint)
         )
 
-    return _act(
+    return act(
         locator,
         "message_form",
         MessageForm,
@@ -300,11 +173,11 @@ def decide(locator: str) -> ResponseReturnValue:
             dissent=form.dissent.data,
             letter=form.letter.data,
             now=clock.now(),
-            data_key=_key(complaint),
+            data_key=case_key(complaint),
             public_summary=form.public_summary.data,
         )
 
-    return _act(locator, "decision_form", DecisionForm, do, _("Decision recorded."))
+    return act(locator, "decision_form", DecisionForm, do, _("Decision recorded."))
 
 
 @bp.post("/cases/<locator>/refer")
@@ -318,10 +191,10 @@ def propose_referral(locator: str) -> ResponseReturnValue:
             form.body.data,
             form.explanation.data,
             clock.now(),
-            _key(complaint),
+            case_key(complaint),
         )
 
-    return _act(
+    return act(
         locator,
         "referral_form",
         ReferralForm,
@@ -335,19 +208,19 @@ def propose_referral(locator: str) -> ResponseReturnValue:
 def referral_sent(locator: str, referral_id: int) -> ResponseReturnValue:
     def do(complaint: Complaint, _form: EmptyForm) -> None:
         cases.mark_referral_sent(
-            db.session(), g.account, complaint, referral_id, clock.now(), _key(complaint)
+            db.session(), g.account, complaint, referral_id, clock.now(), case_key(complaint)
         )
 
-    return _act(locator, "button", EmptyForm, do, _("Recorded as passed on."))
+    return act(locator, "button", EmptyForm, do, _("Recorded as passed on."))
 
 
 @bp.post("/cases/<locator>/recuse")
 @case_workers
 def recuse(locator: str) -> ResponseReturnValue:
-    complaint = _load(locator)
+    complaint = load_case(locator)
     form = RecuseForm()
     if not form.validate_on_submit():
-        return _render(complaint, 400, recuse_form=form)
+        return render_case(complaint, 400, recuse_form=form)
     cases.recuse(db.session(), g.account, complaint, clock.now())
     flash(
         _(
@@ -364,7 +237,7 @@ def keep_away(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: KeepAwayForm) -> None:
         cases.keep_away(db.session(), g.account, complaint, int(form.member.data), clock.now())
 
-    return _act(
+    return act(
         locator, "keep_away_form", KeepAwayForm, do, _("That member can no longer see this case.")
     )
 
@@ -375,7 +248,7 @@ def release(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, _form: EmptyForm) -> None:
         cases.release(db.session(), g.account, complaint, clock.now())
 
-    return _act(
+    return act(
         locator,
         "button",
         EmptyForm,
@@ -384,59 +257,18 @@ def release(locator: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/cases/<locator>/link")
-@case_workers
-def propose_link(locator: str) -> ResponseReturnValue:
-    def do(complaint: Complaint, form: LinkForm) -> None:
-        linking.propose(
-            db.session(), g.account, complaint, form.earlier.data, clock.now(), g.keyring
-        )
-
-    return _act(
-        locator,
-        "link_form",
-        LinkForm,
-        do,
-        _("Proposed. A second board member must approve it before the person is asked."),
-    )
-
-
-@bp.post("/cases/<locator>/links/<int:link_id>/approve")
-@case_workers
-def approve_link(locator: str, link_id: int) -> ResponseReturnValue:
-    def do(complaint: Complaint, _form: EmptyForm) -> None:
-        linking.approve(db.session(), g.account, complaint, link_id, clock.now(), g.keyring)
-
-    return _act(
-        locator,
-        "button",
-        EmptyForm,
-        do,
-        _("Approved. The person will be asked whether the earlier complaint is theirs."),
-    )
-
-
-@bp.post("/cases/<locator>/links/<int:link_id>/decline")
-@case_workers
-def decline_link(locator: str, link_id: int) -> ResponseReturnValue:
-    def do(complaint: Complaint, _form: EmptyForm) -> None:
-        linking.decline(db.session(), g.account, complaint, link_id, clock.now())
-
-    return _act(locator, "button", EmptyForm, do, _("The link was turned down."))
-
-
 @bp.get("/cases/<locator>/files/<int:file_id>")
 @case_workers
 def download(locator: str, file_id: int) -> ResponseReturnValue:
     """A file sent with the complaint, decrypted for this member, only ever as a download."""
-    complaint = _load(locator)
+    complaint = load_case(locator)
     try:
         name, media_type, data = cases.open_file(
             db.session(),
             g.account,
             complaint,
             file_id,
-            _key(complaint),
+            case_key(complaint),
             current_config().instance_path,
             clock.now(),
         )

@@ -12,8 +12,8 @@ from portal import db
 from portal.board.accounts import Role
 from portal.casework import queue
 from portal.casework.cases import CASE_ROLES
-from review import access, bp
 from review.cases import queue_page
+from review.gate import access, bp
 
 Why = queue.Why
 

@@ -18,9 +18,9 @@ from portal.figures.periods import LAST_12_MONTHS
 from portal.figures.public import figure_context, published
 from portal.models import Complaint
 from portal.security import audit
-from review import access, bp
-from review.cases import _act, _key, case_workers
-from review.forms import ProgramResponseForm, PublicationForm
+from review.caseforms import ProgramResponseForm, PublicationForm
+from review.casepage import act, case_key, case_workers
+from review.gate import access, bp
 
 board_only = access(Role.ADMIN, Role.REVIEWER)
 
@@ -88,10 +88,10 @@ def set_publication(locator: str) -> ResponseReturnValue:
             summary=form.public_summary.data,
             in_packet=bool(form.in_packet.data),
             now=clock.now(),
-            data_key=_key(complaint),
+            data_key=case_key(complaint),
         )
 
-    return _act(locator, "publication_form", PublicationForm, do, _("Saved for publication."))
+    return act(locator, "publication_form", PublicationForm, do, _("Saved for publication."))
 
 
 @bp.post("/cases/<locator>/program-response")
@@ -104,10 +104,10 @@ def set_program_response(locator: str) -> ResponseReturnValue:
             complaint,
             form.program_response.data,
             clock.now(),
-            _key(complaint),
+            case_key(complaint),
         )
 
-    return _act(
+    return act(
         locator,
         "program_response_form",
         ProgramResponseForm,

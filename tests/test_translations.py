@@ -262,6 +262,7 @@ SHOWN_EXCEPTIONS = {
     "CaseActionError",
     "NotPublishable",
     "PasswordRejected",
+    "PersonFacingError",
     "WrongPassword",
 }
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from portal.board import boardsessions, passwords, totp
 from portal.db import write_transaction
+from portal.errors import PersonFacingError
 from portal.models import Account, BoardSession, Invite, MemberKey, RecoveryCode
 from portal.security import audit, crypto
 from portal.security import keys as boardkeys
@@ -39,7 +40,7 @@ CASE_KEY_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})
 SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})
 
 
-class AccountError(ValueError):
+class AccountError(PersonFacingError):
     """A request about an account that cannot be done; the message is for the person."""
 
 

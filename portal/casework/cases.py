@@ -28,6 +28,7 @@ from portal.casework.transitions import (
 from portal.choices import Disposition, Kind, ReferralBody, Status
 from portal.clock import hour_floor
 from portal.db import write_transaction
+from portal.errors import PersonFacingError
 from portal.models import (
     Account,
     Attachment,
@@ -49,7 +50,7 @@ class CaseNotVisible(LookupError):
     """No such case, or not one this account may see."""
 
 
-class CaseActionError(ValueError):
+class CaseActionError(PersonFacingError):
     """The action cannot be done as asked; the message is for the board member."""
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from portal.board.accounts import Role
 from portal.choices import Status
 from portal.db import write_transaction
+from portal.errors import PersonFacingError
 from portal.models import Account, Complaint, Message
 from portal.models.casework import FROM_COMPLAINANT
 from portal.security import audit, claimcodes, sealing
@@ -31,7 +32,7 @@ DECIDED = frozenset({Status.RESOLVED, Status.CLOSED})
 _WORD = re.compile(r"\w+")
 
 
-class NotPublishable(ValueError):
+class NotPublishable(PersonFacingError):
     """The text cannot be published as written; the message says why, for the board."""
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from portal.choices import Status
+from portal.errors import PersonFacingError
 from portal.models import Complaint
 
 S = Status
@@ -34,8 +35,13 @@ REFER_FROM = frozenset({S.TRIAGED, S.IN_REVIEW, S.WAITING})
 WITHDRAW_FROM = frozenset(set(Status) - {S.CLOSED, S.WITHDRAWN})
 
 
-class TransitionNotAllowed(ValueError):
-    """That move is not in the table."""
+class TransitionNotAllowed(PersonFacingError):
+    """That move is not in the table (often: someone else moved the case first). The person
+    reads the general "cannot be done now"; `move` says which move, for the code."""
+
+    def __init__(self, move: str) -> None:
+        super().__init__()
+        self.move = move
 
 
 def board_may_move(current: str, target: str) -> bool:
