@@ -194,7 +194,7 @@ def keep_away(
     if claimcodes.find_in_text(text):
         raise CodeInText("keep_away")
     with write_transaction(db):
-        earlier = sealing.unlock(data_key, complaint.keep_away, "complaint.keep_away")
+        earlier = sealing.unlock(data_key, complaint.keep_away, sealing.FIELDS["keep_away"].label)
         sealing.write_fields(
             complaint, data_key, keep_away=text if not earlier else f"{earlier}\n{text}"
         )
@@ -258,23 +258,9 @@ def deletion_counts(db: Session, complaint_id: int) -> DeletionCounts:
     return DeletionCounts(messages=messages or 0, files=files or 0)
 
 
-TEXT_FIELDS = (
-    "officer",
-    "when_text",
-    "where_text",
-    "wants",
-    "pseudonym",
-    "keep_away",
-    "agency",
-    "recommendation",
-    "dissent",
-    "outcome_letter",
-    # The board's public summary is about this case: it goes too, and leaves the figures.
-    "public_summary",
-    "program_response",
-    # Which board member's browser it came from, if any: nothing to link any more.
-    "filed_by_member",
-)
+# Every text field withdrawal with deletion erases (the narrative, which may not be empty,
+# becomes the tombstone instead).
+TEXT_FIELDS = sealing.names(deleted_on_withdrawal=True)
 
 
 def _delete_text(db: Session, complaint: Complaint, uploads: Path | None) -> None:
@@ -282,7 +268,6 @@ def _delete_text(db: Session, complaint: Complaint, uploads: Path | None) -> Non
         setattr(complaint, field, None)
     complaint.narrative = TOMBSTONE
     complaint.text_deleted = True
-    complaint.lost_code_note = None
     complaint.officer_tag = None
     sealing.shred(complaint)
     # A lost-code link holds this complaint's key sealed under another's (or the reverse):

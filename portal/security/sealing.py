@@ -4,7 +4,8 @@ Every free-text field of a complaint, and every message, note, status reason, re
 explanation and letter about it, is encrypted with the complaint's own data key (AES-GCM).
 The data key is sealed to the board's public key and wrapped under a key from the claim
 code's secret, so a signed-in board member and the person with the code can both read it,
-and nobody else. This module is the one place that knows the field labels.
+and nobody else. This module is the one place that knows the text fields (`TEXT_FIELDS`)
+and their labels.
 """
 
 from __future__ import annotations
@@ -16,20 +17,66 @@ from sqlalchemy.orm import Session
 from portal.models import Complaint
 from portal.security import crypto, keys
 
-# Free-text fields on the complaint row.
-COMPLAINT_FIELDS = (
-    "narrative",
-    "officer",
-    "when_text",
-    "where_text",
-    "wants",
-    "pseudonym",
-    "keep_away",
-    "lost_code_note",
-    "recommendation",
-    "dissent",
-    "outcome_letter",
+
+@dataclasses.dataclass(frozen=True)
+class TextField:
+    """One text column on the complaint row, and the rules that hold for it."""
+
+    name: str
+    # Typed by the person into the filing form: a claim code pasted into it is refused.
+    written_by_person: bool = False
+    # Encrypted with the complaint's data key, under the label `complaint.<name>`.
+    sealed: bool = True
+    # Decrypted with the rest of the case's words (a `CaseText` attribute).
+    in_case_text: bool = True
+    # Erased when the person withdraws and asks for their words to be deleted.
+    deleted_on_withdrawal: bool = True
+    # The board's public text must not repeat runs of these words.
+    checked_before_publication: bool = False
+    # The board's public text must not contain this (a name or a badge number).
+    names_someone: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"complaint.{self.name}"
+
+
+# The one list of the complaint's text fields; every other list is derived from it.
+TEXT_FIELDS = (
+    TextField("narrative", written_by_person=True, checked_before_publication=True),
+    TextField("officer", written_by_person=True, names_someone=True),
+    TextField("when_text", written_by_person=True, checked_before_publication=True),
+    TextField("where_text", written_by_person=True, checked_before_publication=True),
+    TextField("wants", written_by_person=True, checked_before_publication=True),
+    TextField("pseudonym", written_by_person=True, names_someone=True),
+    TextField("keep_away", written_by_person=True, checked_before_publication=True),
+    TextField("lost_code_note", written_by_person=True),
+    TextField("recommendation"),
+    TextField("dissent"),
+    TextField("outcome_letter"),
+    # Chosen from the site's list of agencies, kept readable so pattern alerts can group.
+    TextField("agency", sealed=False, in_case_text=False),
+    # The board's public summary is about this case: it goes too, and leaves the figures.
+    TextField("public_summary", sealed=False, in_case_text=False),
+    TextField("program_response", sealed=False, in_case_text=False),
+    # Which board member's browser it came from, if any (portal.casework.linking).
+    TextField("filed_by_member", in_case_text=False),
 )
+
+FIELDS = {field.name: field for field in TEXT_FIELDS}
+
+
+def names(**flags: bool) -> tuple[str, ...]:
+    """The names of the fields whose flags have these values, in registry order."""
+    return tuple(
+        field.name
+        for field in TEXT_FIELDS
+        if all(getattr(field, flag) == value for flag, value in flags.items())
+    )
+
+
+# Free-text fields on the complaint row that `read` decrypts into a CaseText.
+COMPLAINT_FIELDS = names(sealed=True, in_case_text=True)
 
 
 class TextLocked(PermissionError):
@@ -95,7 +142,7 @@ def write_fields(complaint: Complaint, data_key: bytes, **values: str | None) ->
     for field, value in values.items():
         if field not in COMPLAINT_FIELDS:
             raise ValueError(field)
-        setattr(complaint, field, lock(data_key, value, f"complaint.{field}"))
+        setattr(complaint, field, lock(data_key, value, FIELDS[field].label))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,7 +165,7 @@ class CaseText:
 def read(complaint: Complaint, data_key: bytes) -> CaseText:
     return CaseText(
         **{
-            field: unlock(data_key, getattr(complaint, field), f"complaint.{field}")
+            field: unlock(data_key, getattr(complaint, field), FIELDS[field].label)
             for field in COMPLAINT_FIELDS
         }
     )
@@ -130,7 +177,7 @@ NOTE = "note"
 STATUS_REASON = "status.reason"
 REFERRAL = "referral.explanation"
 # Which board member's browser a complaint was filed from (portal.casework.linking).
-FILED_BY = "complaint.filed_by_member"
+FILED_BY = FIELDS["filed_by_member"].label
 # A link's key (portal.casework.linkrule), wrapped under each case's data key, and what it encrypts.
 LINK_KEY_NEW = "case-link:key:new"
 LINK_KEY_BOARD = "case-link:key:board"
