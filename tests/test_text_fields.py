@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal import db
-from portal.casework import complainant, complaints
+from portal.casework import complainant
 from portal.models import Complaint
 from portal.security import sealing
 from tests.board import csrf
@@ -30,7 +30,6 @@ def test_every_registered_field_is_known_to_the_complaint_row_and_the_case_text(
     assert [field.name for field in sealing.TEXT_FIELDS if field.name not in columns] == []
     shown = tuple(field.name for field in dataclasses.fields(sealing.CaseText))
     assert shown == sealing.COMPLAINT_FIELDS
-    assert complaints.TEXT_FIELDS == sealing.names(written_by_person=True)
 
 
 def test_withdrawal_with_deletion_leaves_nothing_of_any_registered_text_field(
