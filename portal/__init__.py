@@ -17,6 +17,7 @@ from portal import clock, db, errors, headers, ids, languages, logs, sitesetting
 from portal.board import accounts, totp
 from portal.board.passwords import PasswordHashing
 from portal.casework.notify import Notifier
+from portal.choices import DEFAULT_LANGUAGE
 from portal.cli import commands as cli
 from portal.config import Config
 from portal.extensions import babel, csrf
@@ -119,7 +120,7 @@ def _select_locale() -> str:
     chosen = session.get(LANGUAGE_SESSION_KEY)
     if chosen in languages.NAMES:
         return chosen
-    return request.accept_languages.best_match(list(languages.NAMES)) or "en"
+    return request.accept_languages.best_match(list(languages.NAMES)) or DEFAULT_LANGUAGE
 
 
 def _refuse_invalid_utf8() -> None:

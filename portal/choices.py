@@ -181,7 +181,12 @@ AGE_LABELS = {
     AgeBand.PREFER_NOT: _l("Prefer not to say"),
 }
 
-LANGUAGES = ("en", "es")
+# The portal's languages, each named in itself (that is how a person looks for their own);
+# the first is the default. The one list: the language switch (portal.languages), the board's
+# notice language and a site's own words (portal.site), and the settings forms derive from it.
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+LANGUAGES = tuple(LANGUAGE_NAMES)
+DEFAULT_LANGUAGE = LANGUAGES[0]
 
 
 class Disposition(StrEnum):

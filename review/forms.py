@@ -28,6 +28,7 @@ from wtforms.validators import (
 from portal import ids
 from portal.board.accounts import USERNAME_MAX, Role
 from portal.board.passwords import MAX_LENGTH
+from portal.choices import LANGUAGE_NAMES
 from portal.site import SiteConfigError, parse_quick_exit
 
 # Least powerful first: the invitation form starts on the first.
@@ -265,7 +266,7 @@ class SettingsForm(FlaskForm):
             "For members who have not chosen their own. Notices are short and hold no case details."
         ),
         # Each language named in itself, as on the language switch.
-        choices=[SelectChoice("en", "English"), SelectChoice("es", "Español")],
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
         default="en",
     )
 
@@ -310,8 +311,7 @@ class NoticeForm(FlaskForm):
         # The languages named in themselves, as on the language switch.
         choices=[
             SelectChoice("", _l("The board's language")),
-            SelectChoice("en", "English"),
-            SelectChoice("es", "Español"),
+            *(SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()),
         ],
         default="",
     )
