@@ -17,7 +17,7 @@ from portal import clock, db, errors, headers, ids, languages, logs, sitesetting
 from portal.board import accounts, totp
 from portal.board.passwords import PasswordHashing
 from portal.casework.notify import Notifier
-from portal.choices import DEFAULT_LANGUAGE
+from portal.choices import DEFAULT_LANGUAGE, LinkState, ReferralState
 from portal.cli import commands as cli
 from portal.config import Config
 from portal.extensions import babel, csrf
@@ -99,6 +99,8 @@ def create_app(
     app.context_processor(
         lambda: {"site": sitesettings.current(), "current_locale": lambda: str(get_locale())}
     )
+    # Where a referral or a link stands, for the pages to compare with (one list each).
+    app.jinja_env.globals.update(ReferralState=ReferralState, LinkState=LinkState)
 
     # Before any route is added: every <int:...> in a URL is bounded (portal/ids.py).
     app.url_map.converters["int"] = ids.BoundedIntConverter

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from portal.casework import linkrule, transitions
 from portal.casework.complaints import KEEP_AWAY_MAX, CodeInText
 from portal.casework.transitions import WITHDRAW_FROM, TransitionNotAllowed
-from portal.choices import Answer, Disposition, Status
+from portal.choices import Answer, Disposition, LinkState, ReferralState, Status
 from portal.clock import hour_floor
 from portal.db import write_transaction
 from portal.models import (
@@ -101,7 +101,7 @@ def pending_referrals(
         (referral, sealing.unlock(data_key, referral.explanation or None, sealing.REFERRAL))
         for referral in db.scalars(
             select(Referral).where(
-                Referral.complaint_id == complaint_id, Referral.state == "proposed"
+                Referral.complaint_id == complaint_id, Referral.state == ReferralState.PROPOSED
             )
         )
     ]
@@ -111,7 +111,8 @@ def where_it_went(db: Session, complaint_id: int) -> list[Referral]:
     return list(
         db.scalars(
             select(Referral).where(
-                Referral.complaint_id == complaint_id, Referral.state.in_(("agreed", "sent"))
+                Referral.complaint_id == complaint_id,
+                Referral.state.in_((ReferralState.AGREED, ReferralState.SENT)),
             )
         )
     )
@@ -175,10 +176,10 @@ def answer_referral(
         if (
             referral is None
             or referral.complaint_id != complaint.id
-            or referral.state != "proposed"
+            or referral.state != ReferralState.PROPOSED
         ):
             raise NothingToDo
-        referral.state = "agreed" if agree else "refused"
+        referral.state = ReferralState.AGREED if agree else ReferralState.REFUSED
         referral.decided_on = now.date()
         complaint.updated_on = now.date()
         _record(db, "complainant.referral_answer", complaint, now, agree=agree, body=referral.body)
@@ -311,7 +312,7 @@ def _confirmed_links(db: Session, complaint: Complaint) -> list[Complaint]:
     whoever holds a new code cannot use it to keep the board away from an earlier case."""
     links = db.scalars(
         select(CaseLink).where(
-            CaseLink.state == "confirmed",
+            CaseLink.state == LinkState.CONFIRMED,
             or_(CaseLink.new_id == complaint.id, CaseLink.earlier_id == complaint.id),
         )
     )
