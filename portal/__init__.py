@@ -27,6 +27,7 @@ from portal.participant import (
     receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
     tappable,
 )
+from portal.security import sealing
 from portal.security.claimcodes import CodeHasher
 from portal.security.ratelimits import limiter, storage_options
 from portal.site import Site, load_site
@@ -101,6 +102,8 @@ def create_app(
     )
     # Where a referral or a link stands, for the pages to compare with (one list each).
     app.jinja_env.globals.update(ReferralState=ReferralState, LinkState=LinkState)
+    # The complaint's text fields the board's case page lists, from their one registry.
+    app.jinja_env.globals["case_fields"] = sealing.on_board_page
 
     # Before any route is added: every <int:...> in a URL is bounded (portal/ids.py).
     app.url_map.converters["int"] = ids.BoundedIntConverter

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.models import Complaint
 from portal.security import crypto, keys
+
+# The parts of the board's case page that list a complaint's text fields.
+FILED = "filed"
+DECISION = "decision"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +40,12 @@ class TextField:
     checked_before_publication: bool = False
     # The board's public text must not contain this (a name or a badge number).
     names_someone: bool = False
+    # Where the board's case page lists it ("filed": what the person sent; "decision"), and
+    # under which words; None where the page shows it in its own way, or not at all.
+    board_section: str | None = None
+    board_label: object = None  # a lazy translated string
+    # Long text, shown keeping its line breaks.
+    long_text: bool = False
 
     @property
     def label(self) -> str:
@@ -43,22 +54,91 @@ class TextField:
 
 # The one list of the complaint's text fields; every other list is derived from it.
 TEXT_FIELDS = (
-    TextField("narrative", written_by_person=True, checked_before_publication=True),
-    TextField("officer", written_by_person=True, names_someone=True),
-    TextField("when_text", written_by_person=True, checked_before_publication=True),
-    TextField("where_text", written_by_person=True, checked_before_publication=True),
-    TextField("wants", written_by_person=True, checked_before_publication=True),
-    TextField("pseudonym", written_by_person=True, names_someone=True),
+    TextField(
+        "narrative",
+        written_by_person=True,
+        checked_before_publication=True,
+        board_section=FILED,
+        board_label=_l("What happened"),
+        long_text=True,
+    ),
+    # Chosen from the site's list of agencies, kept readable so pattern alerts can group.
+    TextField(
+        "agency",
+        sealed=False,
+        in_case_text=False,
+        board_section=FILED,
+        board_label=_l("Where they work"),
+    ),
+    TextField(
+        "officer",
+        written_by_person=True,
+        names_someone=True,
+        board_section=FILED,
+        board_label=_l("Badge number or name"),
+    ),
+    TextField(
+        "when_text",
+        written_by_person=True,
+        checked_before_publication=True,
+        board_section=FILED,
+        board_label=_l("When"),
+    ),
+    TextField(
+        "where_text",
+        written_by_person=True,
+        checked_before_publication=True,
+        board_section=FILED,
+        board_label=_l("Where"),
+    ),
+    TextField(
+        "wants",
+        written_by_person=True,
+        checked_before_publication=True,
+        board_section=FILED,
+        board_label=_l("What they want to happen"),
+        long_text=True,
+    ),
+    TextField(
+        "pseudonym",
+        written_by_person=True,
+        names_someone=True,
+        board_section=FILED,
+        board_label=_l("Name they chose"),
+    ),
+    # Shown to the chair only, and the lost-code note beside the links: in their own boxes.
     TextField("keep_away", written_by_person=True, checked_before_publication=True),
     TextField("lost_code_note", written_by_person=True),
-    TextField("recommendation"),
-    TextField("dissent"),
-    TextField("outcome_letter"),
-    # Chosen from the site's list of agencies, kept readable so pattern alerts can group.
-    TextField("agency", sealed=False, in_case_text=False),
+    TextField(
+        "recommendation",
+        board_section=DECISION,
+        board_label=_l("Recommendation"),
+        long_text=True,
+    ),
+    TextField("dissent", board_section=DECISION, board_label=_l("Dissent"), long_text=True),
+    TextField(
+        "outcome_letter",
+        board_section=DECISION,
+        board_label=_l("Letter to the person"),
+        long_text=True,
+    ),
     # The board's public summary is about this case: it goes too, and leaves the figures.
-    TextField("public_summary", sealed=False, in_case_text=False),
-    TextField("program_response", sealed=False, in_case_text=False),
+    TextField(
+        "public_summary",
+        sealed=False,
+        in_case_text=False,
+        board_section=DECISION,
+        board_label=_l("Public summary"),
+        long_text=True,
+    ),
+    TextField(
+        "program_response",
+        sealed=False,
+        in_case_text=False,
+        board_section=DECISION,
+        board_label=_l("What the program did"),
+        long_text=True,
+    ),
     # Which board member's browser it came from, if any (portal.casework.linking).
     TextField("filed_by_member", in_case_text=False),
 )
@@ -73,6 +153,11 @@ def names(**flags: bool) -> tuple[str, ...]:
         for field in TEXT_FIELDS
         if all(getattr(field, flag) == value for flag, value in flags.items())
     )
+
+
+def on_board_page(section: str) -> tuple[TextField, ...]:
+    """The fields the board's case page lists in `section`, in order."""
+    return tuple(field for field in TEXT_FIELDS if field.board_section == section)
 
 
 # Free-text fields on the complaint row that `read` decrypts into a CaseText.
