@@ -17,6 +17,7 @@ from portal import clock, db, errors, headers, ids, languages, logs, sitesetting
 from portal.board import accounts, totp
 from portal.board.passwords import PasswordHashing
 from portal.casework import notify
+from portal.choices import DEFAULT_LANGUAGE, LinkState, ReferralState
 from portal.cli import commands as cli
 from portal.config import EXTENSION_KEY as CONFIG_KEY
 from portal.config import Config
@@ -27,7 +28,7 @@ from portal.participant import (
     receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
     tappable,
 )
-from portal.security import attachments, claimcodes
+from portal.security import attachments, claimcodes, sealing
 from portal.security.ratelimits import limiter, storage_options
 from portal.site import Site, load_site
 
@@ -100,6 +101,10 @@ def create_app(
     app.context_processor(
         lambda: {"site": sitesettings.current(), "current_locale": lambda: str(get_locale())}
     )
+    # Where a referral or a link stands, for the pages to compare with (one list each).
+    app.jinja_env.globals.update(ReferralState=ReferralState, LinkState=LinkState)
+    # The complaint's text fields the board's case page lists, from their one registry.
+    app.jinja_env.globals["case_fields"] = sealing.on_board_page
 
     # Before any route is added: every <int:...> in a URL is bounded (portal/ids.py).
     app.url_map.converters["int"] = ids.BoundedIntConverter
@@ -121,7 +126,7 @@ def _select_locale() -> str:
     chosen = session.get(LANGUAGE_SESSION_KEY)
     if chosen in languages.NAMES:
         return chosen
-    return request.accept_languages.best_match(list(languages.NAMES)) or "en"
+    return request.accept_languages.best_match(list(languages.NAMES)) or DEFAULT_LANGUAGE
 
 
 def _refuse_invalid_utf8() -> None:

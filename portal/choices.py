@@ -84,6 +84,28 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class ReferralState(StrEnum):
+    """Where a referral stands: proposed -> agreed -> sent, or proposed -> refused."""
+
+    PROPOSED = "proposed"  # the board offered it; waiting for the person's answer
+    AGREED = "agreed"  # the person said yes; the board still has to pass it on
+    REFUSED = "refused"  # the person said no
+    SENT = "sent"  # passed on
+
+
+class LinkState(StrEnum):
+    """Where a link to an earlier complaint stands (portal.casework.linkrule):
+    proposed -> declined | asked -> confirmed | refused."""
+
+    PROPOSED = "proposed"  # waiting for a second board member
+    ASKED = "asked"  # approved; waiting for the person's answer
+    CONFIRMED = "confirmed"  # the person said yes
+    REFUSED = "refused"  # the person said no
+    DECLINED = "declined"  # the second board member turned it down
+    # Not stored: an asked or confirmed link whose members no longer stand.
+    ENDED = "ended"
+
+
 # What the complainant reads about each status.
 STATUS_LABELS = {
     Status.RECEIVED: _l("We got your complaint. The review board has not looked at it yet."),
@@ -181,7 +203,12 @@ AGE_LABELS = {
     AgeBand.PREFER_NOT: _l("Prefer not to say"),
 }
 
-LANGUAGES = ("en", "es")
+# The portal's languages, each named in itself (that is how a person looks for their own);
+# the first is the default. The one list: the language switch (portal.languages), the board's
+# notice language and a site's own words (portal.site), and the settings forms derive from it.
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+LANGUAGES = tuple(LANGUAGE_NAMES)
+DEFAULT_LANGUAGE = LANGUAGES[0]
 
 
 class Disposition(StrEnum):
@@ -242,20 +269,20 @@ BOARD_WORDS = {
     },
     # Referrals and links to an earlier complaint: where the person's answer stands.
     "state": {
-        "proposed": _l("waiting for the person's answer"),
-        "agreed": _l("the person said yes"),
-        "refused": _l("the person said no"),
-        "confirmed": _l("the person said yes"),
-        "sent": _l("passed on"),
+        ReferralState.PROPOSED: _l("waiting for the person's answer"),
+        ReferralState.AGREED: _l("the person said yes"),
+        ReferralState.REFUSED: _l("the person said no"),
+        LinkState.CONFIRMED: _l("the person said yes"),
+        ReferralState.SENT: _l("passed on"),
     },
     # Links to an earlier complaint (portal.casework.linking): where each stands.
     "link": {
-        "proposed": _l("waiting for a second board member to approve it"),
-        "asked": _l("approved; waiting for the person's answer"),
-        "confirmed": _l("the person said yes"),
-        "refused": _l("the person said no"),
-        "declined": _l("turned down by the board"),
-        "ended": _l("ended: a board member behind it left or stepped away"),
+        LinkState.PROPOSED: _l("waiting for a second board member to approve it"),
+        LinkState.ASKED: _l("approved; waiting for the person's answer"),
+        LinkState.CONFIRMED: _l("the person said yes"),
+        LinkState.REFUSED: _l("the person said no"),
+        LinkState.DECLINED: _l("turned down by the board"),
+        LinkState.ENDED: _l("ended: a board member behind it left or stepped away"),
     },
     # How far a board session has got in signing in.
     "stage": {

@@ -18,18 +18,18 @@ from flask_babel import get_locale, gettext, refresh
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from portal.choices import BOARD_WORDS
+from portal.choices import BOARD_WORDS, DEFAULT_LANGUAGE, LANGUAGE_NAMES
 from portal.extensions import csrf
 from portal.site import DEFAULT_WORDS
 
 SESSION_KEY = "lang"
 FIELD = "lang"
 # Each language named in itself: that is how a person looks for their own.
-NAMES = {"en": "English", "es": "Español"}
+NAMES = LANGUAGE_NAMES
 
 
 def current() -> str:
-    return str(get_locale() or "en")
+    return str(get_locale() or DEFAULT_LANGUAGE)
 
 
 def others() -> list[tuple[str, str]]:

@@ -15,10 +15,11 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from portal import headers
+from portal.choices import DEFAULT_LANGUAGE, LANGUAGES
 
 SITE_FILE = "site.toml"
 # Languages the board's email notices can be written in.
-NOTICE_LANGUAGES = ("en", "es")
+NOTICE_LANGUAGES = LANGUAGES
 # The default words below, which `portal.languages.site_words` shows in the person's language.
 # What an admin writes instead is shown as written.
 DEFAULT_WORDS: set[str] = set()
@@ -193,7 +194,7 @@ WORDS_MAX = 2000
 
 def _words(data: object) -> tuple[tuple[str, str, str], ...]:
     """`words`: for each language but English, a table of the admin's own words in it."""
-    others = set(NOTICE_LANGUAGES) - {"en"}
+    others = set(NOTICE_LANGUAGES) - {DEFAULT_LANGUAGE}
     if not isinstance(data, dict) or not set(data) <= others:
         raise SiteConfigError(f"site.toml: words must be a table for each of {sorted(others)}")
     words = []

@@ -25,6 +25,7 @@ from wtforms.validators import (
 
 from portal import ids
 from portal.board.accounts import Role
+from portal.choices import LANGUAGE_NAMES
 from portal.site import SiteConfigError, parse_quick_exit
 
 # Least powerful first: the invitation form starts on the first.
@@ -184,7 +185,7 @@ class SettingsForm(FlaskForm):
             "For members who have not chosen their own. Notices are short and hold no case details."
         ),
         # Each language named in itself, as on the language switch.
-        choices=[SelectChoice("en", "English"), SelectChoice("es", "Español")],
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
         default="en",
     )
 

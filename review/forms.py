@@ -23,6 +23,7 @@ from wtforms.validators import (
 
 from portal.board.accounts import USERNAME_MAX
 from portal.board.passwords import MAX_LENGTH
+from portal.choices import LANGUAGE_NAMES
 
 
 class SignInForm(FlaskForm):
@@ -131,8 +132,7 @@ class NoticeForm(FlaskForm):
         # The languages named in themselves, as on the language switch.
         choices=[
             SelectChoice("", _l("The board's language")),
-            SelectChoice("en", "English"),
-            SelectChoice("es", "Español"),
+            *(SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()),
         ],
         default="",
     )

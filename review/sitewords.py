@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal import choices
+
 # Settings participants read that an admin may give in another language; the boxes of the
 # settings form are named `<setting>_<language>`.
 ONE_LINE = ("program_name", "neutral_title")
@@ -14,7 +16,8 @@ PLACES = ("help_resources", "danger_lines")
 # The parts of a help place that are words (the phone number is the same in every language).
 PLACE_KEYS = ("name", "what", "phone", "hours", "address")
 PLACE_WORDS = ("name", "what", "hours", "address")
-LANGUAGES = ("es",)
+# Every language but the default, whose words are the settings themselves.
+LANGUAGES = tuple(lang for lang in choices.LANGUAGES if lang != choices.DEFAULT_LANGUAGE)
 
 
 def box_names() -> list[str]:

@@ -185,3 +185,17 @@ def test_no_stored_hash_still_costs_one_verification_and_fails() -> None:
 def test_a_hasher_needs_a_pepper() -> None:
     with pytest.raises(ValueError, match="pepper"):
         CodeHasher(b"", *CHEAP)
+
+
+@pytest.mark.parametrize(("look_alike", "digit"), sorted(claimcodes.LOOK_ALIKES.items()))
+def test_a_printed_key_forgives_the_same_look_alikes_as_a_claim_code(
+    look_alike: str, digit: str
+) -> None:
+    from portal.security import crypto
+
+    key = bytes(32)  # prints as all zeros: every 0 can be typed as O
+    printed = crypto.printable(key).replace("0", digit)
+    typed = printed.replace(digit, look_alike.lower())
+    assert crypto.from_printable(typed) == crypto.from_printable(printed)
+    code = claimcodes.new_code(locator=digit * 4)
+    assert claimcodes.parse(code.display.replace(digit, look_alike)) == code

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import re
 from http import HTTPStatus
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from portal import db
+from portal import choices, db, languages, site
 from portal.board.accounts import Role
 from portal.casework import assist, notify
 from portal.languages import site_words
 from portal.models import Complaint
+from review import sitewords
 from tests.board import Board
 from tests.conftest import Participant, code_on_page, code_shown, hidden_value
 
@@ -226,3 +228,26 @@ def test_an_admins_agency_name_is_still_escaped(app: Flask, client: FlaskClient)
     page = client.get("/file", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "&lt;b&gt;Sheriff&lt;/b&gt;" in page
     assert "<b>Sheriff</b>" not in page
+
+
+# Every table that holds something for each language, checked against the one list.
+PER_LANGUAGE = {
+    "spelling a code aloud": lambda: set(assist.SPELLING),
+    "the board's language labels": lambda: set(choices.BOARD_WORDS["language"]),
+    "the board's notice languages": lambda: set(site.NOTICE_LANGUAGES),
+    "the language switch": lambda: set(languages.NAMES),
+    "a site's own words, and the default": lambda: {
+        *sitewords.LANGUAGES,
+        choices.DEFAULT_LANGUAGE,
+    },
+    "the translation catalogs, and the default": lambda: {
+        *(path.name for path in TRANSLATIONS.iterdir() if path.is_dir()),
+        choices.DEFAULT_LANGUAGE,
+    },
+}
+TRANSLATIONS = Path(languages.__file__).parent / "translations"
+
+
+@pytest.mark.parametrize("table", PER_LANGUAGE)
+def test_every_language_table_has_exactly_the_portal_languages(table: str) -> None:
+    assert PER_LANGUAGE[table]() == set(choices.LANGUAGES)

@@ -25,7 +25,7 @@ from portal.casework.transitions import (
     TransitionNotAllowed,
     check_board_move,
 )
-from portal.choices import Disposition, Kind, ReferralBody, Status
+from portal.choices import Disposition, Kind, ReferralBody, ReferralState, Status
 from portal.clock import hour_floor
 from portal.db import write_transaction
 from portal.errors import PersonFacingError
@@ -446,7 +446,7 @@ def propose_referral(
                 complaint_id=complaint.id,
                 body=body,
                 explanation=sealing.lock(data_key, explanation, sealing.REFERRAL),
-                state="proposed",
+                state=ReferralState.PROPOSED,
                 proposed_by=account.id,
                 proposed_on=now.date(),
             )
@@ -468,9 +468,9 @@ def mark_referral_sent(
         referral = db.get(Referral, referral_id)
         if referral is None or referral.complaint_id != complaint.id:
             raise CaseActionError(_l("No such referral."))
-        if referral.state != "agreed":
+        if referral.state != ReferralState.AGREED:
             raise CaseActionError(_l("The person has not agreed to this referral."))
-        referral.state, referral.sent_on = "sent", now.date()
+        referral.state, referral.sent_on = ReferralState.SENT, now.date()
         db.refresh(complaint, attribute_names=["status"])
         if Status(complaint.status) != Status.REFERRED:
             _move(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from portal.casework import linkrule, transitions
 from portal.casework.complaints import KEEP_AWAY_MAX, CodeInText
 from portal.casework.transitions import WITHDRAW_FROM, TransitionNotAllowed
-from portal.choices import Answer, Disposition, Status
+from portal.choices import Answer, Disposition, LinkState, ReferralState, Status
 from portal.clock import hour_floor
 from portal.db import write_transaction
 from portal.models import (
@@ -101,7 +101,7 @@ def pending_referrals(
         (referral, sealing.unlock(data_key, referral.explanation or None, sealing.REFERRAL))
         for referral in db.scalars(
             select(Referral).where(
-                Referral.complaint_id == complaint_id, Referral.state == "proposed"
+                Referral.complaint_id == complaint_id, Referral.state == ReferralState.PROPOSED
             )
         )
     ]
@@ -111,7 +111,8 @@ def where_it_went(db: Session, complaint_id: int) -> list[Referral]:
     return list(
         db.scalars(
             select(Referral).where(
-                Referral.complaint_id == complaint_id, Referral.state.in_(("agreed", "sent"))
+                Referral.complaint_id == complaint_id,
+                Referral.state.in_((ReferralState.AGREED, ReferralState.SENT)),
             )
         )
     )
@@ -175,10 +176,10 @@ def answer_referral(
         if (
             referral is None
             or referral.complaint_id != complaint.id
-            or referral.state != "proposed"
+            or referral.state != ReferralState.PROPOSED
         ):
             raise NothingToDo
-        referral.state = "agreed" if agree else "refused"
+        referral.state = ReferralState.AGREED if agree else ReferralState.REFUSED
         referral.decided_on = now.date()
         complaint.updated_on = now.date()
         _record(db, "complainant.referral_answer", complaint, now, agree=agree, body=referral.body)
@@ -194,7 +195,7 @@ def keep_away(
     if claimcodes.find_in_text(text):
         raise CodeInText("keep_away")
     with write_transaction(db):
-        earlier = sealing.unlock(data_key, complaint.keep_away, "complaint.keep_away")
+        earlier = sealing.unlock(data_key, complaint.keep_away, sealing.FIELDS["keep_away"].label)
         sealing.write_fields(
             complaint, data_key, keep_away=text if not earlier else f"{earlier}\n{text}"
         )
@@ -258,23 +259,9 @@ def deletion_counts(db: Session, complaint_id: int) -> DeletionCounts:
     return DeletionCounts(messages=messages or 0, files=files or 0)
 
 
-TEXT_FIELDS = (
-    "officer",
-    "when_text",
-    "where_text",
-    "wants",
-    "pseudonym",
-    "keep_away",
-    "agency",
-    "recommendation",
-    "dissent",
-    "outcome_letter",
-    # The board's public summary is about this case: it goes too, and leaves the figures.
-    "public_summary",
-    "program_response",
-    # Which board member's browser it came from, if any: nothing to link any more.
-    "filed_by_member",
-)
+# Every text field withdrawal with deletion erases (the narrative, which may not be empty,
+# becomes the tombstone instead).
+TEXT_FIELDS = sealing.names(deleted_on_withdrawal=True)
 
 
 def _delete_text(db: Session, complaint: Complaint, uploads: Path) -> None:
@@ -282,7 +269,6 @@ def _delete_text(db: Session, complaint: Complaint, uploads: Path) -> None:
         setattr(complaint, field, None)
     complaint.narrative = TOMBSTONE
     complaint.text_deleted = True
-    complaint.lost_code_note = None
     complaint.officer_tag = None
     sealing.shred(complaint)
     # A lost-code link holds this complaint's key sealed under another's (or the reverse):
@@ -326,7 +312,7 @@ def _confirmed_links(db: Session, complaint: Complaint) -> list[Complaint]:
     whoever holds a new code cannot use it to keep the board away from an earlier case."""
     links = db.scalars(
         select(CaseLink).where(
-            CaseLink.state == "confirmed",
+            CaseLink.state == LinkState.CONFIRMED,
             or_(CaseLink.new_id == complaint.id, CaseLink.earlier_id == complaint.id),
         )
     )

@@ -77,16 +77,7 @@ class NewComplaint:
 
 
 # Free-text fields a person could paste a claim code into.
-TEXT_FIELDS = (
-    "narrative",
-    "officer",
-    "when_text",
-    "where_text",
-    "wants",
-    "pseudonym",
-    "keep_away",
-    "lost_code_note",
-)
+TEXT_FIELDS = sealing.names(written_by_person=True)
 
 
 @dataclasses.dataclass(frozen=True)

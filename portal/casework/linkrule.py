@@ -29,19 +29,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.board.accounts import CASE_KEY_ROLES, Role
+from portal.choices import LinkState
 from portal.clock import hour_floor
 from portal.db import write_transaction
 from portal.models import Account, CaseLink, Complaint, LinkCopy, Recusal
 from portal.security import audit, crypto, sealing
 
-# Where a link stands. proposed -> declined | asked -> confirmed | refused.
-PROPOSED = "proposed"  # waiting for a second board member
-ASKED = "asked"  # approved; waiting for the person's answer
-CONFIRMED = "confirmed"  # the person said yes
-REFUSED = "refused"  # the person said no
-DECLINED = "declined"  # the second board member turned it down
-# Not stored: an asked or confirmed link whose members no longer stand.
-ENDED = "ended"
+# Where a link stands (portal.choices.LinkState).
+PROPOSED = LinkState.PROPOSED
+ASKED = LinkState.ASKED
+CONFIRMED = LinkState.CONFIRMED
+REFUSED = LinkState.REFUSED
+DECLINED = LinkState.DECLINED
+ENDED = LinkState.ENDED
 
 STATUS = "status"
 FROM_BOARD = "from_board"

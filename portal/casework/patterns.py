@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from portal.casework.cases import may_see
-from portal.choices import ActorKind, Status
+from portal.choices import ActorKind, LinkState, Status
 from portal.models import Account, CaseLink, Complaint
 
 OFFICER = "officer"
@@ -79,7 +79,7 @@ def _people(db: Session, ids: set[int]) -> dict[int, int]:
         return i
 
     links = db.execute(
-        select(CaseLink.new_id, CaseLink.earlier_id).where(CaseLink.state == "confirmed")
+        select(CaseLink.new_id, CaseLink.earlier_id).where(CaseLink.state == LinkState.CONFIRMED)
     )
     for new, earlier in links:
         if new in parent and earlier in parent:

@@ -44,7 +44,7 @@ def _runs(text: str) -> set[tuple[str, ...]]:
 def _their_words(db: Session, complaint: Complaint, data_key: bytes) -> tuple[list[str], list[str]]:
     """What the person wrote (decrypted for this check only), and the names to leave out."""
     text = sealing.read_or_blank(complaint, data_key)
-    words = [text.narrative, text.wants, text.when_text, text.where_text, text.keep_away]
+    words = [getattr(text, name) for name in sealing.names(checked_before_publication=True)]
     words += [
         sealing.unlock(data_key, body, sealing.MESSAGE)
         for body in db.scalars(
@@ -53,7 +53,8 @@ def _their_words(db: Session, complaint: Complaint, data_key: bytes) -> tuple[li
             )
         )
     ]
-    return [w for w in words if w], [n for n in (text.officer, text.pseudonym) if n]
+    named = [getattr(text, name) for name in sealing.names(names_someone=True)]
+    return [w for w in words if w], [n for n in named if n]
 
 
 def clean(

@@ -63,6 +63,6 @@ def tag_new_complaints(db: Session, keyring: keys.Keyring) -> int:
                 data_key = sealing.key_for_board(complaint, keyring)
             except sealing.TextLocked:
                 continue
-            officer = sealing.unlock(data_key, complaint.officer, "complaint.officer")
+            officer = sealing.unlock(data_key, complaint.officer, sealing.FIELDS["officer"].label)
             complaint.officer_tag = tag(key, officer, complaint.agency) or NOBODY
     return len(waiting)

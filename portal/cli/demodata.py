@@ -109,7 +109,7 @@ def fill(db: Session, hasher: CodeHasher, count: int, today: dt.date, seed: int 
             row["officer_tag"] = None if row.get("officer") else ""
             for field in sealing.COMPLAINT_FIELDS:
                 if field in row:
-                    row[field] = sealing.lock(data_key, row[field], f"complaint.{field}")
+                    row[field] = sealing.lock(data_key, row[field], sealing.FIELDS[field].label)
             rows.append(row)
             plans.append((created, status))
             data_keys.append(data_key)

@@ -24,6 +24,7 @@ from portal.choices import (
     Kind,
     Race,
     ReferralBody,
+    ReferralState,
     Status,
 )
 from portal.figures.suppression import Equation
@@ -46,7 +47,8 @@ GROUPINGS = {"race": RACES, "gender": GENDERS}
 BODIES = tuple(body.value for body in ReferralBody)
 QUESTIONS = ("respected", "listened", "would_use_again")
 ANSWERS = ("yes", "somewhat", "no", DID_NOT_SAY)
-REFERRAL_STATES = ("agreed", "sent")
+# Referrals the person agreed to: passed on, or still to be.
+REFERRAL_STATES = (ReferralState.AGREED, ReferralState.SENT)
 
 TOTAL = ("total",)
 RESPONDED = ("responded",)

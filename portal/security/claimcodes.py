@@ -22,7 +22,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 
+# Crockford base32: the one alphabet of claim codes and of printed keys (portal.security.crypto).
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Crockford's forgiving reading: letters people confuse with digits, read as the digit.
+LOOK_ALIKES = {"O": "0", "I": "1", "L": "1"}
 N = len(ALPHABET)
 LOCATOR_LENGTH = 4
 SECRET_LENGTH = 15
@@ -32,8 +35,7 @@ GROUP = 4
 MAX_INPUT_LENGTH = 64
 
 _VALUE = {char: index for index, char in enumerate(ALPHABET)}
-# Crockford's forgiving reading: letters people confuse with digits.
-_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_CONFUSABLE = str.maketrans(LOOK_ALIKES)
 _IGNORED = re.compile(r"[\s\-]+")
 
 

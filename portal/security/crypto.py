@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from portal.security import claimcodes
+
 KEY_BYTES = 32
 NONCE_BYTES = 12
 TEXT_PREFIX = "v1:"
@@ -117,7 +119,7 @@ def password_key(password: str, salt: bytes, cost: tuple[int, int, int]) -> byte
     )
 
 
-_PRINTABLE = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PRINTABLE = claimcodes.ALPHABET
 
 
 def printable(key: bytes) -> str:
@@ -136,7 +138,7 @@ def from_printable(text: str) -> bytes:
         text.replace("-", "")
         .replace(" ", "")
         .upper()
-        .translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+        .translate(str.maketrans(claimcodes.LOOK_ALIKES))
     )
     if len(cleaned) != 52 or any(c not in _PRINTABLE for c in cleaned):
         raise DecryptionFailed("recovery key")

@@ -4,32 +4,164 @@ Every free-text field of a complaint, and every message, note, status reason, re
 explanation and letter about it, is encrypted with the complaint's own data key (AES-GCM).
 The data key is sealed to the board's public key and wrapped under a key from the claim
 code's secret, so a signed-in board member and the person with the code can both read it,
-and nobody else. This module is the one place that knows the field labels.
+and nobody else. This module is the one place that knows the text fields (`TEXT_FIELDS`)
+and their labels.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.models import Complaint
 from portal.security import crypto, keys
 
-# Free-text fields on the complaint row.
-COMPLAINT_FIELDS = (
-    "narrative",
-    "officer",
-    "when_text",
-    "where_text",
-    "wants",
-    "pseudonym",
-    "keep_away",
-    "lost_code_note",
-    "recommendation",
-    "dissent",
-    "outcome_letter",
+# The parts of the board's case page that list a complaint's text fields.
+FILED = "filed"
+DECISION = "decision"
+
+
+@dataclasses.dataclass(frozen=True)
+class TextField:
+    """One text column on the complaint row, and the rules that hold for it."""
+
+    name: str
+    # Typed by the person into the filing form: a claim code pasted into it is refused.
+    written_by_person: bool = False
+    # Encrypted with the complaint's data key, under the label `complaint.<name>`.
+    sealed: bool = True
+    # Decrypted with the rest of the case's words (a `CaseText` attribute).
+    in_case_text: bool = True
+    # Erased when the person withdraws and asks for their words to be deleted.
+    deleted_on_withdrawal: bool = True
+    # The board's public text must not repeat runs of these words.
+    checked_before_publication: bool = False
+    # The board's public text must not contain this (a name or a badge number).
+    names_someone: bool = False
+    # Where the board's case page lists it ("filed": what the person sent; "decision"), and
+    # under which words; None where the page shows it in its own way, or not at all.
+    board_section: str | None = None
+    board_label: object = None  # a lazy translated string
+    # Long text, shown keeping its line breaks.
+    long_text: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"complaint.{self.name}"
+
+
+# The one list of the complaint's text fields; every other list is derived from it.
+TEXT_FIELDS = (
+    TextField(
+        "narrative",
+        written_by_person=True,
+        checked_before_publication=True,
+        board_section=FILED,
+        board_label=_l("What happened"),
+        long_text=True,
+    ),
+    # Chosen from the site's list of agencies, kept readable so pattern alerts can group.
+    TextField(
+        "agency",
+        sealed=False,
+        in_case_text=False,
+        board_section=FILED,
+        board_label=_l("Where they work"),
+    ),
+    TextField(
+        "officer",
+        written_by_person=True,
+        names_someone=True,
+        board_section=FILED,
+        board_label=_l("Badge number or name"),
+    ),
+    TextField(
+        "when_text",
+        written_by_person=True,
+        checked_before_publication=True,
+        board_section=FILED,
+        board_label=_l("When"),
+    ),
+    TextField(
+        "where_text",
+        written_by_person=True,
+        checked_before_publication=True,
+        board_section=FILED,
+        board_label=_l("Where"),
+    ),
+    TextField(
+        "wants",
+        written_by_person=True,
+        checked_before_publication=True,
+        board_section=FILED,
+        board_label=_l("What they want to happen"),
+        long_text=True,
+    ),
+    TextField(
+        "pseudonym",
+        written_by_person=True,
+        names_someone=True,
+        board_section=FILED,
+        board_label=_l("Name they chose"),
+    ),
+    # Shown to the chair only, and the lost-code note beside the links: in their own boxes.
+    TextField("keep_away", written_by_person=True, checked_before_publication=True),
+    TextField("lost_code_note", written_by_person=True),
+    TextField(
+        "recommendation",
+        board_section=DECISION,
+        board_label=_l("Recommendation"),
+        long_text=True,
+    ),
+    TextField("dissent", board_section=DECISION, board_label=_l("Dissent"), long_text=True),
+    TextField(
+        "outcome_letter",
+        board_section=DECISION,
+        board_label=_l("Letter to the person"),
+        long_text=True,
+    ),
+    # The board's public summary is about this case: it goes too, and leaves the figures.
+    TextField(
+        "public_summary",
+        sealed=False,
+        in_case_text=False,
+        board_section=DECISION,
+        board_label=_l("Public summary"),
+        long_text=True,
+    ),
+    TextField(
+        "program_response",
+        sealed=False,
+        in_case_text=False,
+        board_section=DECISION,
+        board_label=_l("What the program did"),
+        long_text=True,
+    ),
+    # Which board member's browser it came from, if any (portal.casework.linking).
+    TextField("filed_by_member", in_case_text=False),
 )
+
+FIELDS = {field.name: field for field in TEXT_FIELDS}
+
+
+def names(**flags: bool) -> tuple[str, ...]:
+    """The names of the fields whose flags have these values, in registry order."""
+    return tuple(
+        field.name
+        for field in TEXT_FIELDS
+        if all(getattr(field, flag) == value for flag, value in flags.items())
+    )
+
+
+def on_board_page(section: str) -> tuple[TextField, ...]:
+    """The fields the board's case page lists in `section`, in order."""
+    return tuple(field for field in TEXT_FIELDS if field.board_section == section)
+
+
+# Free-text fields on the complaint row that `read` decrypts into a CaseText.
+COMPLAINT_FIELDS = names(sealed=True, in_case_text=True)
 
 
 class TextLocked(PermissionError):
@@ -95,7 +227,7 @@ def write_fields(complaint: Complaint, data_key: bytes, **values: str | None) ->
     for field, value in values.items():
         if field not in COMPLAINT_FIELDS:
             raise ValueError(field)
-        setattr(complaint, field, lock(data_key, value, f"complaint.{field}"))
+        setattr(complaint, field, lock(data_key, value, FIELDS[field].label))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,7 +250,7 @@ class CaseText:
 def read(complaint: Complaint, data_key: bytes) -> CaseText:
     return CaseText(
         **{
-            field: unlock(data_key, getattr(complaint, field), f"complaint.{field}")
+            field: unlock(data_key, getattr(complaint, field), FIELDS[field].label)
             for field in COMPLAINT_FIELDS
         }
     )
@@ -130,7 +262,7 @@ NOTE = "note"
 STATUS_REASON = "status.reason"
 REFERRAL = "referral.explanation"
 # Which board member's browser a complaint was filed from (portal.casework.linking).
-FILED_BY = "complaint.filed_by_member"
+FILED_BY = FIELDS["filed_by_member"].label
 # A link's key (portal.casework.linkrule), wrapped under each case's data key, and what it encrypts.
 LINK_KEY_NEW = "case-link:key:new"
 LINK_KEY_BOARD = "case-link:key:board"
