@@ -26,8 +26,8 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from portal import clock, db
-from portal.board.accounts import Role
-from portal.casework import cases, linking, queue
+from portal.board.accounts import CASE_ROLES, Role
+from portal.casework import cases, caseview, linking, queue, visibility
 from portal.casework.transitions import BOARD_MOVES, DECIDE_FROM, REFER_FROM, TransitionNotAllowed
 from portal.choices import (
     ACTOR_LABELS,
@@ -62,7 +62,7 @@ LOCKED = _l(
     "your copy of the board's key arrives once an admin has approved your account."
 )
 
-case_workers = access(Role.ADMIN, Role.REVIEWER, refusal=404)
+case_workers = access(*CASE_ROLES, refusal=404)
 
 
 def queue_page(**extra: object) -> ResponseReturnValue:
@@ -116,12 +116,12 @@ def _names() -> dict[int, str]:
 
 
 def _forms(complaint: Complaint) -> dict[str, object]:
-    workers = cases.case_workers(db.session())
+    workers = caseview.case_workers(db.session())
     assign = AssignForm()
     assign.to.choices = [SelectChoice("", _("Nobody"))] + [
         SelectChoice(str(a.id), a.username)
         for a in workers
-        if cases.may_see(db.session(), a, complaint)
+        if visibility.may_see(db.session(), a, complaint)
     ]
     status = StatusForm()
     status.target.choices = [
@@ -169,18 +169,18 @@ def _render(complaint: Complaint, status: int = 200, **replacements: object) -> 
         text, timeline = None, []
     else:
         text = sealing.read_or_blank(complaint, data_key)
-        timeline = cases.timeline(db.session(), complaint, names, data_key)
+        timeline = caseview.timeline(db.session(), complaint, names, data_key)
     return (
         render_template(
             "review/case.html",
             complaint=complaint,
             text=text,
-            sensitive=cases.is_sensitive(complaint),
+            sensitive=visibility.is_sensitive(complaint),
             timeline=timeline,
-            referrals=cases.referrals(db.session(), complaint.id),
+            referrals=caseview.referrals(db.session(), complaint.id),
             links=linking.for_board(db.session(), g.account, complaint, g.keyring),
             member_names=names,
-            files=cases.files(db.session(), complaint.id),
+            files=caseview.files(db.session(), complaint.id),
             assignee=names.get(complaint.assigned_to or 0),
             can_decide=Status(complaint.status) in DECIDE_FROM,
             can_refer=Status(complaint.status) in REFER_FROM,
@@ -203,9 +203,9 @@ def _render(complaint: Complaint, status: int = 200, **replacements: object) -> 
 def case_page(locator: str) -> ResponseReturnValue:
     complaint = _load(locator)
     database, now = db.session(), clock.now()
-    cases.record_view(database, g.account, complaint, now)
+    caseview.record_view(database, g.account, complaint, now)
     response = _render(complaint)
-    cases.mark_replies_read(database, complaint, now)
+    caseview.mark_replies_read(database, complaint, now)
     return response
 
 
@@ -431,7 +431,7 @@ def download(locator: str, file_id: int) -> ResponseReturnValue:
     """A file sent with the complaint, decrypted for this member, only ever as a download."""
     complaint = _load(locator)
     try:
-        name, media_type, data = cases.open_file(
+        name, media_type, data = caseview.open_file(
             db.session(),
             g.account,
             complaint,
