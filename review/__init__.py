@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, request,
 
 from portal import clock, db
 from portal.board import boardsessions
-from portal.board.accounts import Role
+from portal.board.accounts import CASE_ROLES, Role
 from portal.casework import tags
 from portal.db import write_transaction
 from portal.security import keys
@@ -48,6 +48,13 @@ def access(
         return view
 
     return mark
+
+
+@bp.app_context_processor
+def _roles() -> dict[str, object]:
+    """Templates name roles through these, never by typed names. On every page, so the
+    board's layout works wherever it is rendered."""
+    return {"Role": Role, "case_roles": CASE_ROLES}
 
 
 def public(view: F) -> F:
