@@ -156,7 +156,7 @@ def approve_key(
         raise AccountError(_l("Only an admin who holds the board key can approve members."))
     with write_transaction(db):
         target = db.get(Account, account_id)
-        if target is None or Role(target.role) not in CASE_ROLES:
+        if target is None or not works_cases(target):
             raise AccountError(_l("Only admins and reviewers hold the board key."))
         if target.disabled:
             raise AccountError(_l("Enable the account first."))
@@ -176,11 +176,12 @@ def approve_key(
 
 
 # The switches that mean something for each role; any other is ignored.
+# Roles that work cases always need a second step; the others never read cases.
 FLAGS_BY_ROLE = {
-    Role.ADMIN: frozenset({"trained_sensitive"}),
-    Role.REVIEWER: frozenset({"trained_sensitive"}),
-    # Admins and reviewers always need a second step; advocates never read cases.
-    Role.ADVOCATE: frozenset({"totp_required", "organisation"}),
+    role: frozenset({"trained_sensitive"})
+    if role in CASE_ROLES
+    else frozenset({"totp_required", "organisation"})
+    for role in Role
 }
 
 
