@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, request
 
+from portal.board.accounts import CASE_ROLES, Role
 from review import (
     account,
     admin,
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
     """Add the review area to the app, with its hooks in the order they must run: who is
     signed in, the chores their keys allow, then whether this page is open to them."""
     app.register_blueprint(gate.bp, url_prefix="/review")
+    app.context_processor(_roles)
     for hook in (gate.identify, chores.on_signed_in_request, gate.authorize):
         app.before_request(_in_review(hook))
 
@@ -48,3 +50,9 @@ def _in_review(hook: Hook) -> Hook:
 
     run.__name__ = hook.__name__
     return run
+
+
+def _roles() -> dict[str, object]:
+    """Templates name roles through these, never by typed names. On every page, so the
+    board's layout works wherever it is rendered."""
+    return {"Role": Role, "case_roles": CASE_ROLES}

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal import clock, db
-from portal.board import accounts
+from portal.board import accounts, members, signin
 from review.auth import keys
 from review.forms import EmptyForm, NoticeForm, PasswordChangeForm
 from review.gate import access as access_rule
@@ -23,7 +23,7 @@ def account() -> ResponseReturnValue:
 def _page(
     form: PasswordChangeForm, status: int = 200, notices: NoticeForm | None = None
 ) -> ResponseReturnValue:
-    remaining = accounts.unused_recovery_codes(db.session(), g.account.id)
+    remaining = signin.unused_recovery_codes(db.session(), g.account.id)
     if notices is None:
         # Not from the request: that may be a password form, which would untick every box.
         notices = NoticeForm(formdata=None, obj=g.account)
@@ -47,7 +47,7 @@ def notices() -> ResponseReturnValue:
     form = NoticeForm()
     if not form.validate_on_submit():
         return _page(PasswordChangeForm(formdata=None), 400, notices=form)
-    accounts.set_notices(
+    members.set_notices(
         db.session(),
         g.account,
         email=form.notify_email.data or None,
@@ -67,7 +67,7 @@ def change_password() -> ResponseReturnValue:
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(
+            members.change_password(
                 db.session(),
                 keys(),
                 g.account,
@@ -91,5 +91,5 @@ def change_password() -> ResponseReturnValue:
 def renew_recovery_codes() -> ResponseReturnValue:
     if not EmptyForm().validate_on_submit() or not g.account.totp_confirmed:
         return redirect(url_for("review.account"), code=303)
-    codes = accounts.new_recovery_codes(db.session(), keys(), g.account, clock.now())
+    codes = signin.new_recovery_codes(db.session(), keys(), g.account, clock.now())
     return render_template("review/recovery_codes.html", codes=codes, form=EmptyForm())

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal import clock, db, sitesettings, siteurl
-from portal.board import accounts, boardsessions
+from portal.board import accounts, boardsessions, members
 from portal.board.accounts import Role
 from portal.db import write_transaction
 from portal.security import audit
@@ -26,7 +26,7 @@ admin_only = access_rule(Role.ADMIN)
 def accounts_page() -> ResponseReturnValue:
     return render_template(
         "review/admin_accounts.html",
-        accounts=accounts.all_accounts(db.session()),
+        accounts=members.all_accounts(db.session()),
         invite_form=InviteForm(),
         button=EmptyForm(),
         flags=FlagsForm(),
@@ -60,7 +60,7 @@ def enable_account(account_id: int) -> ResponseReturnValue:
 def _toggle(account_id: int, disabled: bool) -> Response:
     if EmptyForm().validate_on_submit():
         try:
-            accounts.set_disabled(
+            members.set_disabled(
                 db.session(), g.account, account_id, disabled, clock.now(), g.keyring
             )
         except accounts.AccountError as problem:
@@ -79,7 +79,7 @@ def _toggle(account_id: int, disabled: bool) -> Response:
 def approve_key(account_id: int) -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
         try:
-            accounts.approve_key(db.session(), g.account, account_id, g.keyring, clock.now())
+            members.approve_key(db.session(), g.account, account_id, g.keyring, clock.now())
         except accounts.AccountError as problem:
             flash(str(problem))
         else:
@@ -93,7 +93,7 @@ def account_flags(account_id: int) -> ResponseReturnValue:
     form = FlagsForm()
     if form.validate_on_submit():
         try:
-            accounts.set_flags(
+            members.set_flags(
                 db.session(),
                 g.account,
                 account_id,
@@ -123,7 +123,7 @@ def sessions_page() -> ResponseReturnValue:
 @bp.post("/admin/sessions/<handle>/end")
 @admin_only
 def end_session(handle: str) -> ResponseReturnValue:
-    if EmptyForm().validate_on_submit() and accounts.end_session(
+    if EmptyForm().validate_on_submit() and members.end_session(
         db.session(), g.account, handle[:64], clock.now()
     ):
         flash(_("The session has ended."))

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal import clock, db, sitesettings
-from portal.board import accounts, boardsessions, totp
+from portal.board import accounts, boardsessions, signin, totp
 from portal.db import write_transaction
 from portal.security.ratelimits import client_key, configured, counted_only_when, limiter
 from review.forms import CodeForm, EmptyForm, EnrollForm, SetupCodeForm, SignInForm
@@ -91,15 +91,15 @@ def sign_in() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("review/sign_in.html", form=form)
     database, now = db.session(), clock.now()
-    account = accounts.check_password(database, keys(), form.username.data, form.password.data, now)
+    account = signin.check_password(database, keys(), form.username.data, form.password.data, now)
     if account is None:
         g.signin_failed = True
         return render_template("review/sign_in.html", form=form, failed=GENERIC_FAILURE)
     # A session id from before sign-in is never reused after it.
     with write_transaction(database):
         boardsessions.end(database, session_cookie())
-    keyring = accounts.open_keys(database, keys(), account, form.password.data)
-    cookie, stage = accounts.begin_session(database, account, now, keyring)
+    keyring = signin.open_keys(database, keys(), account, form.password.data)
+    cookie, stage = signin.begin_session(database, account, now, keyring)
     return _finish(cookie, stage)
 
 
@@ -110,7 +110,7 @@ def sign_in_code() -> ResponseReturnValue:
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("review/sign_in_code.html", form=form)
-    session_id = accounts.second_factor(
+    session_id = signin.second_factor(
         db.session(), keys(), g.account, session_cookie() or "", form.code.data, clock.now()
     )
     if session_id is None:
@@ -122,7 +122,7 @@ def sign_in_code() -> ResponseReturnValue:
 @bp.post("/sign-out")
 @access_rule(*ALL_ROLES, stages=frozenset(boardsessions.STAGES))
 def sign_out() -> ResponseReturnValue:
-    accounts.sign_out(db.session(), g.account.id, session_cookie() or "", clock.now())
+    signin.sign_out(db.session(), g.account.id, session_cookie() or "", clock.now())
     session.clear()
     flash(_("You are signed out."))
     return clear_session_cookie(make_response(redirect(url_for("review.sign_in"), code=303)))
@@ -185,12 +185,12 @@ def second_factor() -> ResponseReturnValue:
     if account.totp_confirmed:
         flash(_("Your second factor is already set up."))
         return redirect(url_for("review.account"), code=303)
-    secret = accounts.totp_secret_of(keys(), account) or accounts.start_totp_setup(
+    secret = signin.totp_secret_of(keys(), account) or signin.start_totp_setup(
         database, keys(), account
     )
     form = SetupCodeForm()
     if form.validate_on_submit():
-        result = accounts.confirm_totp(
+        result = signin.confirm_totp(
             database, keys(), account, session_cookie() or "", form.code.data, clock.now()
         )
         if result is not None:

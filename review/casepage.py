@@ -17,8 +17,8 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from portal import db
-from portal.board.accounts import Role
-from portal.casework import cases, linking
+from portal.board.accounts import CASE_ROLES, Role
+from portal.casework import cases, caseview, linking, visibility
 from portal.casework.transitions import BOARD_MOVES, DECIDE_FROM, REFER_FROM
 from portal.choices import (
     ACTOR_LABELS,
@@ -53,7 +53,7 @@ LOCKED = _l(
     "your copy of the board's key arrives once an admin has approved your account."
 )
 
-case_workers = access(Role.ADMIN, Role.REVIEWER, refusal=404)
+case_workers = access(*CASE_ROLES, refusal=404)
 
 
 def load_case(locator: str) -> Complaint:
@@ -68,12 +68,12 @@ def _member_names() -> dict[int, str]:
 
 
 def case_forms(complaint: Complaint) -> dict[str, object]:
-    workers = cases.case_workers(db.session())
+    workers = caseview.case_workers(db.session())
     assign = AssignForm()
     assign.to.choices = [SelectChoice("", _("Nobody"))] + [
         SelectChoice(str(a.id), a.username)
         for a in workers
-        if cases.may_see(db.session(), a, complaint)
+        if visibility.may_see(db.session(), a, complaint)
     ]
     status = StatusForm()
     status.target.choices = [
@@ -123,18 +123,18 @@ def render_case(
         text, timeline = None, []
     else:
         text = sealing.read_or_blank(complaint, data_key)
-        timeline = cases.timeline(db.session(), complaint, names, data_key)
+        timeline = caseview.timeline(db.session(), complaint, names, data_key)
     return (
         render_template(
             "review/case.html",
             complaint=complaint,
             text=text,
-            sensitive=cases.is_sensitive(complaint),
+            sensitive=visibility.is_sensitive(complaint),
             timeline=timeline,
-            referrals=cases.referrals(db.session(), complaint.id),
+            referrals=caseview.referrals(db.session(), complaint.id),
             links=linking.for_board(db.session(), g.account, complaint, g.keyring),
             member_names=names,
-            files=cases.files(db.session(), complaint.id),
+            files=caseview.files(db.session(), complaint.id),
             assignee=names.get(complaint.assigned_to or 0),
             can_decide=Status(complaint.status) in DECIDE_FROM,
             can_refer=Status(complaint.status) in REFER_FROM,

@@ -23,7 +23,7 @@ from wtforms import SelectChoice
 
 from portal import clock, db
 from portal.board.accounts import Role
-from portal.casework import cases, queue
+from portal.casework import cases, caseview, queue
 from portal.choices import (
     KIND_LABELS,
     STATUS_SHORT,
@@ -99,9 +99,9 @@ def queue_page(**extra: object) -> ResponseReturnValue:
 def case_page(locator: str) -> ResponseReturnValue:
     complaint = load_case(locator)
     database, now = db.session(), clock.now()
-    cases.record_view(database, g.account, complaint, now)
+    caseview.record_view(database, g.account, complaint, now)
     response = render_case(complaint)
-    cases.mark_replies_read(database, complaint, now)
+    caseview.mark_replies_read(database, complaint, now)
     return response
 
 
@@ -263,7 +263,7 @@ def download(locator: str, file_id: int) -> ResponseReturnValue:
     """A file sent with the complaint, decrypted for this member, only ever as a download."""
     complaint = load_case(locator)
     try:
-        name, media_type, data = cases.open_file(
+        name, media_type, data = caseview.open_file(
             db.session(),
             g.account,
             complaint,

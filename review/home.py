@@ -9,9 +9,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from portal import db
-from portal.board.accounts import Role
+from portal.board.accounts import Role, works_cases
 from portal.casework import queue
-from portal.casework.cases import CASE_ROLES
 from review.cases import queue_page
 from review.gate import access, bp
 
@@ -60,7 +59,7 @@ UNOPENABLE = {
 @bp.get("/")
 @access()
 def home() -> ResponseReturnValue:
-    if Role(g.account.role) in CASE_ROLES:
+    if works_cases(g.account):
         if Role(g.account.role) != Role.ADMIN:
             return queue_page()
         found = queue.nobody_can_open(db.session())

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal import clock, db, sitesettings
-from portal.board.accounts import Role
+from portal.board.accounts import CASE_ROLES, Role
 from portal.casework import packet as packets
 from portal.casework import patterns, publication
 from portal.choices import STATUS_SHORT
@@ -22,7 +22,7 @@ from review.caseforms import ProgramResponseForm, PublicationForm
 from review.casepage import act, case_key, case_workers
 from review.gate import access, bp
 
-board_only = access(Role.ADMIN, Role.REVIEWER)
+board_only = access(*CASE_ROLES)
 
 
 def _record(action: str, **detail: object) -> None:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from portal import db
-from portal.board import accounts
+from portal.board import accounts, members
 from portal.board.accounts import Role
 from portal.models import Account, MemberKey
 from tests.board import Board, csrf
@@ -74,7 +74,7 @@ def test_the_last_key_holder_can_never_be_disabled(app: Flask, board: Board, clo
         second.key_approved = True  # approved, but their copy has not arrived yet
         session.commit()
         with pytest.raises(accounts.AccountError, match="last one who holds the board key"):
-            accounts.set_disabled(
+            members.set_disabled(
                 session, second, known["chair"], True, clock.moment, board_keyring(app)
             )
     assert "chair" in key_holders(app)

@@ -1,4 +1,5 @@
-"""The board's work on a case: who may see it, and every action taken on it.
+"""The board's work on a case: every action taken on it. Who may see a case:
+`portal.casework.visibility`; what the case page shows: `portal.casework.caseview`.
 
 Every action writes its audit event in the same transaction as the change. A case an account
 may not see raises `CaseNotVisible`, which the views answer with 404, so a refused account
@@ -7,10 +8,8 @@ cannot even tell that the case exists.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Collection
-from pathlib import Path
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -18,20 +17,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.board.accounts import Role
-from portal.casework import linkrule, publication, transitions
+from portal.casework import linkrule, publication, transitions, visibility
 from portal.casework.transitions import (
     DECIDE_FROM,
     REFER_FROM,
     TransitionNotAllowed,
     check_board_move,
 )
-from portal.choices import Disposition, Kind, ReferralBody, ReferralState, Status
+from portal.choices import Disposition, ReferralBody, ReferralState, Status
 from portal.clock import hour_floor
 from portal.db import write_transaction
 from portal.errors import PersonFacingError
 from portal.models import (
     Account,
-    Attachment,
     Complaint,
     Message,
     Note,
@@ -39,10 +37,9 @@ from portal.models import (
     Referral,
     StatusChange,
 )
-from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
-from portal.security import attachments, audit, claimcodes, sealing
+from portal.models.casework import TO_COMPLAINANT
+from portal.security import audit, claimcodes, sealing
 
-CASE_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})
 TEXT_MAX = 10_000
 
 
@@ -54,45 +51,14 @@ class CaseActionError(PersonFacingError):
     """The action cannot be done as asked; the message is for the board member."""
 
 
-def is_sensitive(complaint: Complaint) -> bool:
-    return complaint.kind == Kind.SEXUAL
-
-
-def recused_ids(db: Session, account_id: int) -> set[int]:
-    return set(db.scalars(select(Recusal.complaint_id).where(Recusal.account_id == account_id)))
-
-
-def may_see(db: Session, account: Account, complaint: Complaint) -> bool:
-    """The rule of `queue.visible_to`, for one case: every condition applies. Whether some
-    active member can open each case is watched by `queue.unopenable`."""
-    if Role(account.role) not in CASE_ROLES:
-        return False
-    if complaint.held_for_chair and Role(account.role) != Role.ADMIN:
-        return False  # the person named someone to keep away; the chair acts first
-    if is_sensitive(complaint) and not account.trained_sensitive:
-        return False
-    recused = db.scalar(
-        select(Recusal.id).where(
-            Recusal.complaint_id == complaint.id, Recusal.account_id == account.id
-        )
-    )
-    return recused is None
-
-
 def load(db: Session, account: Account, locator: str) -> Complaint:
     complaint = db.scalar(select(Complaint).where(Complaint.locator == locator.upper()[:4]))
-    if complaint is None or not may_see(db, account, complaint):
+    if complaint is None or not visibility.may_see(db, account, complaint):
         raise CaseNotVisible
     return complaint
 
 
-def record_view(db: Session, account: Account, complaint: Complaint, now: dt.datetime) -> None:
-    with write_transaction(db):
-        complaint.last_opened_on = now.date()
-        _record(db, "case.view", account, complaint, now)
-
-
-def _record(
+def record(
     db: Session,
     action: str,
     account: Account,
@@ -109,105 +75,6 @@ def _record(
         object_type="complaint",
         object_id=complaint.locator,
         **detail,
-    )
-
-
-# --- what the case page shows ----------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Entry:
-    """One line of a case timeline."""
-
-    at: dt.datetime
-    kind: str  # status, message_in, message_out, note, referral
-    text: str | None
-    who: str | None = None
-    status: str | None = None
-    new: bool = False
-    # Place in the case's timeline: times are kept to the hour, so ties are common.
-    seq: int = 0
-
-
-def timeline(
-    db: Session, complaint: Complaint, names: dict[int, str], data_key: bytes | None
-) -> list[Entry]:
-    """Everything that happened on a case, newest first, for the board."""
-    entries = [
-        Entry(
-            c.at,
-            "status",
-            sealing.unlock(data_key, c.reason, sealing.STATUS_REASON),
-            names.get(c.by_account_id or 0),
-            c.to_status,
-            seq=c.seq,
-        )
-        for c in db.scalars(select(StatusChange).where(StatusChange.complaint_id == complaint.id))
-    ]
-    for message in db.scalars(select(Message).where(Message.complaint_id == complaint.id)):
-        incoming = message.direction == FROM_COMPLAINANT
-        entries.append(
-            Entry(
-                message.created_at,
-                "message_in" if incoming else "message_out",
-                sealing.unlock(data_key, message.body, sealing.MESSAGE),
-                None if incoming else names.get(message.author_id or 0),
-                new=incoming and message.read_at is None,
-                seq=message.seq,
-            )
-        )
-    for note in db.scalars(select(Note).where(Note.complaint_id == complaint.id)):
-        entries.append(
-            Entry(
-                note.created_at,
-                "note",
-                sealing.unlock(data_key, note.body, sealing.NOTE),
-                names.get(note.author_id or 0),
-                seq=note.seq,
-            )
-        )
-    for referral in referrals(db, complaint.id):
-        entries.append(
-            Entry(
-                dt.datetime.combine(referral.proposed_on, dt.time()),
-                "referral",
-                sealing.unlock(data_key, referral.explanation or None, sealing.REFERRAL),
-                names.get(referral.proposed_by or 0),
-                referral.state,
-                seq=referral.seq,
-            )
-        )
-    return sorted(entries, key=lambda e: e.seq, reverse=True)
-
-
-def referrals(db: Session, complaint_id: int) -> list[Referral]:
-    return list(
-        db.scalars(
-            select(Referral).where(Referral.complaint_id == complaint_id).order_by(Referral.id)
-        )
-    )
-
-
-def mark_replies_read(db: Session, complaint: Complaint, now: dt.datetime) -> None:
-    with write_transaction(db):
-        for message in db.scalars(
-            select(Message).where(
-                Message.complaint_id == complaint.id,
-                Message.direction == FROM_COMPLAINANT,
-                Message.read_at.is_(None),
-            )
-        ):
-            message.read_at = now
-        complaint.unread_replies = 0
-
-
-def case_workers(db: Session) -> list[Account]:
-    return list(
-        db.scalars(
-            select(Account)
-            .where(Account.role.in_([r.value for r in CASE_ROLES]), Account.disabled.is_(False))
-            .order_by(Account.username)
-        )
     )
 
 
@@ -268,10 +135,10 @@ def assign(
     with write_transaction(db):
         if to is not None:
             target = db.get(Account, to)
-            if target is None or not may_see(db, target, complaint):
+            if target is None or not visibility.may_see(db, target, complaint):
                 raise CaseActionError(_l("That person cannot take this case."))
         complaint.assigned_to = to
-        _record(db, "case.assign", account, complaint, now, to=to)
+        record(db, "case.assign", account, complaint, now, to=to)
 
 
 def change_status(
@@ -289,7 +156,7 @@ def change_status(
     with write_transaction(db):
         allowed = transitions.reaching(Status(target))
         before = _move(db, account, complaint, Status(target), reason, now, data_key, allowed)
-        _record(db, "case.status", account, complaint, now, before=before, after=target)
+        record(db, "case.status", account, complaint, now, before=before, after=target)
 
 
 def add_note(
@@ -311,7 +178,7 @@ def add_note(
             )
         )
         _touch(complaint, now)
-        _record(db, "case.note", account, complaint, now)
+        record(db, "case.note", account, complaint, now)
 
 
 def message_complainant(
@@ -338,7 +205,7 @@ def message_complainant(
         # A linked new code reads it too, from its own copy (portal.casework.linkrule).
         linkrule.copy_for_links(db, complaint, data_key, linkrule.FROM_BOARD, now, body)
         _touch(complaint, now, answered=True)
-        _record(db, "case.message", account, complaint, now)
+        record(db, "case.message", account, complaint, now)
 
 
 def decide(
@@ -373,7 +240,7 @@ def decide(
             outcome_letter=letter,
         )
         complaint.resolved_on = now.date()
-        _record(db, "case.decide", account, complaint, now, disposition=disposition)
+        record(db, "case.decide", account, complaint, now, disposition=disposition)
 
 
 def recuse(db: Session, account: Account, complaint: Complaint, now: dt.datetime) -> None:
@@ -384,7 +251,7 @@ def recuse(db: Session, account: Account, complaint: Complaint, now: dt.datetime
         )
         if complaint.assigned_to == account.id:
             complaint.assigned_to = None
-        _record(db, "case.recuse", account, complaint, now)
+        record(db, "case.recuse", account, complaint, now)
 
 
 def keep_away(
@@ -412,7 +279,7 @@ def keep_away(
             )
         if complaint.assigned_to == account_id:
             complaint.assigned_to = None
-        _record(db, "case.keep_away", chair, complaint, now, member=account_id)
+        record(db, "case.keep_away", chair, complaint, now, member=account_id)
 
 
 def release(db: Session, chair: Account, complaint: Complaint, now: dt.datetime) -> None:
@@ -423,7 +290,7 @@ def release(db: Session, chair: Account, complaint: Complaint, now: dt.datetime)
         raise CaseActionError(_l("The rest of the board can already see this case."))
     with write_transaction(db):
         complaint.held_for_chair = False
-        _record(db, "case.release", chair, complaint, now)
+        record(db, "case.release", chair, complaint, now)
 
 
 def propose_referral(
@@ -452,7 +319,7 @@ def propose_referral(
             )
         )
         _touch(complaint, now, answered=True)
-        _record(db, "case.referral_propose", account, complaint, now, body=body)
+        record(db, "case.referral_propose", account, complaint, now, body=body)
 
 
 def mark_referral_sent(
@@ -485,34 +352,4 @@ def mark_referral_sent(
                 # A case the person withdrew is not passed on, whatever they agreed before.
                 frozenset(Status) - {Status.REFERRED, Status.WITHDRAWN},
             )
-        _record(db, "case.referral_sent", account, complaint, now, body=referral.body)
-
-
-def files(db: Session, complaint_id: int) -> list[Attachment]:
-    return list(
-        db.scalars(
-            select(Attachment)
-            .where(Attachment.complaint_id == complaint_id)
-            .order_by(Attachment.id)
-        )
-    )
-
-
-def open_file(
-    db: Session,
-    account: Account,
-    complaint: Complaint,
-    file_id: int,
-    data_key: bytes,
-    instance_path: Path,
-    now: dt.datetime,
-) -> tuple[str, str, bytes]:
-    """(download name, media type, bytes) of one of the complaint's files; audited."""
-    attachment = db.get(Attachment, file_id)
-    if attachment is None or attachment.complaint_id != complaint.id:
-        raise LookupError(file_id)
-    data = attachments.load(instance_path, data_key, attachment.stored_name)
-    with write_transaction(db):
-        _record(db, "case.file_download", account, complaint, now, file=attachment.id)
-    extension = attachments.EXTENSIONS.get(attachment.media_type, "bin")
-    return f"complaint-{complaint.locator}-{attachment.id}.{extension}", attachment.media_type, data
+        record(db, "case.referral_sent", account, complaint, now, body=referral.body)

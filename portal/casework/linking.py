@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.casework.cases import CaseActionError, may_see
+from portal.casework.cases import CaseActionError
 from portal.casework.linkrule import (
     ASKED,
     CONFIRMED,
@@ -27,6 +27,7 @@ from portal.casework.linkrule import (
     new_link_keys,
     stands,
 )
+from portal.casework.visibility import may_see
 from portal.db import write_transaction
 from portal.models import Account, CaseLink, Complaint
 from portal.security import audit, keys, sealing

@@ -28,7 +28,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.board.accounts import CASE_KEY_ROLES, Role
+from portal.board.accounts import works_cases
 from portal.choices import LinkState
 from portal.clock import hour_floor
 from portal.db import write_transaction
@@ -75,7 +75,7 @@ def stands(db: Session, account_id: int | None, link: CaseLink) -> bool:
     if account_id is None:
         return False
     account = db.get(Account, account_id)
-    if account is None or account.disabled or Role(account.role) not in CASE_KEY_ROLES:
+    if account is None or account.disabled or not works_cases(account):
         return False
     left = db.scalar(
         select(Recusal.id).where(

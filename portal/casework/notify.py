@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import sitesettings
-from portal.casework.cases import CASE_ROLES, may_see
+from portal.board.accounts import CASE_ROLES
+from portal.casework.visibility import may_see
 from portal.config import current_config
 from portal.models import Account, Complaint
 from portal.security import ratelimits

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.casework.cases import may_see
+from portal.casework.visibility import may_see
 from portal.figures import figurelabels as words
 from portal.figures.figurecounts import PUBLISHED_STATUSES
 from portal.figures.periods import Period, Quarter

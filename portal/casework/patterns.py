@@ -19,7 +19,7 @@ import re
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.casework.cases import may_see
+from portal.casework.visibility import may_see
 from portal.choices import ActorKind, LinkState, Status
 from portal.models import Account, CaseLink, Complaint
 

@@ -1,9 +1,8 @@
 """The review queue: what is new, urgent, waiting and old, for one board member.
 
 Two queries per page whatever the page size: the counts by status, and the page of cases
-with their assignees joined in (unread replies are counted on the complaint row). Cases the
-member is recused from, sensitive cases a member is not trained for, and cases held for the
-chair (someone is to be kept away) unless the member is an admin, are left out of both.
+with their assignees joined in (unread replies are counted on the complaint row). Both hold
+only the cases the member may open (`portal.casework.visibility`).
 """
 
 from __future__ import annotations
@@ -14,11 +13,12 @@ import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from portal.board.accounts import CASE_KEY_ROLES, Role
-from portal.choices import Kind, Status
+from portal.board.accounts import CASE_ROLES
+from portal.casework import visibility
+from portal.choices import Status
 from portal.models import Account, Complaint, Recusal, StatusCount
 
 PAGE_SIZE = 50
@@ -57,44 +57,32 @@ class QueuePage:
     has_next: bool
 
 
-def visible_to(account: Account) -> ColumnElement[bool]:
-    """The cases this member may open, as a clause: the same rule as `cases.may_see`. Held
-    for the chair: admins only. Sexual misconduct: trained members only. Never a case they
-    stepped away from or were kept away from. Every condition applies; none overrides another.
-    """
-    recused = select(Recusal.complaint_id).where(Recusal.account_id == account.id)
-    conditions = [Complaint.id.not_in(recused)]
-    if Role(account.role) != Role.ADMIN:
-        conditions.append(Complaint.held_for_chair.is_(False))
-    if not account.trained_sensitive:
-        conditions.append(or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value))
-    return and_(*conditions)
-
-
 def _visible(statement: Select, account: Account) -> Select:
-    return statement.where(visible_to(account))
+    return statement.where(visibility.visible_to(account))
 
 
 def counts(db: Session, account: Account) -> dict[str, int]:
-    """Cases per status this member may see: the trigger-kept totals, less the few cases
-    they are recused from or that are held for the chair. A handful of rows whatever the
-    number of cases."""
+    """Cases per status this member may see (`visibility.visible_to`): the trigger-kept
+    totals of the kinds they may open, less the few cases they are recused from or that are
+    held for the chair. A handful of rows whatever the number of cases."""
+    if not visibility.opens_kind(account, held=False, sexual=False):
+        return {status.value: 0 for status in Status}
     statement = select(StatusCount.status, func.sum(StatusCount.n)).group_by(StatusCount.status)
-    if not account.trained_sensitive:
+    if not visibility.opens_kind(account, held=False, sexual=True):
         statement = statement.where(StatusCount.sensitive.is_(False))
     found = dict(db.execute(statement).all())
-    recused = select(Recusal.complaint_id).where(Recusal.account_id == account.id)
+    recused = visibility.recused_from(account)
     # Two small queries, each on its own index, rather than one OR that scans every case.
     unseen = [select(Complaint.status, func.count()).where(Complaint.id.in_(recused))]
-    if Role(account.role) != Role.ADMIN:
-        held = Complaint.held_for_chair.is_(True)
+    if not visibility.opens_kind(account, held=True, sexual=False):
         unseen.append(
-            select(Complaint.status, func.count()).where(held, Complaint.id.not_in(recused))
+            select(Complaint.status, func.count()).where(
+                visibility.held_is(True), Complaint.id.not_in(recused)
+            )
         )
     for statement in unseen:
-        if not account.trained_sensitive:
-            sexual = or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value)
-            statement = statement.where(sexual)
+        if not visibility.opens_kind(account, held=False, sexual=True):
+            statement = statement.where(visibility.sexual_is(False))
         for status, number in db.execute(statement.group_by(Complaint.status)).all():
             found[status] = found.get(status, 0) - number
     return {status.value: int(found.get(status.value) or 0) for status in Status}
@@ -166,7 +154,7 @@ def openers(db: Session) -> list[Account]:
     return list(
         db.scalars(
             select(Account).where(
-                Account.role.in_([role.value for role in CASE_KEY_ROLES]),
+                Account.role.in_([role.value for role in CASE_ROLES]),
                 Account.disabled.is_(False),
                 Account.key_approved.is_(True),
             )
@@ -176,12 +164,8 @@ def openers(db: Session) -> list[Account]:
 
 def _eligible(members: Sequence[Account], held: bool, sexual: bool) -> list[Account]:
     """Who of `members` may open a case held (or not) and about sexual misconduct (or not),
-    before recusals: `visible_to` by role and training."""
-    if held:
-        members = [m for m in members if Role(m.role) == Role.ADMIN]
-    if sexual:
-        members = [m for m in members if m.trained_sensitive]
-    return list(members)
+    before recusals: `visibility.opens_kind`, the rule the queue's clause is made of."""
+    return [m for m in members if visibility.opens_kind(m, held=held, sexual=sexual)]
 
 
 def why_unopenable(
@@ -200,14 +184,6 @@ def why_unopenable(
     return None
 
 
-def _kind_of_case(held: bool, sexual: bool) -> ColumnElement[bool]:
-    is_sexual = Complaint.kind == Kind.SEXUAL.value
-    return and_(
-        Complaint.held_for_chair.is_(held),
-        is_sexual if sexual else or_(Complaint.kind.is_(None), Complaint.kind != Kind.SEXUAL.value),
-    )
-
-
 def unopenable(db: Session) -> list[tuple[int, Why]]:
     """Every case that no active member can open, and why.
 
@@ -221,7 +197,7 @@ def unopenable(db: Session) -> list[tuple[int, Why]]:
     for held in (False, True):
         for sexual in (False, True):
             eligible = _eligible(members, held, sexual)
-            where = _kind_of_case(held, sexual)
+            where = and_(visibility.held_is(held), visibility.sexual_is(sexual))
             if eligible:
                 all_away = (
                     select(Recusal.complaint_id)

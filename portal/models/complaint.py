@@ -66,7 +66,7 @@ class Complaint(Base):
     # Who should not see this case, in the complainant's words, for the board chair.
     keep_away: Mapped[str | None] = mapped_column(Text)
     # Set when the person writes who should not see the case: until the chair has kept them
-    # away and released the case, only admins may open it (portal.casework.cases.may_see).
+    # away and released the case, only admins may open it (portal.casework.visibility).
     held_for_chair: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     status: Mapped[str] = mapped_column(String(20), default=Status.RECEIVED.value)
