@@ -23,6 +23,8 @@ from portal.extensions import babel, csrf
 from portal.figures import public
 from portal.participant import (
     casepage,
+    checkpage,  # noqa: F401 (adds the "check my complaint" page to the participant blueprint)
+    leaving,  # noqa: F401 (adds Leave, the quick exit, Finish and idle to it)
     receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
     tappable,
 )
@@ -105,9 +107,9 @@ def create_app(
     # The one place portal/ reaches into review/: registering its blueprint.
     from review import bp as review_bp
 
-    # One blueprint for participants: portal/participant/filing.py adds filing and checking to it,
-    # portal/participant/casepage.py the case page, portal/participant/receiptpage.py the receipt's
-    # buttons.
+    # One blueprint for participants: portal/participant/filing.py makes it and adds filing,
+    # checkpage.py the claim-code check, leaving.py the ways out, casepage.py the case page,
+    # receiptpage.py the receipt's buttons.
     app.register_blueprint(casepage.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(review_bp, url_prefix="/review")
