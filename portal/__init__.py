@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hmac
 import urllib.parse
 from pathlib import Path
 
@@ -75,8 +74,11 @@ def create_app(
     app.extensions["portal.notifier"] = Notifier()
     app.extensions["portal.account_secrets"] = accounts.Secrets(
         hashing=PasswordHashing(*cost),
-        # Recovery codes are checked with a keyed hash under a key only the server holds.
-        recovery_key=hmac.new(config.secret_key.encode(), b"recovery-codes", "sha256").digest(),
+        # Recovery codes are checked with a keyed hash under a key only the server holds, made
+        # from the pepper; codes made before that was so were hashed under one made from the
+        # secret key, which is still tried for them.
+        recovery_key=totp.recovery_key(config.claim_pepper),
+        earlier_recovery_key=config.derive("recovery-codes"),
         # TOTP secrets are encrypted under a key from the pepper, which is not in the database.
         totp_key=totp.storage_key(config.claim_pepper),
         cost=cost,

@@ -69,6 +69,9 @@ class Secrets:
     totp_key: bytes
     # argon2id cost for deriving the key that wraps a member's personal private key.
     cost: tuple[int, int, int] = (3, 65536, 4)
+    # The key recovery codes were hashed under before it came from the pepper (one from the
+    # secret key): codes made then are still accepted, until the secret key changes.
+    earlier_recovery_key: bytes | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -312,7 +315,13 @@ def _use_code(
         .with_for_update()
         .where(
             RecoveryCode.account_id == account.id,
-            RecoveryCode.code_hash == totp.recovery_hash(keys.recovery_key, code),
+            RecoveryCode.code_hash.in_(
+                [
+                    totp.recovery_hash(key, code)
+                    for key in (keys.recovery_key, keys.earlier_recovery_key)
+                    if key is not None
+                ]
+            ),
             RecoveryCode.used_at.is_(None),
         )
     )
