@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
 from http import HTTPStatus
 
 import pytest
@@ -314,32 +315,26 @@ def test_an_advocate_can_add_a_second_factor_and_then_needs_it(
     assert response.headers["Location"] == "/review/sign-in/code"
 
 
-def rotated(app: Flask, config: Config, site, clock) -> Flask:  # noqa: ANN001
+@pytest.fixture
+def rotated(app: Flask, config: Config, site, clock) -> Iterator[Board]:  # noqa: ANN001
     """The same site on the same database after PORTAL_SECRET_KEY was changed."""
     changed = dataclasses.replace(config, secret_key="a-new-secret-key-" + "z" * 32)
     assert changed.derive("recovery-codes") != config.derive("recovery-codes")
-    return create_app(changed, site=site, now=clock)
+    after = create_app(changed, site=site, now=clock)
+    yield Board(after, clock)
+    after.extensions["portal.db"].engine.dispose()
 
 
 def test_recovery_codes_still_work_after_the_secret_key_changes(
-    board: Board,
-    app: Flask,
-    config: Config,
-    site,
-    clock,  # noqa: ANN001
+    board: Board, rotated: Board
 ) -> None:
     member = board.member(Role.REVIEWER, "rev")
-    after = Board(rotated(app, config, site, clock), clock)
-    response = after.sign_in(after.app.test_client(), member, code=member.recovery_codes[0])
+    response = rotated.sign_in(rotated.app.test_client(), member, code=member.recovery_codes[0])
     assert response.headers["Location"] == "/review/"
 
 
 def test_recovery_codes_made_under_the_secret_key_still_work_until_it_changes(
-    board: Board,
-    app: Flask,
-    config: Config,
-    site,
-    clock,  # noqa: ANN001
+    board: Board, app: Flask, config: Config, rotated: Board
 ) -> None:
     """Codes made before they were keyed from the pepper were hashed under a key from the
     secret key: the database still holds those hashes, and they must still sign in."""
@@ -357,6 +352,5 @@ def test_recovery_codes_made_under_the_secret_key_still_work_until_it_changes(
     first = board.sign_in(app.test_client(), member, code=member.recovery_codes[0])
     assert first.headers["Location"] == "/review/"
     # Such a code is tied to the secret key: after a change it no longer opens (docs/deploy.md).
-    after = Board(rotated(app, config, site, clock), clock)
-    refused = after.sign_in(after.app.test_client(), member, code=member.recovery_codes[1])
+    refused = rotated.sign_in(rotated.app.test_client(), member, code=member.recovery_codes[1])
     assert GENERIC in refused.get_data(as_text=True)
