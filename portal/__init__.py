@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hmac
 import urllib.parse
 from pathlib import Path
 
@@ -25,6 +24,8 @@ from portal.extensions import babel, csrf
 from portal.figures import public
 from portal.participant import (
     casepage,
+    checkpage,  # noqa: F401 (adds the "check my complaint" page to the participant blueprint)
+    leaving,  # noqa: F401 (adds Leave, the quick exit, Finish and idle to it)
     receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
     tappable,
 )
@@ -75,8 +76,11 @@ def create_app(
     app.extensions[notify.EXTENSION_KEY] = notify.Notifier()
     app.extensions["portal.account_secrets"] = accounts.Secrets(
         hashing=PasswordHashing(*cost),
-        # Recovery codes are checked with a keyed hash under a key only the server holds.
-        recovery_key=hmac.new(config.secret_key.encode(), b"recovery-codes", "sha256").digest(),
+        # Recovery codes are checked with a keyed hash under a key only the server holds, made
+        # from the pepper; codes made before that was so were hashed under one made from the
+        # secret key, which is still tried for them.
+        recovery_key=totp.recovery_key(config.claim_pepper),
+        earlier_recovery_key=config.derive("recovery-codes"),
         # TOTP secrets are encrypted under a key from the pepper, which is not in the database.
         totp_key=totp.storage_key(config.claim_pepper),
         cost=cost,
@@ -109,9 +113,9 @@ def create_app(
     # Before any route is added: every <int:...> in a URL is bounded (portal/ids.py).
     app.url_map.converters["int"] = ids.BoundedIntConverter
 
-    # One blueprint for participants: portal/participant/filing.py adds filing and checking to it,
-    # portal/participant/casepage.py the case page, portal/participant/receiptpage.py the receipt's
-    # buttons.
+    # One blueprint for participants: portal/participant/filing.py makes it and adds filing,
+    # checkpage.py the claim-code check, leaving.py the ways out, casepage.py the case page,
+    # receiptpage.py the receipt's buttons.
     app.register_blueprint(casepage.bp)
     app.register_blueprint(public.bp)
     # The one place portal/ reaches into review/: adding the board's area.

@@ -101,6 +101,12 @@ class Config:
     def argon2_parameters(self) -> tuple[int, int, int]:
         return ARGON2_PROFILES[self.argon2_profile]
 
+    def derive(self, purpose: str) -> bytes:
+        """A key for one purpose made from the secret key. Every key the portal makes from
+        PORTAL_SECRET_KEY comes from here, so changing the secret key changes exactly these
+        (docs/deploy.md says what that ends)."""
+        return derive(self.secret_key, purpose)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Config:
         """Build the configuration from `environ` (default: `os.environ`).
@@ -252,7 +258,7 @@ def _ratelimit_secret(environ: Mapping[str, str], env: str, secret_key: str) -> 
         raise ConfigError("PORTAL_RATELIMIT_SECRET must be at least 32 random characters.")
     if given:
         return given
-    return hmac.new(secret_key.encode(), b"rate-limit counters", hashlib.sha256).hexdigest()
+    return derive(secret_key, "rate-limit counters").hex()
 
 
 def audit_key(environ: Mapping[str, str], env: str, secret_key: str) -> bytes:
@@ -262,7 +268,13 @@ def audit_key(environ: Mapping[str, str], env: str, secret_key: str) -> bytes:
         raise ConfigError("PORTAL_AUDIT_KEY must be at least 32 random characters.")
     if given:
         return given.encode()
-    return hmac.new(secret_key.encode(), b"audit chain", hashlib.sha256).digest()
+    return derive(secret_key, "audit chain")
+
+
+def derive(secret_key: str, purpose: str) -> bytes:
+    """HMAC-SHA256 of the purpose under the secret key (Config.derive; used directly only while
+    the Config is being built)."""
+    return hmac.new(secret_key.encode(), purpose.encode(), hashlib.sha256).digest()
 
 
 def ensure_instance_folder(instance_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
 from http import HTTPStatus
 
 import pytest
@@ -11,9 +12,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal import create_app, db
-from portal.board import accounts
+from portal.board import accounts, totp
 from portal.board.accounts import Role
-from portal.models import Account, AuditEvent, Invite
+from portal.config import Config
+from portal.models import Account, AuditEvent, Invite, RecoveryCode
 from tests.board import PASSWORD, Board, csrf, totp_now
 
 GENERIC = "That did not work. Please check what you typed and try again."
@@ -311,3 +313,44 @@ def test_an_advocate_can_add_a_second_factor_and_then_needs_it(
     clock.advance(seconds=31)
     response = board.sign_in(app.test_client(), member)
     assert response.headers["Location"] == "/review/sign-in/code"
+
+
+@pytest.fixture
+def rotated(app: Flask, config: Config, site, clock) -> Iterator[Board]:  # noqa: ANN001
+    """The same site on the same database after PORTAL_SECRET_KEY was changed."""
+    changed = dataclasses.replace(config, secret_key="a-new-secret-key-" + "z" * 32)
+    assert changed.derive("recovery-codes") != config.derive("recovery-codes")
+    after = create_app(changed, site=site, now=clock)
+    yield Board(after, clock)
+    after.extensions["portal.db"].engine.dispose()
+
+
+def test_recovery_codes_still_work_after_the_secret_key_changes(
+    board: Board, rotated: Board
+) -> None:
+    member = board.member(Role.REVIEWER, "rev")
+    response = rotated.sign_in(rotated.app.test_client(), member, code=member.recovery_codes[0])
+    assert response.headers["Location"] == "/review/"
+
+
+def test_recovery_codes_made_under_the_secret_key_still_work_until_it_changes(
+    board: Board, app: Flask, config: Config, rotated: Board
+) -> None:
+    """Codes made before they were keyed from the pepper were hashed under a key from the
+    secret key: the database still holds those hashes, and they must still sign in."""
+    member = board.member(Role.REVIEWER, "rev")
+    earlier = config.derive("recovery-codes")
+    with app.app_context():
+        session = db.session()
+        for stored, code in zip(
+            session.scalars(select(RecoveryCode).order_by(RecoveryCode.id)),
+            member.recovery_codes,
+            strict=True,
+        ):
+            stored.code_hash = totp.recovery_hash(earlier, code)
+        session.commit()
+    first = board.sign_in(app.test_client(), member, code=member.recovery_codes[0])
+    assert first.headers["Location"] == "/review/"
+    # Such a code is tied to the secret key: after a change it no longer opens (docs/deploy.md).
+    refused = rotated.sign_in(rotated.app.test_client(), member, code=member.recovery_codes[1])
+    assert GENERIC in refused.get_data(as_text=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import stat
 from pathlib import Path
 
@@ -135,3 +137,15 @@ def test_the_instance_folder_is_private_to_its_owner(tmp_path: Path) -> None:
     instance = tmp_path / "fresh-instance"
     Config.from_env({"PORTAL_INSTANCE_PATH": str(instance)})
     assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+
+
+def test_keys_from_the_secret_key_are_the_ones_made_before_derive_existed(tmp_path: Path) -> None:
+    """An upgrade must not change the audit key made from the secret key (the log written so
+    far would stop verifying), nor the keys of other purposes be the same as it."""
+    environ = {"PORTAL_ENV": "test", "PORTAL_SECRET_KEY": STRONG, "PORTAL_CLAIM_PEPPER": STRONG}
+    config = Config.from_env(environ, instance_path=tmp_path)
+    before = hmac.new(STRONG.encode(), b"audit chain", hashlib.sha256).digest()
+    assert config.audit_key == before == config.derive("audit chain")
+    limits = hmac.new(STRONG.encode(), b"rate-limit counters", hashlib.sha256).hexdigest()
+    assert config.ratelimit_secret == limits
+    assert len({config.derive(p) for p in ("audit chain", "recovery-codes", "x")}) == 3

@@ -4,15 +4,21 @@ it was first shown. What arrived is counted, never named."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import os
 from http import HTTPStatus
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.board.accounts import Role
 from portal.models import Complaint
+from portal.security import receipts
 from tests.board import Board
 from tests.conftest import FakeClock, Participant, code_on_page, code_shown, hidden_value
 from tests.test_attachments import pdf_with_author, photo
@@ -214,3 +220,24 @@ def test_the_receipt_and_case_page_count_the_files_but_never_name_them(
             assert "files-received" not in page
         else:
             assert expected in page
+
+
+def sealed_before_the_crypto_module(token: str, holder: str, code: str, until) -> bytes:  # noqa: ANN001
+    """A receipt as receipts.seal made it with its own AES-GCM and HKDF (until issue 15)."""
+    key = HKDF(hashes.SHA256(), 32, salt=None, info=b"filing-receipt-key").derive(
+        token.encode() + b"\0" + holder.encode()
+    )
+    nonce = os.urandom(12)
+    plain = f"{code}\n{until.isoformat()}".encode()
+    return nonce + AESGCM(key).encrypt(nonce, plain, receipts.token_hash(token))
+
+
+def test_a_receipt_sealed_before_an_upgrade_still_opens_only_for_its_form_and_session() -> None:
+    token, holder, now = receipts.new_token(), receipts.new_holder(), dt.datetime(2026, 11, 2)
+    old = sealed_before_the_crypto_module(token, holder, "CODE", now + receipts.SHOW_FOR)
+    assert receipts.unseal(token, holder, old, now) == "CODE"
+    assert receipts.unseal(token, receipts.new_holder(), old, now) is None
+    assert receipts.unseal(receipts.new_token(), holder, old, now) is None
+    assert receipts.unseal(token, holder, old, now + receipts.SHOW_FOR) is None
+    fresh = receipts.seal(token, holder, "CODE", now + receipts.SHOW_FOR)
+    assert receipts.unseal(token, holder, fresh, now) == "CODE"

@@ -76,6 +76,9 @@ class Secrets:
     totp_key: bytes
     # argon2id cost for deriving the key that wraps a member's personal private key.
     cost: tuple[int, int, int] = (3, 65536, 4)
+    # The key recovery codes were hashed under before it came from the pepper (one from the
+    # secret key): codes made then are still accepted, until the secret key changes.
+    earlier_recovery_key: bytes | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -133,7 +133,13 @@ def _use_code(
         .with_for_update()
         .where(
             RecoveryCode.account_id == account.id,
-            RecoveryCode.code_hash == totp.recovery_hash(keys.recovery_key, code),
+            RecoveryCode.code_hash.in_(
+                [
+                    totp.recovery_hash(key, code)
+                    for key in (keys.recovery_key, keys.earlier_recovery_key)
+                    if key is not None
+                ]
+            ),
             RecoveryCode.used_at.is_(None),
         )
     )

@@ -35,6 +35,12 @@ def storage_key(pepper: bytes) -> bytes:
     return crypto.derive(pepper, "totp-secrets")
 
 
+def recovery_key(pepper: bytes) -> bytes:
+    """The key recovery codes are hashed under, from the pepper, which is never changed: so
+    changing the secret key leaves every recovery code working."""
+    return crypto.derive(pepper, "recovery-codes")
+
+
 def _label(account_id: int) -> str:
     # Bound to the account, so a secret copied onto another account's row does not open.
     return f"account.totp_secret:{account_id}"

@@ -1,4 +1,5 @@
-"""Participant pages: the start page, filing, checking a claim code, the open case, leaving.
+"""Participant pages: the start page and filing. The participant blueprint is made here;
+checkpage.py (a claim code), leaving.py (the ways out), casepage.py and receiptpage.py add to it.
 
 Views only wire a form to a domain function and a template. Every page here works without
 JavaScript and is sent with `Cache-Control: no-store` (see `headers`).
@@ -7,14 +8,12 @@ JavaScript and is sent with `Cache-Control: no-store` (see `headers`).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 
 from flask import (
     Blueprint,
     Response,
     current_app,
-    flash,
     g,
     redirect,
     render_template,
@@ -30,17 +29,15 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import clock, db, languages, sitesettings
-from portal.board import boardsessions
-from portal.casework import assist, caseaccess, complaints, notify
+from portal.casework import assist, complaints, notify
+from portal.casework import filing as casework_filing
 from portal.config import Config, current_config
-from portal.extensions import csrf
 from portal.participant import blankform
-from portal.participant.forms import CheckForm, FileForm
-from portal.security import attachments, claimcodes, keys, receipts, sealing
+from portal.participant.forms import FileForm
+from portal.security import attachments, claimcodes, keys, receipts
 from portal.security.ratelimits import (
     client_key,
     counted_only_when,
-    from_config,
     limiter,
     named_key,
 )
@@ -236,8 +233,7 @@ def file_submit() -> ResponseReturnValue:
         where_text=blank_to_none(form.where_text.data),
         wants=blank_to_none(form.wants.data),
         safe_now=blank_to_none(form.safe_now.data),
-        assisted_by=assist.ADVOCATE if g.advocate else blank_to_none(form.assisted_by.data),
-        assisted_org=g.advocate.organisation if g.advocate else None,
+        assisted_by=blank_to_none(form.assisted_by.data),
         pseudonym=blank_to_none(form.pseudonym.data),
         keep_away=blank_to_none(form.keep_away.data),
         lost_code_note=blank_to_none(form.lost_code_note.data),
@@ -248,28 +244,22 @@ def file_submit() -> ResponseReturnValue:
         filed_by_member=assist.case_worker_here(db.session(), clock.now()),
     )
     try:
-        # The words first: a claim code in them refuses the filing before any file is opened.
-        complaints.check_for_codes(values)
-    except complaints.CodeInText as found:
-        return _code_in_text(form, found.field)
-    try:
-        files = _cleaned_files(form)
-    except attachments.FileRefused as refused:
-        form.files.errors.append(_file_problem(refused.reason))
-        return _render_file_form(form, problem=_("Please look at the boxes marked below."))
-    values = dataclasses.replace(values, files=files)
-    try:
-        filed = complaints.file_complaint(
+        filing = casework_filing.file(
             db.session(),
             _hasher(),
             values,
-            form.form_token.data,
-            clock.now(),
-            uploads=_cfg().instance_path,
+            advocate=g.advocate,
+            form_token=form.form_token.data,
             holder=receipt_holder(),
+            now=clock.now(),
+            uploads=_cfg().instance_path,
+            files=_chosen_files(form),
         )
     except complaints.CodeInText as found:
         return _code_in_text(form, found.field)
+    except attachments.FileRefused as refused:
+        form.files.errors.append(_file_problem(refused.reason))
+        return _render_file_form(form, problem=_("Please look at the boxes marked below."))
     except complaints.AlreadyFiled:
         return render_template("participant/already_filed.html")
     except keys.KeysNotReady:
@@ -292,17 +282,12 @@ def file_submit() -> ResponseReturnValue:
                 "Please try again in a minute."
             ),
         )
-    g.complaint_stored = not filed.repeated
-    if not filed.repeated:
-        # Told alike whoever helped: an urgent case filed beside an advocate is just as urgent.
-        notify.tell_board(
-            db.session(), notify.URGENT if filed.urgent else notify.NEW, filed.complaint_id
-        )
+    g.complaint_stored = not filing.filed.repeated
+    if filing.notice is not None:
+        notify.tell_board(db.session(), filing.notice, filing.filed.complaint_id)
     if g.advocate is not None:
-        if not filed.repeated:
-            assist.record_filing(db.session(), g.advocate, clock.now())
         assist.used_consent()
-    return render_receipt(filed, form.form_token.data)
+    return render_receipt(filing.filed, form.form_token.data)
 
 
 def _code_in_text(form: FileForm, field: str) -> tuple[str, int]:
@@ -321,11 +306,14 @@ def _code_in_text(form: FileForm, field: str) -> tuple[str, int]:
 EXPIRED = "The CSRF token has expired."
 
 
-def _cleaned_files(form: FileForm) -> tuple[attachments.Clean, ...]:
+def _chosen_files(form: FileForm) -> list[bytes]:
+    """The chosen files' bytes; one byte over the limit is enough to refuse a file. Past the
+    most that can be sent, the rest are not read (casework.filing refuses them all)."""
     chosen = [f for f in (form.files.data or []) if f and f.filename]
-    if len(chosen) > attachments.MAX_FILES:
-        raise attachments.FileRefused("too_many")
-    return tuple(attachments.clean(f.read(attachments.MAX_BYTES + 1)) for f in chosen)
+    return [
+        f.read(attachments.MAX_BYTES + 1) if i < attachments.MAX_FILES else b""
+        for i, f in enumerate(chosen)
+    ]
 
 
 def _file_problem(reason: str) -> str:
@@ -390,59 +378,6 @@ def _file_form_blank() -> FileForm:
     return FileForm(agencies=_site().agencies, formdata=None)
 
 
-def _code_was_wrong() -> bool:
-    """Only a wrong code costs a try: a good code and a typo (caught by the check character,
-    without argon2 work) are given back."""
-    return bool(g.get("code_wrong"))
-
-
-@bp.route("/check", methods=["GET", "POST"])
-@limiter.limit(from_config("check_limit_per_client"), methods=["POST"])
-@counted_only_when(_code_was_wrong)
-def check() -> ResponseReturnValue:
-    form = CheckForm()
-    if languages.switch_requested():
-        return render_template("participant/check.html", form=form)
-    if not form.validate_on_submit():
-        return render_template("participant/check.html", form=form)
-    try:
-        code = claimcodes.parse(form.code.data)
-    except claimcodes.ClaimCodeTypo:
-        form.code.errors.append(
-            _("One of the characters looks wrong. Please check the code and try again.")
-        )
-        return render_template("participant/check.html", form=form)
-    except claimcodes.ClaimCodeError:
-        form.code.errors.append(
-            _("A claim code has 20 letters and numbers. Please check it and try again.")
-        )
-        return render_template("participant/check.html", form=form)
-
-    database = db.session()
-    complaint_id = complaints.find_by_code(database, _hasher(), code)
-    if complaint_id is None:
-        g.code_wrong = True
-        form.code.errors.append(
-            _("We could not open a complaint with that code. Please check it and try again.")
-        )
-        return render_template("participant/check.html", form=form)
-    complaint = complaints.get(database, complaint_id)
-    data_key = sealing.key_for_code(complaint, _hasher().code_key(code))
-    complaints.opened(database, complaint, clock.now())
-    caseaccess.close_case(database, session.get(CASE_SESSION_KEY))
-    session[CASE_SESSION_KEY] = caseaccess.open_case(
-        database, complaint_id, clock.now(), _idle(), data_key
-    )
-    return redirect(url_for("participant.case"), code=303)
-
-
-def end_receipt() -> None:
-    """Make the code of the receipt this form came from impossible to show again."""
-    form_token = request.form.get("form_token", "")
-    if form_token:
-        complaints.end_receipt(db.session(), form_token[:100])
-
-
 # Which receipts this browser session was shown, so that Leave and the quick exit, which come
 # from any page and carry no form token, end them on the server as "Done" does. Only the
 # receipts' lookup hashes are kept: they cannot unseal a code.
@@ -455,64 +390,3 @@ def _remember_receipt(form_token: str) -> None:
     token_hash = receipts.token_hash(form_token).hex()
     if token_hash not in seen:
         session[RECEIPTS_SESSION_KEY] = [*seen, token_hash][-RECEIPTS_KEPT:]
-
-
-def _end_everything() -> None:
-    for token_hash in session.get(RECEIPTS_SESSION_KEY, [])[:RECEIPTS_KEPT]:
-        complaints.end_receipt_by_hash(db.session(), bytes.fromhex(token_hash), quietly=True)
-    caseaccess.close_case(db.session(), session.get(CASE_SESSION_KEY))
-    session.clear()
-
-
-# Leaving and the quick exit only ever end things, so a stale page's button must still work:
-# a form that sat open past its CSRF token's life would otherwise trap the person on an error
-# page at the worst moment. A forged request can do no more than close the case.
-@bp.post("/leave")
-@csrf.exempt
-def leave() -> ResponseReturnValue:
-    _end_everything()
-    flash(_("You left your complaint. To see it again, enter your claim code."))
-    return redirect(url_for("participant.home"), code=303)
-
-
-@bp.post("/exit")
-@csrf.exempt
-def quick_exit() -> ResponseReturnValue:
-    # On an advocate's device the quick exit signs the advocate out too: whoever grabbed
-    # the phone must not land in the review area either.
-    _end_everything()
-    assist.end_advocate_session(db.session())
-    return _forget_board_cookie(redirect(_site().quick_exit_url, code=303))
-
-
-@bp.post("/finish")
-@csrf.exempt
-def finish() -> ResponseReturnValue:
-    """An advocate's "Finish and clear": end the receipt just shown, the case, the advocate's
-    sign-in and this browser's session, and go back to a blank start page for the next
-    person."""
-    end_receipt()
-    _end_everything()
-    assist.end_advocate_session(db.session())
-    return _forget_board_cookie(redirect(url_for("participant.home"), code=303))
-
-
-def _forget_board_cookie(response: Response) -> Response:
-    config = current_config()
-    response.delete_cookie(
-        boardsessions.cookie_name(config.is_production),
-        path="/",
-        secure=config.is_production,
-        httponly=True,
-        samesite="Strict",
-    )
-    return response
-
-
-@bp.get("/idle")
-def idle() -> ResponseReturnValue:
-    """Kiosk mode's idle timeout: end any open case and show the blank start page. A GET so
-    that a page's own refresh can reach it without JavaScript; it only ever ends things."""
-    _end_everything()
-    assist.end_advocate_session(db.session())
-    return _forget_board_cookie(redirect(url_for("participant.home"), code=303))

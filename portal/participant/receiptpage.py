@@ -15,13 +15,8 @@ from flask.typing import ResponseReturnValue
 from portal import clock, db, languages
 from portal.casework import complaints
 from portal.extensions import csrf
-from portal.participant.filing import (
-    _end_everything,
-    bp,
-    end_receipt,
-    receipt_holder,
-    render_receipt,
-)
+from portal.participant.filing import bp, receipt_holder, render_receipt
+from portal.participant.leaving import end_everything, end_receipt
 
 
 # Like Leave: it only ever ends things, so a page that sat open past its CSRF token's life
@@ -30,7 +25,7 @@ from portal.participant.filing import (
 @csrf.exempt
 def done() -> ResponseReturnValue:
     end_receipt()
-    _end_everything()
+    end_everything()
     return redirect(url_for("participant.home"), code=303)
 
 

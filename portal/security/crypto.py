@@ -40,16 +40,22 @@ def derive(key: bytes, purpose: str) -> bytes:
     return HKDF(hashes.SHA256(), KEY_BYTES, salt=None, info=purpose.encode()).derive(key)
 
 
-def encrypt(key: bytes, plain: bytes, label: str) -> bytes:
+def encrypt(key: bytes, plain: bytes, label: str | bytes) -> bytes:
+    """AES-256-GCM with a fresh nonce, which leads the result. A `label` given as bytes is
+    used as the associated data as it is (a receipt's token hash, say)."""
     nonce = secrets.token_bytes(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plain, label.encode())
+    return nonce + AESGCM(key).encrypt(nonce, plain, _associated(label))
 
 
-def decrypt(key: bytes, sealed: bytes, label: str) -> bytes:
+def decrypt(key: bytes, sealed: bytes, label: str | bytes) -> bytes:
     try:
-        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], label.encode())
+        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _associated(label))
     except (InvalidTag, ValueError) as error:
-        raise DecryptionFailed(label) from error
+        raise DecryptionFailed(str(label)) from error
+
+
+def _associated(label: str | bytes) -> bytes:
+    return label if isinstance(label, bytes) else label.encode()
 
 
 def encrypt_text(key: bytes, text: str | None, label: str) -> str | None:

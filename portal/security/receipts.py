@@ -8,6 +8,10 @@ session of the browser that drew the form (`holder`), and the row is found by th
 hash. Only that browser, with that form, can read the code back, and only for `SHOW_FOR`
 after the first showing: the deadline is sealed with the code, exact to the second, while the
 row itself keeps only an hour (so the database does not tell when anyone filed).
+
+The sealing is the crypto module's: AES-256-GCM under an HKDF-SHA256 key, with the token's
+hash as associated data (the same format as before the crypto module did it, so receipts sealed
+before an upgrade still open after it).
 """
 
 from __future__ import annotations
@@ -16,13 +20,9 @@ import datetime as dt
 import hashlib
 import secrets
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from portal.security import crypto
 
 TOKEN_BYTES = 32
-NONCE_BYTES = 12
 # The code is never shown again later than this after its first showing.
 SHOW_FOR = dt.timedelta(minutes=15)
 
@@ -41,25 +41,20 @@ def token_hash(token: str) -> bytes:
 
 
 def _key(token: str, holder: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"filing-receipt-key").derive(
-        token.encode() + b"\0" + holder.encode()
-    )
+    return crypto.derive(token.encode() + b"\0" + holder.encode(), "filing-receipt-key")
 
 
 def seal(token: str, holder: str, code: str, show_until: dt.datetime) -> bytes:
-    nonce = secrets.token_bytes(NONCE_BYTES)
     plain = f"{code}\n{show_until.isoformat()}".encode()
-    return nonce + AESGCM(_key(token, holder)).encrypt(nonce, plain, token_hash(token))
+    return crypto.encrypt(_key(token, holder), plain, token_hash(token))
 
 
 def unseal(token: str, holder: str, sealed: bytes, now: dt.datetime) -> str | None:
     """The code, or None: another form or session, or more than `SHOW_FOR` after filing."""
     try:
-        plain = AESGCM(_key(token, holder)).decrypt(
-            sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], token_hash(token)
-        )
+        plain = crypto.decrypt(_key(token, holder), sealed, token_hash(token))
         code, until = plain.decode().split("\n")
         show_until = dt.datetime.fromisoformat(until)
-    except (InvalidTag, ValueError):
+    except ValueError:  # crypto.DecryptionFailed is one
         return None
     return code if now < show_until else None
