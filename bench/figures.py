@@ -175,7 +175,7 @@ def build(count: int, folder: Path, clock: Clock) -> Flask:
     return app
 
 
-def timed(client, path: str) -> float:  # noqa: ANN001
+def timed(client, path: str) -> float:
     started = time.perf_counter()
     response = client.get(path)
     elapsed = (time.perf_counter() - started) * 1000
@@ -214,7 +214,7 @@ def kept_warm_ms(app: Flask) -> tuple[float, float]:
     return year, ms_since(started)
 
 
-def handed_on_ms(app: Flask, client) -> tuple[float, float]:  # noqa: ANN001
+def handed_on_ms(app: Flask, client) -> tuple[float, float]:
     """A reader at 45-60 minutes: their request, and the count it hands to a thread."""
     started = time.perf_counter()
     served = timed(client, "/figures")

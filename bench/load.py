@@ -84,7 +84,7 @@ class Figure:
         return self.done / self.hashes
 
 
-def alternate(pool: Pool, workers: int, rounds: int, slice_seconds: float, serve) -> Figure:  # noqa: ANN001
+def alternate(pool: Pool, workers: int, rounds: int, slice_seconds: float, serve) -> Figure:
     figure = Figure()
     for _round in range(rounds):
         figure.hashes += argon2_hashes(pool, workers, slice_seconds)

@@ -44,7 +44,7 @@ PAGES = {
 }
 
 
-def build(size: int, folder: Path):  # noqa: ANN201
+def build(size: int, folder: Path):
     url = f"sqlite:///{folder / 'portal.sqlite3'}"
     migrate.upgrade(url)
     config = Config.from_env(
@@ -95,7 +95,7 @@ def build(size: int, folder: Path):  # noqa: ANN201
     return app, client, locator
 
 
-def median_ms(client, path: str) -> float:  # noqa: ANN001
+def median_ms(client, path: str) -> float:
     for _ in range(3):
         assert client.get(path).status_code == 200, path
     times = []

@@ -144,7 +144,7 @@ def bench_database(url: str = BENCH_PG_URL) -> Iterator[str]:
         admin.dispose()
 
 
-def _wait(ready, what: str) -> None:  # noqa: ANN001
+def _wait(ready, what: str) -> None:
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         if ready():

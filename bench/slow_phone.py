@@ -104,7 +104,7 @@ def portal_app(workdir: Path) -> Flask:
     return app
 
 
-def time_page(browser, url: str, locale: str, cpu_slowdown: int) -> dict[str, float]:  # noqa: ANN001
+def time_page(browser, url: str, locale: str, cpu_slowdown: int) -> dict[str, float]:
     """Load `url` once in a fresh phone-sized context on the slow network."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale=locale)
     try:

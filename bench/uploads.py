@@ -97,7 +97,7 @@ def samples() -> dict[str, bytes]:
 # --- one POST in a process of its own ---------------------------------------------------------
 
 
-def _portal_app(folder: Path):  # noqa: ANN202
+def _portal_app(folder: Path):
     import datetime as dt
 
     from portal import create_app, db, migrate
@@ -118,7 +118,7 @@ def _portal_app(folder: Path):  # noqa: ANN202
     return app
 
 
-def _bare_app():  # noqa: ANN202
+def _bare_app():
     from bare_app import create_app
     from flask import request
 

@@ -64,5 +64,5 @@ def post_worker_init(worker) -> None:
 
         if isinstance(worker.wsgi, Flask):
             figurerefresh.keep_warm(worker.wsgi)
-    except Exception:  # noqa: BLE001 - a failure here would halt every worker
+    except Exception:  # a failure here would halt every worker
         worker.log.warning("figures not kept warm in this worker")

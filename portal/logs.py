@@ -63,5 +63,5 @@ class AnonymousRequestHandler(WSGIRequestHandler):
     with "-" there every client would share one rate-limit bucket, so one guesser would lock
     everyone out."""
 
-    def log(self, type: str, message: str, *args: object) -> None:  # noqa: A002 - werkzeug's name
+    def log(self, type: str, message: str, *args: object) -> None:  # werkzeug's name
         _werkzeug_log(type, f"- - - [{self.log_date_time_string()}] {message}\n", *args)

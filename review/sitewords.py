@@ -43,7 +43,7 @@ def _place_parts(line: str) -> list[str]:
     return parts + [""] * (len(PLACE_KEYS) - len(parts))
 
 
-def _pairer(pairs: dict[str, str]):  # noqa: ANN202
+def _pairer(pairs: dict[str, str]):
     def pair(source: str, translated: str) -> None:
         if source and translated and translated != "-":
             pairs[source] = translated

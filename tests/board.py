@@ -107,7 +107,7 @@ class Board:
             keys.grant(session, account, board_keyring(self.app))
             session.commit()
 
-    def sign_in(  # noqa: ANN201
+    def sign_in(
         self,
         client: FlaskClient,
         member: Member,

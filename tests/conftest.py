@@ -217,7 +217,7 @@ def participant(client: FlaskClient) -> Participant:
 
 
 @pytest.fixture
-def board(app: Flask, clock: FakeClock):  # noqa: ANN201
+def board(app: Flask, clock: FakeClock):
     from tests.board import Board
 
     return Board(app, clock)

@@ -125,7 +125,7 @@ def test_every_review_route_is_in_the_policy_table(app: Flask) -> None:
     assert set(POLICY) <= endpoints, "POLICY names routes that no longer exist"
 
 
-def request(client: FlaskClient, method: str, path: str):  # noqa: ANN201
+def request(client: FlaskClient, method: str, path: str):
     if method == "GET":
         return client.get(path)
     return client.post(path, data={"csrf_token": csrf(client, "/review/sign-in")})
@@ -143,7 +143,7 @@ def clients(app: Flask, board: Board) -> dict[str, FlaskClient]:
     return signed_in
 
 
-def test_each_role_gets_exactly_what_the_policy_allows(app: Flask, clients, participant) -> None:  # noqa: ANN001
+def test_each_role_gets_exactly_what_the_policy_allows(app: Flask, clients, participant) -> None:
     picture = io.BytesIO()
     Image.new("RGB", (4, 4), "red").save(picture, format="PNG")
     picture.seek(0)
@@ -177,7 +177,7 @@ def test_each_role_gets_exactly_what_the_policy_allows(app: Flask, clients, part
     assert not problems, "\n".join(problems)
 
 
-def test_a_route_without_a_rule_is_closed_to_everyone(config, site, clock) -> None:  # noqa: ANN001
+def test_a_route_without_a_rule_is_closed_to_everyone(config, site, clock) -> None:
     app = create_app(config, site=site, now=clock)
 
     def forgotten() -> str:

@@ -43,7 +43,7 @@ def consent(client: FlaskClient) -> None:
     assert response.headers["Location"] == "/file"
 
 
-def assisted_filing(client: FlaskClient, **fields: str):  # noqa: ANN201
+def assisted_filing(client: FlaskClient, **fields: str):
     consent(client)
     page = client.get("/file").get_data(as_text=True)
     data = {
@@ -142,7 +142,7 @@ def test_finish_and_clear_leaves_nothing_on_the_screen(app: Flask, advocate: Fla
         assert dict(session) == {}
 
 
-def test_advocates_get_404_on_every_case_route(app: Flask, clock, advocate: FlaskClient) -> None:  # noqa: ANN001
+def test_advocates_get_404_on_every_case_route(app: Flask, clock, advocate: FlaskClient) -> None:
     locator = file_directly(app, clock)[:4]
     assert advocate.get(f"/review/cases/{locator}").status_code == HTTPStatus.NOT_FOUND
     for action in ("note", "message", "status", "assign", "decide", "recuse", "refer", "link"):
@@ -153,7 +153,7 @@ def test_advocates_get_404_on_every_case_route(app: Flask, clock, advocate: Flas
     assert locator not in advocate.get("/review/").get_data(as_text=True)
 
 
-def test_kiosk_mode_clears_an_idle_screen_without_javascript(config, site, clock) -> None:  # noqa: ANN001
+def test_kiosk_mode_clears_an_idle_screen_without_javascript(config, site, clock) -> None:
     kiosk = create_app(config, site=dataclasses.replace(site, kiosk_mode=True), now=clock)
     give_board_key(kiosk, clock.moment)
     client = kiosk.test_client()
@@ -170,13 +170,13 @@ def test_kiosk_mode_clears_an_idle_screen_without_javascript(config, site, clock
     kiosk.extensions["portal.db"].engine.dispose()
 
 
-def test_no_kiosk_refresh_unless_the_site_asks_for_it(client) -> None:  # noqa: ANN001
+def test_no_kiosk_refresh_unless_the_site_asks_for_it(client) -> None:
     assert "http-equiv" not in client.get("/").get_data(as_text=True)
 
 
 def test_a_lost_code_link_needs_the_persons_confirmation(
     app: Flask, clock, board: Board, client
-) -> None:  # noqa: ANN001
+) -> None:
     earlier_code = file_directly(app, clock, narrative="EARLIER-WORDS about the shelter")
     clock.advance(days=30)
     new_code = file_directly(
@@ -204,7 +204,7 @@ def test_a_lost_code_link_needs_the_persons_confirmation(
 
 def test_keeping_someone_away_holds_the_cases_the_person_confirmed_as_theirs(
     app: Flask, clock, board: Board, client
-) -> None:  # noqa: ANN001
+) -> None:
     earlier = file_directly(app, clock, narrative="earlier one")[:4]
     new_code = file_directly(app, clock, narrative="again", lost_code_note="lost my code")
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")
@@ -224,7 +224,7 @@ def test_keeping_someone_away_holds_the_cases_the_person_confirmed_as_theirs(
 
 def test_confirming_a_link_from_a_held_case_holds_the_earlier_one_too(
     app: Flask, clock, board: Board, client
-) -> None:  # noqa: ANN001
+) -> None:
     earlier = file_directly(app, clock, narrative="earlier one")[:4]
     new_code = file_directly(
         app, clock, narrative="again", lost_code_note="lost it", keep_away="My neighbour"
@@ -242,7 +242,7 @@ def test_confirming_a_link_from_a_held_case_holds_the_earlier_one_too(
     assert reviewer.get(f"/review/cases/{earlier}").status_code == HTTPStatus.NOT_FOUND
 
 
-def test_a_refused_link_opens_nothing(app: Flask, clock, board: Board, client) -> None:  # noqa: ANN001
+def test_a_refused_link_opens_nothing(app: Flask, clock, board: Board, client) -> None:
     earlier_code = file_directly(app, clock, narrative="EARLIER-WORDS")
     new_code = file_directly(app, clock, narrative="new", lost_code_note="lost it")
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")

@@ -136,7 +136,7 @@ def test_files_sent_with_a_complaint_are_encrypted_and_board_downloads_are_clean
     app: Flask,
     board: Board,
     client,
-    config,  # noqa: ANN001
+    config,
 ) -> None:
     code = Participant(client).file_and_get_code(
         files=[
@@ -171,7 +171,7 @@ def test_files_sent_with_a_complaint_are_encrypted_and_board_downloads_are_clean
     assert AUTHOR.encode() not in response.data
 
 
-def test_a_refused_file_keeps_everything_else_the_person_wrote(app: Flask, client) -> None:  # noqa: ANN001
+def test_a_refused_file_keeps_everything_else_the_person_wrote(app: Flask, client) -> None:
     response = Participant(client).file(
         narrative="My words stay here.", files=[(io.BytesIO(b"hello"), "photo.jpg")]
     )
@@ -182,13 +182,13 @@ def test_a_refused_file_keeps_everything_else_the_person_wrote(app: Flask, clien
         assert db.session().scalars(select(Attachment)).first() is None
 
 
-def test_more_than_three_files_are_refused(client) -> None:  # noqa: ANN001
+def test_more_than_three_files_are_refused(client) -> None:
     files = [(io.BytesIO(photo("PNG")), f"p{i}.png") for i in range(4)]
     page = Participant(client).file(files=files).get_data(as_text=True)
     assert "Please choose 3 files at most." in page
 
 
-def test_withdrawing_with_deletion_erases_the_files(app: Flask, client, config) -> None:  # noqa: ANN001
+def test_withdrawing_with_deletion_erases_the_files(app: Flask, client, config) -> None:
     person = Participant(client)
     code = person.file_and_get_code(files=[(io.BytesIO(photo("PNG")), "p.png")])
     assert list((config.instance_path / attachments.FOLDER).iterdir())
@@ -370,7 +370,7 @@ def pdf_contents(data: bytes) -> PdfContents:
             decoded = value.get_data()
             texts.append(decoded)
             if value.get("/Filter") == "/DCTDecode":
-                with Image.open(io.BytesIO(value._data)) as picture:  # noqa: SLF001  raw JPEG
+                with Image.open(io.BytesIO(value._data)) as picture:  # raw JPEG
                     exif = picture.getexif()
                     if exif:
                         found.exif.append(exif)
@@ -384,7 +384,7 @@ def pdf_contents(data: bytes) -> PdfContents:
     return found
 
 
-def board_downloads(app: Flask, board: Board, code: str) -> list:  # noqa: ANN001
+def board_downloads(app: Flask, board: Board, code: str) -> list:
     """Every file of the complaint, downloaded as a reviewer would, through the case page."""
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")
     with app.test_request_context():
@@ -398,7 +398,7 @@ def board_downloads(app: Flask, board: Board, code: str) -> list:  # noqa: ANN00
 def test_a_hostile_pdf_reaches_the_board_as_pictures_of_its_pages(
     app: Flask,
     board: Board,
-    client,  # noqa: ANN001
+    client,
 ) -> None:
     code = Participant(client).file_and_get_code(files=[(io.BytesIO(hostile_pdf()), "a.pdf")])
     [download] = board_downloads(app, board, code)
@@ -467,8 +467,8 @@ def huge_webp() -> bytes:
 )
 def test_files_that_cannot_be_opened_safely_are_refused_kindly_and_the_words_stay(
     app: Flask,
-    client,  # noqa: ANN001
-    make,  # noqa: ANN001
+    client,
+    make,
     message: str,
 ) -> None:
     response = Participant(client).file(
@@ -497,7 +497,7 @@ def phone_photo_24mp() -> bytes:
 )
 def test_a_file_that_needs_more_than_the_decoder_may_use_is_refused_as_too_large(
     app: Flask,
-    client,  # noqa: ANN001
+    client,
     monkeypatch: pytest.MonkeyPatch,
     limit: str,
     value: float,
@@ -516,9 +516,9 @@ def test_a_file_that_needs_more_than_the_decoder_may_use_is_refused_as_too_large
 
 
 @pytest.mark.parametrize("make", [hostile_pdf, pdf_with_author], ids=["hostile", "author"])
-def test_the_worker_keeps_no_pdf_from_the_decoder_that_holds_more_than_pictures(make) -> None:  # noqa: ANN001
+def test_the_worker_keeps_no_pdf_from_the_decoder_that_holds_more_than_pictures(make) -> None:
     # Should the decoder ever hand back the file it was given (a bug, or a decoder someone
     # broke into), the worker's own look at the structure still refuses it.
     with pytest.raises(attachments.FileRefused) as refused:
-        attachments._check_rebuilt_pdf(make())  # noqa: SLF001
+        attachments._check_rebuilt_pdf(make())
     assert refused.value.reason == "pdf"

@@ -36,13 +36,13 @@ def url_for_path(app: Flask, endpoint: str, **values: str) -> str:
 
 
 @pytest.fixture
-def admin_client(app: Flask, board: Board):  # noqa: ANN201
+def admin_client(app: Flask, board: Board):
     client = app.test_client()
     board.sign_in(client, board.member(Role.ADMIN, "chair"))
     return client
 
 
-def test_a_fresh_chain_verifies(app: Flask, admin_client) -> None:  # noqa: ANN001
+def test_a_fresh_chain_verifies(app: Flask, admin_client) -> None:
     result = app.test_cli_runner().invoke(args=["audit-verify"])
     assert result.exit_code == 0
     count = len(events(app))
@@ -50,7 +50,7 @@ def test_a_fresh_chain_verifies(app: Flask, admin_client) -> None:  # noqa: ANN0
     assert f"Audit log intact: {count} events." in result.output
 
 
-def test_each_event_links_to_the_one_before(app: Flask, admin_client) -> None:  # noqa: ANN001
+def test_each_event_links_to_the_one_before(app: Flask, admin_client) -> None:
     chain = events(app)
     assert chain[0].prev_hash == audit.GENESIS
     for before, after in zip(chain, chain[1:], strict=False):
@@ -70,7 +70,7 @@ def test_an_edited_row_is_reported_at_the_first_broken_link(
     app: Flask,
     admin_client,
     statement: str,
-    reason: str,  # noqa: ANN001
+    reason: str,
 ) -> None:
     with app.app_context():
         db.session().execute(text(statement))
@@ -112,7 +112,7 @@ FORGERS = {
 }
 
 
-def rewrite_chain(app: Flask, forge, drop: set[int]) -> None:  # noqa: ANN001
+def rewrite_chain(app: Flask, forge, drop: set[int]) -> None:
     """What an attacker with the database does: delete events, renumber the rest, rehash
     every link with what they can compute, and point the head at the new end."""
     with app.app_context():
@@ -140,8 +140,8 @@ def rewrite_chain(app: Flask, forge, drop: set[int]) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("drop", [set(), {2, 3}], ids=["rehashed", "deleted and rehashed"])
 def test_a_chain_rewritten_with_the_database_alone_fails_the_check(
     app: Flask,
-    admin_client,  # noqa: ANN001
-    forge,  # noqa: ANN001
+    admin_client,
+    forge,
     drop: set[int],
 ) -> None:
     rewrite_chain(app, forge, drop)
@@ -158,7 +158,7 @@ def shown_head(client: FlaskClient, path: str) -> str:
 
 def test_the_admin_home_page_and_the_packet_show_the_current_head(
     app: Flask,
-    admin_client,  # noqa: ANN001
+    admin_client,
 ) -> None:
     on_home = shown_head(admin_client, url_for_path(app, "review.home"))
     with app.app_context():
@@ -181,9 +181,9 @@ def test_a_reviewer_home_page_shows_no_head(app: Flask, board: Board) -> None:
 @pytest.mark.parametrize("forge", [None, *FORGERS.values()], ids=["kept", *FORGERS.keys()])
 def test_cutting_off_events_after_a_head_written_down_is_caught(
     app: Flask,
-    admin_client,  # noqa: ANN001
+    admin_client,
     board: Board,
-    forge,  # noqa: ANN001
+    forge,
 ) -> None:
     """The head an admin saw earlier: cutting the log back to before it, with or without
     rehashing what is left, fails `audit-verify --head`."""
@@ -231,7 +231,7 @@ def test_cutting_off_the_newest_events_without_an_old_head_row_is_caught(
 
 def test_the_head_written_down_verifies_while_the_log_grows(
     app: Flask,
-    admin_client,  # noqa: ANN001
+    admin_client,
     board: Board,
 ) -> None:
     written_down = shown_head(admin_client, url_for_path(app, "review.home"))
@@ -243,13 +243,13 @@ def test_the_head_written_down_verifies_while_the_log_grows(
 
 
 @pytest.mark.parametrize("typed", ["12", "12-xyz", "abc-0123456789abcdef0123"])
-def test_a_mistyped_head_is_explained(app: Flask, admin_client, typed: str) -> None:  # noqa: ANN001
+def test_a_mistyped_head_is_explained(app: Flask, admin_client, typed: str) -> None:
     result = app.test_cli_runner().invoke(args=["audit-verify", "--head", typed])
     assert result.exit_code == 2
     assert "an anchor looks like 1234-3f9a0c" in result.output
 
 
-def test_dropping_the_newest_events_is_noticed(app: Flask, admin_client) -> None:  # noqa: ANN001
+def test_dropping_the_newest_events_is_noticed(app: Flask, admin_client) -> None:
     newest = events(app)[-1].seq
     with app.app_context():
         db.session().execute(text(f"DELETE FROM audit_event WHERE seq = {int(newest)}"))  # noqa: S608
@@ -279,13 +279,13 @@ def test_failed_sign_ins_are_recorded_without_what_was_typed(app: Flask, board: 
     del member
 
 
-def test_sign_in_and_sign_out_are_recorded(app: Flask, board: Board, client) -> None:  # noqa: ANN001
+def test_sign_in_and_sign_out_are_recorded(app: Flask, board: Board, client) -> None:
     board.sign_in(client, board.member(Role.ADVOCATE, "peer"))
     client.post("/review/sign-out", data={"csrf_token": csrf(client, "/review/")})
     assert [e.action for e in events(app)][-2:] == ["signin", "signout"]
 
 
-def test_admins_browse_and_filter_the_log(admin_client) -> None:  # noqa: ANN001
+def test_admins_browse_and_filter_the_log(admin_client) -> None:
     page = admin_client.get("/review/admin/audit").get_data(as_text=True)
     assert "account.enroll" in page
     assert "totp.enroll" in page
@@ -294,7 +294,7 @@ def test_admins_browse_and_filter_the_log(admin_client) -> None:  # noqa: ANN001
     assert "<td>account.enroll</td>" not in filtered
 
 
-def test_the_csv_export_is_complete_and_itself_recorded(app: Flask, admin_client) -> None:  # noqa: ANN001
+def test_the_csv_export_is_complete_and_itself_recorded(app: Flask, admin_client) -> None:
     before = len(events(app))
     response = admin_client.get("/review/admin/audit.csv")
     assert response.status_code == HTTPStatus.OK
@@ -308,17 +308,17 @@ def test_the_csv_export_is_complete_and_itself_recorded(app: Flask, admin_client
 
 
 def test_a_spreadsheet_will_not_run_a_value_as_a_formula() -> None:
-    assert audit._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"  # noqa: SLF001
-    assert audit._cell("+1") == "'+1"  # noqa: SLF001
-    assert audit._cell("signin") == "signin"  # noqa: SLF001
+    assert audit._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert audit._cell("+1") == "'+1"
+    assert audit._cell("signin") == "signin"
 
 
 def test_the_chain_verifies_only_under_the_key_it_was_written_with(
     app: Flask,
-    admin_client,  # noqa: ANN001
+    admin_client,
     config: Config,
-    site,  # noqa: ANN001
-    clock,  # noqa: ANN001
+    site,
+    clock,
 ) -> None:
     """The key is configuration, not data: the same database under another secret key (or
     another PORTAL_AUDIT_KEY) fails the check, and a dedicated PORTAL_AUDIT_KEY is used."""
@@ -341,7 +341,7 @@ def test_the_chain_verifies_only_under_the_key_it_was_written_with(
         assert "BROKEN at event 1" in result.output
 
 
-def test_production_refuses_a_short_audit_key(tmp_path) -> None:  # noqa: ANN001
+def test_production_refuses_a_short_audit_key(tmp_path) -> None:
     environ = {
         "PORTAL_ENV": "production",
         "PORTAL_INSTANCE_PATH": str(tmp_path),

@@ -44,7 +44,7 @@ def post_admin(client: FlaskClient, path: str, **data: str) -> str:
 
 def test_an_unapproved_admin_cannot_lock_the_key_holders_out(
     app: Flask, board: Board, clock
-) -> None:  # noqa: ANN001
+) -> None:
     code = Participant(app.test_client()).file_and_get_code(narrative="STILL-READABLE words")
     chair = board.member(Role.ADMIN, "chair")
     board.member(Role.REVIEWER, "rev")
@@ -64,7 +64,7 @@ def test_an_unapproved_admin_cannot_lock_the_key_holders_out(
     assert "STILL-READABLE words" in again.get(f"/review/cases/{code[:4]}").get_data(True)
 
 
-def test_the_last_key_holder_can_never_be_disabled(app: Flask, board: Board, clock) -> None:  # noqa: ANN001
+def test_the_last_key_holder_can_never_be_disabled(app: Flask, board: Board, clock) -> None:
     board.member(Role.ADMIN, "chair")  # the only member holding the key
     board.enroll(app.test_client(), Role.ADMIN, "second")
     known = ids(app)

@@ -148,7 +148,7 @@ def chair(app: Flask, board: Board) -> FlaskClient:
     return signed_in(app, board, Role.ADMIN, "chair")
 
 
-def _case_in_review(app: Flask, clock, chair: FlaskClient) -> str:  # noqa: ANN001
+def _case_in_review(app: Flask, clock, chair: FlaskClient) -> str:
     """A case with every action open: keep-away, lost-code link, referral and decision."""
     locator = file_directly(
         app,
@@ -167,11 +167,11 @@ def _opened(client: FlaskClient, path: str) -> str:
     return response.get_data(as_text=True)
 
 
-def case_in_review(app: Flask, clock, chair: FlaskClient) -> str:  # noqa: ANN001
+def case_in_review(app: Flask, clock, chair: FlaskClient) -> str:
     return _opened(chair, f"/review/cases/{_case_in_review(app, clock, chair)}")
 
 
-def case_decided(app: Flask, clock, chair: FlaskClient) -> str:  # noqa: ANN001
+def case_decided(app: Flask, clock, chair: FlaskClient) -> str:
     """A decided case with a public summary: the publication forms and the program's answer."""
     locator = _case_in_review(app, clock, chair)
     decided = act(
@@ -190,7 +190,7 @@ def case_decided(app: Flask, clock, chair: FlaskClient) -> str:  # noqa: ANN001
     return html
 
 
-def case_with_a_problem(app: Flask, clock, chair: FlaskClient) -> str:  # noqa: ANN001
+def case_with_a_problem(app: Flask, clock, chair: FlaskClient) -> str:
     """An empty message: its box points to its hint and to its error."""
     response = act(chair, _case_in_review(app, clock, chair), "message", body="")
     assert response.status_code == HTTPStatus.BAD_REQUEST
@@ -219,7 +219,7 @@ PAGES: dict[str, Callable[..., str]] = {
 @pytest.mark.parametrize("page", PAGES)
 def test_board_fields_are_linked_to_their_hints(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     chair: FlaskClient,
     page: str,
 ) -> None:

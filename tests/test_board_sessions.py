@@ -18,11 +18,11 @@ from tests.board import PASSWORD, Board, csrf
 SIGN_IN = "/review/sign-in"
 
 
-def signed_in(client) -> bool:  # noqa: ANN001
+def signed_in(client) -> bool:
     return client.get("/review/").status_code == HTTPStatus.OK
 
 
-def board_cookie(client):  # noqa: ANN001, ANN201
+def board_cookie(client):
     return client.get_cookie("board")
 
 
@@ -31,7 +31,7 @@ def live_sessions(app: Flask) -> int:
         return db.session().scalar(select(func.count()).select_from(BoardSession))
 
 
-def test_the_cookie_is_httponly_and_samesite_strict(board: Board, client) -> None:  # noqa: ANN001
+def test_the_cookie_is_httponly_and_samesite_strict(board: Board, client) -> None:
     member = board.member(Role.ADVOCATE, "peer")
     response = board.sign_in(client, member)
     header = response.headers["Set-Cookie"]
@@ -44,7 +44,7 @@ def test_the_cookie_is_httponly_and_samesite_strict(board: Board, client) -> Non
 
 def test_in_production_the_cookie_is_secure_with_the_host_prefix(
     board: Board, config, site, clock
-) -> None:  # noqa: ANN001
+) -> None:
     member = board.member(Role.ADVOCATE, "peer")
     production = create_app(
         # The test client's host is the configured one: production refuses any other.
@@ -62,7 +62,7 @@ def test_in_production_the_cookie_is_secure_with_the_host_prefix(
     assert "Secure" in header
 
 
-def test_the_session_id_changes_at_sign_in(board: Board, client, app: Flask) -> None:  # noqa: ANN001
+def test_the_session_id_changes_at_sign_in(board: Board, client, app: Flask) -> None:
     member = board.member(Role.REVIEWER, "rev")
     client.post(
         SIGN_IN,
@@ -77,7 +77,7 @@ def test_the_session_id_changes_at_sign_in(board: Board, client, app: Flask) -> 
     assert not signed_in(stranger)
 
 
-def test_thirty_idle_minutes_end_a_session(board: Board, client, clock) -> None:  # noqa: ANN001
+def test_thirty_idle_minutes_end_a_session(board: Board, client, clock) -> None:
     board.sign_in(client, board.member(Role.ADVOCATE, "peer"))
     clock.advance(minutes=29)
     assert signed_in(client)
@@ -89,7 +89,7 @@ def test_thirty_idle_minutes_end_a_session(board: Board, client, clock) -> None:
     assert response.headers["Location"] == SIGN_IN
 
 
-def test_twelve_hours_end_a_session_however_busy(board: Board, client, clock) -> None:  # noqa: ANN001
+def test_twelve_hours_end_a_session_however_busy(board: Board, client, clock) -> None:
     board.sign_in(client, board.member(Role.ADVOCATE, "peer"))
     started = clock.moment
     while signed_in(client) and clock.moment - started < dt.timedelta(hours=13):
@@ -98,7 +98,7 @@ def test_twelve_hours_end_a_session_however_busy(board: Board, client, clock) ->
     assert dt.timedelta(hours=12) <= clock.moment - started <= dt.timedelta(hours=12, minutes=20)
 
 
-def test_a_half_signed_in_session_lasts_minutes(board: Board, client, clock) -> None:  # noqa: ANN001
+def test_a_half_signed_in_session_lasts_minutes(board: Board, client, clock) -> None:
     board.member(Role.REVIEWER, "rev")
     client.post(
         SIGN_IN,
@@ -111,7 +111,7 @@ def test_a_half_signed_in_session_lasts_minutes(board: Board, client, clock) -> 
 
 def test_sign_out_is_a_post_that_ends_the_session_on_the_server(
     board: Board, client, app: Flask
-) -> None:  # noqa: ANN001
+) -> None:
     board.sign_in(client, board.member(Role.ADVOCATE, "peer"))
     cookie = board_cookie(client).value
     assert client.get("/review/sign-out").status_code == HTTPStatus.METHOD_NOT_ALLOWED
@@ -148,7 +148,7 @@ def test_a_password_change_ends_every_other_session(board: Board, app: Flask) ->
     )
 
 
-def test_a_wrong_current_password_changes_nothing(board: Board, client) -> None:  # noqa: ANN001
+def test_a_wrong_current_password_changes_nothing(board: Board, client) -> None:
     member = board.member(Role.ADVOCATE, "peer")
     board.sign_in(client, member)
     page = client.post(
@@ -200,7 +200,7 @@ def test_an_admin_can_end_any_session(board: Board, app: Flask) -> None:
     assert signed_in(admin_client)
 
 
-def test_an_admin_cannot_disable_themselves(board: Board, client) -> None:  # noqa: ANN001
+def test_an_admin_cannot_disable_themselves(board: Board, client) -> None:
     board.sign_in(client, board.member(Role.ADMIN, "chair"))
     page = client.post(
         "/review/admin/accounts/1/disable",

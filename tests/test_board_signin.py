@@ -41,7 +41,7 @@ def test_enrollment_end_to_end_with_a_real_totp_code(board: Board, client, app: 
     assert actions(app)[:4] == ["invite.create", "account.enroll", "totp.enroll", "signin"]
 
 
-def test_the_qr_code_is_drawn_on_our_own_page(board: Board, client) -> None:  # noqa: ANN001
+def test_the_qr_code_is_drawn_on_our_own_page(board: Board, client) -> None:
     token = board.invite(Role.REVIEWER)
     client.get(f"/review/enroll/{token}")
     client.post(
@@ -59,7 +59,7 @@ def test_the_qr_code_is_drawn_on_our_own_page(board: Board, client) -> None:  # 
     assert 'src="http' not in page
 
 
-def test_a_reviewer_cannot_skip_the_second_factor(board: Board, client) -> None:  # noqa: ANN001
+def test_a_reviewer_cannot_skip_the_second_factor(board: Board, client) -> None:
     token = board.invite(Role.REVIEWER)
     client.get(f"/review/enroll/{token}")
     client.post(
@@ -77,7 +77,7 @@ def test_a_reviewer_cannot_skip_the_second_factor(board: Board, client) -> None:
         assert response.headers["Location"] == "/review/second-factor"
 
 
-def test_an_advocate_signs_in_with_a_password_alone(board: Board, client) -> None:  # noqa: ANN001
+def test_an_advocate_signs_in_with_a_password_alone(board: Board, client) -> None:
     advocate = board.member(Role.ADVOCATE, "peer")
     assert advocate.secret is None
     response = board.sign_in(client, advocate)
@@ -85,7 +85,7 @@ def test_an_advocate_signs_in_with_a_password_alone(board: Board, client) -> Non
     assert "never see complaints" in client.get("/review/").get_data(as_text=True)
 
 
-def test_an_invitation_works_once(board: Board, client, app: Flask) -> None:  # noqa: ANN001
+def test_an_invitation_works_once(board: Board, client, app: Flask) -> None:
     token = board.invite(Role.ADVOCATE)
     client.get(f"/review/enroll/{token}")
     form = {"username": "peer", "password": PASSWORD, "confirm": PASSWORD}
@@ -95,7 +95,7 @@ def test_an_invitation_works_once(board: Board, client, app: Flask) -> None:  # 
     assert "does not work" in again.get_data(as_text=True)
 
 
-def test_an_invitation_expires_after_72_hours(board: Board, app: Flask, clock) -> None:  # noqa: ANN001
+def test_an_invitation_expires_after_72_hours(board: Board, app: Flask, clock) -> None:
     token = board.invite(Role.REVIEWER)
     clock.advance(hours=71, minutes=59)
     assert app.test_client().get(f"/review/enroll/{token}").status_code == HTTPStatus.SEE_OTHER
@@ -127,7 +127,7 @@ def test_the_invitation_carries_the_role(board: Board, app: Flask) -> None:
 )
 def test_weak_passwords_are_refused_with_a_reason(
     board: Board, client, password: str, message: str
-) -> None:  # noqa: ANN001
+) -> None:
     token = board.invite(Role.ADVOCATE)
     client.get(f"/review/enroll/{token}")
     page = client.post(
@@ -142,7 +142,7 @@ def test_weak_passwords_are_refused_with_a_reason(
     assert message in page
 
 
-def test_a_taken_username_is_explained(board: Board, client) -> None:  # noqa: ANN001
+def test_a_taken_username_is_explained(board: Board, client) -> None:
     board.member(Role.ADVOCATE, "peer")
     token = board.invite(Role.ADVOCATE)
     client.get(f"/review/enroll/{token}")
@@ -158,7 +158,7 @@ def test_a_taken_username_is_explained(board: Board, client) -> None:  # noqa: A
     assert "That username is taken" in page
 
 
-def test_sign_in_with_password_and_totp(board: Board, client) -> None:  # noqa: ANN001
+def test_sign_in_with_password_and_totp(board: Board, client) -> None:
     member = board.member(Role.REVIEWER, "rev")
     response = board.sign_in(client, member)
     assert response.status_code == HTTPStatus.SEE_OTHER
@@ -169,14 +169,14 @@ def test_sign_in_with_password_and_totp(board: Board, client) -> None:  # noqa: 
 @pytest.mark.parametrize("change", [{"password": "wrong password here"}, {"username": "nobody"}])
 def test_every_password_failure_gets_one_generic_message(
     board: Board, client, app: Flask, change: dict
-) -> None:  # noqa: ANN001
+) -> None:
     member = board.member(Role.REVIEWER, "rev")
     page = board.sign_in(client, dataclasses.replace(member, **change)).get_data(as_text=True)
     assert GENERIC in page
     assert actions(app)[-1] == "signin.fail"
 
 
-def test_a_disabled_account_gets_the_same_generic_message(board: Board, client, app: Flask) -> None:  # noqa: ANN001
+def test_a_disabled_account_gets_the_same_generic_message(board: Board, client, app: Flask) -> None:
     member = board.member(Role.ADVOCATE, "peer")
     with app.app_context():
         db.session().execute(
@@ -186,14 +186,14 @@ def test_a_disabled_account_gets_the_same_generic_message(board: Board, client, 
     assert GENERIC in board.sign_in(client, member).get_data(as_text=True)
 
 
-def test_a_wrong_code_gets_the_generic_message(board: Board, client) -> None:  # noqa: ANN001
+def test_a_wrong_code_gets_the_generic_message(board: Board, client) -> None:
     member = board.member(Role.REVIEWER, "rev")
     page = board.sign_in(client, member, code="000000").get_data(as_text=True)
     assert GENERIC in page
     assert client.get("/review/").headers["Location"] == "/review/sign-in/code"
 
 
-def test_a_totp_code_cannot_be_used_twice(board: Board, client, app: Flask, clock) -> None:  # noqa: ANN001
+def test_a_totp_code_cannot_be_used_twice(board: Board, client, app: Flask, clock) -> None:
     member = board.member(Role.REVIEWER, "rev")
     code = totp_now(member.secret, clock.moment)
     assert board.sign_in(client, member, code=code).headers["Location"] == "/review/"
@@ -235,14 +235,14 @@ def test_sign_in_failures_are_throttled_per_account(board: Board, app: Flask) ->
     assert board.sign_in(app.test_client(), other).status_code == HTTPStatus.SEE_OTHER
 
 
-def test_sign_in_failures_are_throttled_per_client(board: Board, client) -> None:  # noqa: ANN001
+def test_sign_in_failures_are_throttled_per_client(board: Board, client) -> None:
     member = board.member(Role.ADVOCATE, "peer")
     for name in ("a1", "a2", "a3", "a4", "a5"):
         board.sign_in(client, dataclasses.replace(member, username=name))
     assert board.sign_in(client, member).status_code == HTTPStatus.TOO_MANY_REQUESTS
 
 
-def test_successful_sign_ins_are_never_throttled(board: Board, client) -> None:  # noqa: ANN001
+def test_successful_sign_ins_are_never_throttled(board: Board, client) -> None:
     member = board.member(Role.ADVOCATE, "peer")
     for _ in range(8):
         assert board.sign_in(client, member).status_code == HTTPStatus.SEE_OTHER
@@ -250,7 +250,7 @@ def test_successful_sign_ins_are_never_throttled(board: Board, client) -> None: 
 
 def test_a_password_is_rehashed_when_the_cost_changes(
     board: Board, app: Flask, config, site, clock
-) -> None:  # noqa: ANN001
+) -> None:
     member = board.member(Role.ADVOCATE, "peer")
     with app.app_context():
         before = db.session().scalars(select(Account.password_hash)).one()
@@ -297,7 +297,7 @@ def test_new_recovery_codes_replace_the_old_ones(board: Board, app: Flask) -> No
 
 def test_an_advocate_can_add_a_second_factor_and_then_needs_it(
     board: Board, app: Flask, clock
-) -> None:  # noqa: ANN001
+) -> None:
     member = board.member(Role.ADVOCATE, "peer")
     client = app.test_client()
     board.sign_in(client, member)
@@ -316,7 +316,7 @@ def test_an_advocate_can_add_a_second_factor_and_then_needs_it(
 
 
 @pytest.fixture
-def rotated(app: Flask, config: Config, site, clock) -> Iterator[Board]:  # noqa: ANN001
+def rotated(app: Flask, config: Config, site, clock) -> Iterator[Board]:
     """The same site on the same database after PORTAL_SECRET_KEY was changed."""
     changed = dataclasses.replace(config, secret_key="a-new-secret-key-" + "z" * 32)
     assert changed.derive("recovery-codes") != config.derive("recovery-codes")

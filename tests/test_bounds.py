@@ -38,7 +38,7 @@ def test_every_route_with_a_number_in_its_url_is_found(app: Flask) -> None:
     assert f"/review/cases/AAAA/files/{HUGE}" in paths
 
 
-def test_an_over_long_number_in_a_url_is_a_calm_404(app: Flask, clock, board: Board) -> None:  # noqa: ANN001
+def test_an_over_long_number_in_a_url_is_a_calm_404(app: Flask, clock, board: Board) -> None:
     locator = file_directly(app, clock)[:4]
     admin = signed_in(app, board, Role.ADMIN, "chair")
     token = csrf(admin, "/review/")
@@ -48,7 +48,7 @@ def test_an_over_long_number_in_a_url_is_a_calm_404(app: Flask, clock, board: Bo
         assert response.status_code == HTTPStatus.NOT_FOUND, (method, path)
 
 
-def test_an_over_long_question_number_is_refused_calmly(app: Flask, client, clock) -> None:  # noqa: ANN001
+def test_an_over_long_question_number_is_refused_calmly(app: Flask, client, clock) -> None:
     code = file_directly(app, clock)
     Participant(client).check(code)
     for path in ("/case/referral", "/case/link"):

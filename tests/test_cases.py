@@ -22,7 +22,7 @@ from tests.board import Board, csrf
 from tests.conftest import Participant, case_text
 
 
-def file_directly(app: Flask, clock, **fields: str) -> str:  # noqa: ANN001
+def file_directly(app: Flask, clock, **fields: str) -> str:
     """A complaint stored through the domain function, as the form would; returns its code."""
     from portal.security import receipts
 
@@ -52,7 +52,7 @@ def reviewer(app: Flask, board: Board) -> FlaskClient:
     return signed_in(app, board, Role.REVIEWER, "rev")
 
 
-def act(client: FlaskClient, locator: str, action: str, **data: str):  # noqa: ANN201
+def act(client: FlaskClient, locator: str, action: str, **data: str):
     token = csrf(client, f"/review/cases/{locator}")
     return client.post(f"/review/cases/{locator}/{action}", data={"csrf_token": token, **data})
 
@@ -72,7 +72,7 @@ def last_action(app: Flask) -> str:
 # --- the queue -------------------------------------------------------------------------
 
 
-def test_the_queue_puts_urgent_first_then_oldest(app: Flask, clock, board: Board) -> None:  # noqa: ANN001
+def test_the_queue_puts_urgent_first_then_oldest(app: Flask, clock, board: Board) -> None:
     old = file_directly(app, clock, narrative="old one")[:4]
     clock.advance(days=2)
     urgent = file_directly(app, clock, narrative="urgent one", safe_now="no")[:4]
@@ -86,7 +86,7 @@ def test_the_queue_puts_urgent_first_then_oldest(app: Flask, clock, board: Board
     assert "<strong>3</strong> Received" in page
 
 
-def test_the_queue_never_shows_the_secret(app: Flask, clock, reviewer) -> None:  # noqa: ANN001
+def test_the_queue_never_shows_the_secret(app: Flask, clock, reviewer) -> None:
     code = file_directly(app, clock)
     page = reviewer.get("/review/").get_data(as_text=True)
     assert code[:4] in page
@@ -105,7 +105,7 @@ def test_the_queue_never_shows_the_secret(app: Flask, clock, reviewer) -> None: 
         ("status=closed", set()),
     ],
 )
-def test_queue_filters(app: Flask, clock, board: Board, query: str, expected: set[str]) -> None:  # noqa: ANN001
+def test_queue_filters(app: Flask, clock, board: Board, query: str, expected: set[str]) -> None:
     names = {}
     names[file_directly(app, clock, narrative="o")[:4]] = "O"
     clock.advance(days=10)
@@ -117,7 +117,7 @@ def test_queue_filters(app: Flask, clock, board: Board, query: str, expected: se
     assert shown == expected
 
 
-def test_the_queue_pages_by_fifty(app: Flask, clock, reviewer) -> None:  # noqa: ANN001
+def test_the_queue_pages_by_fifty(app: Flask, clock, reviewer) -> None:
     with app.app_context():
         session = db.session()
         for i in range(55):
@@ -138,7 +138,7 @@ def test_the_queue_pages_by_fifty(app: Flask, clock, reviewer) -> None:  # noqa:
     assert len(re.findall(r'href="/review/cases/', second)) == 5
 
 
-def test_assigned_to_me_and_unread_replies(app: Flask, clock, reviewer, client) -> None:  # noqa: ANN001
+def test_assigned_to_me_and_unread_replies(app: Flask, clock, reviewer, client) -> None:
     code = file_directly(app, clock)
     locator = code[:4]
     with app.app_context():
@@ -159,7 +159,7 @@ def test_assigned_to_me_and_unread_replies(app: Flask, clock, reviewer, client) 
 
 def test_the_case_page_shows_the_words_escaped_and_records_the_view(
     app: Flask, clock, reviewer
-) -> None:  # noqa: ANN001
+) -> None:
     locator = file_directly(app, clock, narrative="<script>alert(1)</script> he hit me")[:4]
     page = reviewer.get(f"/review/cases/{locator}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; he hit me" in page
@@ -167,11 +167,11 @@ def test_the_case_page_shows_the_words_escaped_and_records_the_view(
     assert last_action(app) == "case.view"
 
 
-def test_an_unknown_case_is_404(reviewer) -> None:  # noqa: ANN001
+def test_an_unknown_case_is_404(reviewer) -> None:
     assert reviewer.get("/review/cases/ZZZZ").status_code == HTTPStatus.NOT_FOUND
 
 
-def test_the_transitions_table_is_enforced(app: Flask, clock, reviewer) -> None:  # noqa: ANN001
+def test_the_transitions_table_is_enforced(app: Flask, clock, reviewer) -> None:
     locator = file_directly(app, clock)[:4]
     for target in Status:
         assert board_may_move("received", target.value) == (target in BOARD_MOVES[Status.RECEIVED])
@@ -186,7 +186,7 @@ def test_the_transitions_table_is_enforced(app: Flask, clock, reviewer) -> None:
     assert last_action(app) == "case.status"
 
 
-def test_a_status_change_needs_a_reason_and_keeps_the_form(app: Flask, clock, reviewer) -> None:  # noqa: ANN001
+def test_a_status_change_needs_a_reason_and_keeps_the_form(app: Flask, clock, reviewer) -> None:
     locator = file_directly(app, clock)[:4]
     response = act(reviewer, locator, "status", target="triaged", reason="")
     assert response.status_code == HTTPStatus.BAD_REQUEST
@@ -195,7 +195,7 @@ def test_a_status_change_needs_a_reason_and_keeps_the_form(app: Flask, clock, re
 
 def test_the_complainant_sees_reasons_and_messages_but_never_notes(
     app: Flask, clock, reviewer, client
-) -> None:  # noqa: ANN001
+) -> None:
     code = file_directly(app, clock)
     locator = code[:4]
     act(reviewer, locator, "status", target="in_review", reason="We are looking into it now.")
@@ -213,7 +213,7 @@ def test_the_complainant_sees_reasons_and_messages_but_never_notes(
     assert '<span class="badge">New</span>' not in again
 
 
-def test_a_reply_with_a_claim_code_is_caught(app: Flask, clock, client) -> None:  # noqa: ANN001
+def test_a_reply_with_a_claim_code_is_caught(app: Flask, clock, client) -> None:
     code = file_directly(app, clock)
     Participant(client).check(code)
     response = client.post(
@@ -226,7 +226,7 @@ def test_a_reply_with_a_claim_code_is_caught(app: Flask, clock, client) -> None:
         assert db.session().scalar(select(Complaint.unread_replies)) == 0
 
 
-def test_a_referral_needs_the_complainants_yes(app: Flask, clock, reviewer, client) -> None:  # noqa: ANN001
+def test_a_referral_needs_the_complainants_yes(app: Flask, clock, reviewer, client) -> None:
     code = file_directly(app, clock)
     locator = code[:4]
     act(reviewer, locator, "status", target="in_review", reason="Reading it.")
@@ -251,7 +251,7 @@ def test_a_referral_needs_the_complainants_yes(app: Flask, clock, reviewer, clie
         assert db.session().scalar(select(Complaint.status)) == "referred"
 
 
-def test_a_refused_referral_is_never_passed_on(app: Flask, clock, reviewer, client) -> None:  # noqa: ANN001
+def test_a_refused_referral_is_never_passed_on(app: Flask, clock, reviewer, client) -> None:
     code = file_directly(app, clock)
     locator = code[:4]
     act(reviewer, locator, "status", target="in_review", reason="Reading it.")
@@ -267,7 +267,7 @@ def test_a_refused_referral_is_never_passed_on(app: Flask, clock, reviewer, clie
 
 def test_a_decision_resolves_the_case_and_the_letter_reaches_the_person(
     app: Flask, clock, reviewer, client
-) -> None:  # noqa: ANN001
+) -> None:
     code = file_directly(app, clock)
     locator = code[:4]
     act(reviewer, locator, "status", target="in_review", reason="Reading it.")
@@ -334,7 +334,7 @@ def test_sexual_misconduct_cases_are_for_trained_reviewers_only(
 
 def test_a_recused_reviewer_gets_404_and_loses_the_case_from_the_queue(
     app: Flask, clock, reviewer
-) -> None:  # noqa: ANN001
+) -> None:
     locator = file_directly(app, clock)[:4]
     assert locator in reviewer.get("/review/").get_data(as_text=True)
     unconfirmed = act(reviewer, locator, "recuse")
@@ -357,7 +357,7 @@ def member_id(app: Flask, name: str) -> int:
 
 def test_the_chair_honours_a_complainants_keep_away_request(
     app: Flask, clock, board: Board, client
-) -> None:  # noqa: ANN001
+) -> None:
     code = file_directly(app, clock)
     locator = code[:4]
     chair = signed_in(app, board, Role.ADMIN, "chair")
@@ -401,7 +401,7 @@ def test_the_chair_honours_a_complainants_keep_away_request(
 
 def test_a_keep_away_request_made_when_filing_holds_the_case_too(
     app: Flask, clock, board: Board
-) -> None:  # noqa: ANN001
+) -> None:
     held = file_directly(app, clock, keep_away="My case manager, Sam")[:4]
     plain = file_directly(app, clock)[:4]
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")
@@ -424,7 +424,7 @@ def test_a_keep_away_request_made_when_filing_holds_the_case_too(
     assert "My case manager, Sam" in chair.get(f"/review/cases/{held}").get_data(True)
 
 
-def test_releasing_twice_is_explained_not_an_error(app: Flask, clock, board: Board) -> None:  # noqa: ANN001
+def test_releasing_twice_is_explained_not_an_error(app: Flask, clock, board: Board) -> None:
     locator = file_directly(app, clock, keep_away="Officer friend on the board")[:4]
     chair = signed_in(app, board, Role.ADMIN, "chair")
     act(chair, locator, "release")
@@ -436,7 +436,7 @@ def test_releasing_twice_is_explained_not_an_error(app: Flask, clock, board: Boa
 # --- withdrawal ------------------------------------------------------------------------
 
 
-def test_withdrawing_keeps_the_words_when_asked(app: Flask, clock, client) -> None:  # noqa: ANN001
+def test_withdrawing_keeps_the_words_when_asked(app: Flask, clock, client) -> None:
     code = file_directly(app, clock, narrative="Keep this on file please.")
     complainant_page(client, code)
     client.post("/case/withdraw", data={"csrf_token": csrf(client, "/case"), "how": "stop"})
@@ -447,7 +447,7 @@ def test_withdrawing_keeps_the_words_when_asked(app: Flask, clock, client) -> No
 
 def test_withdrawing_with_deletion_removes_the_text_for_good(
     app: Flask, clock, reviewer, client
-) -> None:  # noqa: ANN001
+) -> None:
     secret_words = "UNIQUE-NARRATIVE-7731 the sergeant at the shelter"
     code = file_directly(
         app,
@@ -504,7 +504,7 @@ def dump_database(app: Flask) -> str:
     return "\n".join(rows) + raw
 
 
-def test_every_case_action_is_audited(app: Flask, clock, reviewer) -> None:  # noqa: ANN001
+def test_every_case_action_is_audited(app: Flask, clock, reviewer) -> None:
     locator = file_directly(app, clock)[:4]
     steps = [
         ("status", {"target": "in_review", "reason": "Reading."}, "case.status"),
@@ -525,7 +525,7 @@ def test_every_case_action_is_audited(app: Flask, clock, reviewer) -> None:  # n
 
 def test_queue_counts_stay_exact_through_every_kind_of_change(
     app: Flask, clock, board: Board, client
-) -> None:  # noqa: ANN001
+) -> None:
     from sqlalchemy import func
 
     from portal.models import StatusCount
@@ -571,7 +571,7 @@ def _legend(page: str, question: str) -> str:
 
 def test_required_choices_on_the_case_page_never_say_optional(
     app: Flask, clock, reviewer, client
-) -> None:  # noqa: ANN001
+) -> None:
     code = file_directly(app, clock)
     locator = code[:4]
     act(reviewer, locator, "status", target="in_review", reason="Reading it.")
@@ -584,13 +584,13 @@ def test_required_choices_on_the_case_page_never_say_optional(
 # --- withdrawing with deletion asks first -------------------------------------------------
 
 
-def _withdraw(client: FlaskClient, **data: str):  # noqa: ANN202
+def _withdraw(client: FlaskClient, **data: str):
     return client.post("/case/withdraw", data={"csrf_token": csrf(client, "/case"), **data})
 
 
 def test_deleting_asks_first_and_says_exactly_what_will_be_gone(
     app: Flask, clock, reviewer, client
-) -> None:  # noqa: ANN001
+) -> None:
     code = file_directly(app, clock, narrative="WORDS-5120 at the shelter", race="black")
     act(reviewer, code[:4], "message", body="Can you tell us more?")
     Participant(client).check(code)
@@ -611,7 +611,7 @@ def test_deleting_asks_first_and_says_exactly_what_will_be_gone(
         assert not db.session().scalars(select(Complaint)).one().text_deleted
 
 
-def test_going_back_from_deleting_keeps_the_case_and_the_choice(app: Flask, clock, client) -> None:  # noqa: ANN001
+def test_going_back_from_deleting_keeps_the_case_and_the_choice(app: Flask, clock, client) -> None:
     code = file_directly(app, clock, narrative="WORDS-5121")
     Participant(client).check(code)
     _withdraw(client, how="delete")
@@ -626,7 +626,7 @@ def test_going_back_from_deleting_keeps_the_case_and_the_choice(app: Flask, cloc
         assert (complaint.status, complaint.text_deleted) == ("received", False)
 
 
-def test_yes_on_the_confirmation_deletes_for_good(app: Flask, clock, client) -> None:  # noqa: ANN001
+def test_yes_on_the_confirmation_deletes_for_good(app: Flask, clock, client) -> None:
     code = file_directly(app, clock, narrative="WORDS-5122")
     Participant(client).check(code)
     _withdraw(client, how="delete")
@@ -638,7 +638,7 @@ def test_yes_on_the_confirmation_deletes_for_good(app: Flask, clock, client) -> 
 
 def test_the_language_button_on_the_delete_confirmation_deletes_nothing(
     app: Flask, clock, client
-) -> None:  # noqa: ANN001
+) -> None:
     code = file_directly(app, clock, narrative="WORDS-5123")
     Participant(client).check(code)
     switched = _withdraw(client, how="delete", lang="es")

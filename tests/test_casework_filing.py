@@ -29,7 +29,7 @@ def database(app: Flask) -> Iterator[Session]:
         yield db.session()
 
 
-def file(app: Flask, database: Session, clock, values: complaints.NewComplaint, **given):  # noqa: ANN001, ANN003, ANN201
+def file(app: Flask, database: Session, clock, values: complaints.NewComplaint, **given):
     arguments = {
         "advocate": None,
         "form_token": receipts.new_token(),
@@ -48,7 +48,7 @@ def test_an_urgent_assisted_filing_calls_for_the_urgent_notice(
     app: Flask,
     board: Board,
     database: Session,
-    clock,  # noqa: ANN001
+    clock,
 ) -> None:
     board.member(Role.ADVOCATE, "peer")
     advocate = database.scalar(select(Account).where(Account.username == "peer"))
@@ -71,7 +71,7 @@ def test_an_urgent_assisted_filing_calls_for_the_urgent_notice(
 def test_an_ordinary_filing_calls_for_the_new_case_notice(
     app: Flask,
     database: Session,
-    clock,  # noqa: ANN001
+    clock,
 ) -> None:
     done = file(app, database, clock, complaints.NewComplaint(narrative="He shouted at me."))
     assert done.notice == notify.NEW
@@ -81,7 +81,7 @@ def test_an_ordinary_filing_calls_for_the_new_case_notice(
 def test_a_repeated_form_token_stores_nothing_new_and_tells_no_one(
     app: Flask,
     database: Session,
-    clock,  # noqa: ANN001
+    clock,
 ) -> None:
     values = complaints.NewComplaint(narrative="He shouted at me.")
     first = file(app, database, clock, values, form_token="the-same-form")
@@ -95,7 +95,7 @@ def test_a_repeated_form_token_stores_nothing_new_and_tells_no_one(
 def test_a_code_in_the_words_refuses_before_any_file_is_opened(
     app: Flask,
     database: Session,
-    clock,  # noqa: ANN001
+    clock,
 ) -> None:
     code = file(app, database, clock, complaints.NewComplaint(narrative="First.")).filed.code
     # Not a file anything could clean: were it opened first, it would be refused as a file.
@@ -110,7 +110,7 @@ def test_a_code_in_the_words_refuses_before_any_file_is_opened(
     assert stored(database) == 1
 
 
-def test_too_many_files_store_nothing(app: Flask, database: Session, clock) -> None:  # noqa: ANN001
+def test_too_many_files_store_nothing(app: Flask, database: Session, clock) -> None:
     with pytest.raises(attachments.FileRefused) as refused:
         file(
             app,
@@ -126,7 +126,7 @@ def test_too_many_files_store_nothing(app: Flask, database: Session, clock) -> N
 def test_a_code_opens_its_case_and_closes_the_one_held_before(
     app: Flask,
     database: Session,
-    clock,  # noqa: ANN001
+    clock,
 ) -> None:
     hasher = app.extensions["portal.hasher"]
     first = file(app, database, clock, complaints.NewComplaint(narrative="First one.")).filed
@@ -148,7 +148,7 @@ def test_a_code_opens_its_case_and_closes_the_one_held_before(
 def test_a_code_that_opens_nothing_is_named_and_leaves_the_held_case_open(
     app: Flask,
     database: Session,
-    clock,  # noqa: ANN001
+    clock,
 ) -> None:
     hasher = app.extensions["portal.hasher"]
     filed = file(app, database, clock, complaints.NewComplaint(narrative="Mine.")).filed

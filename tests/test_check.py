@@ -229,7 +229,7 @@ def test_after_leaving_back_says_nothing_about_a_complaint(participant: Particip
 )
 def test_words_written_while_the_case_timed_out_are_handed_back(
     participant: Participant, clock, path: str, field: str, words: str
-) -> None:  # noqa: ANN001
+) -> None:
     participant.check(participant.file_and_get_code())
     client = participant.client
     token = hidden_value(client.get("/case").get_data(as_text=True), "csrf_token")

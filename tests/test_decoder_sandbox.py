@@ -215,7 +215,7 @@ LIAR = textwrap.dedent(
 )
 def test_the_worker_refuses_what_a_lying_decoder_hands_back_and_the_words_stay(
     app: Flask,
-    client,  # noqa: ANN001
+    client,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     answer: bytes,
@@ -238,7 +238,7 @@ def test_the_worker_refuses_what_a_lying_decoder_hands_back_and_the_words_stay(
 
 def test_a_decoder_that_floods_the_worker_is_cut_off_and_refused_kindly(
     app: Flask,
-    client,  # noqa: ANN001
+    client,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -12,7 +12,7 @@ from portal.models import Complaint, Demographics, Message, StatusChange
 from tests.conftest import Participant, case_text
 
 
-def test_demo_data_fills_varied_clearly_fake_cases(app: Flask, client) -> None:  # noqa: ANN001
+def test_demo_data_fills_varied_clearly_fake_cases(app: Flask, client) -> None:
     result = app.test_cli_runner().invoke(args=["demo-data", "--complaints", "300"])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -36,7 +36,7 @@ def test_demo_data_fills_varied_clearly_fake_cases(app: Flask, client) -> None: 
     assert "[DEMO]" in client.get("/case").get_data(as_text=True)
 
 
-def test_demo_data_is_refused_in_production(config, site, clock) -> None:  # noqa: ANN001
+def test_demo_data_is_refused_in_production(config, site, clock) -> None:
     production = create_app(dataclasses.replace(config, env="production"), site=site, now=clock)
     result = production.test_cli_runner().invoke(args=["demo-data", "--complaints", "5"])
     assert result.exit_code == 1

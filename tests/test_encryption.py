@@ -53,7 +53,7 @@ def everything_at_rest(app: Flask, instance: Path) -> str:
 
 
 @pytest.fixture
-def filed_case(app: Flask, board: Board, client):  # noqa: ANN001, ANN201
+def filed_case(app: Flask, board: Board, client):
     person = Participant(client)
     code = person.file_and_get_code(**PLANTED)
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")
@@ -68,7 +68,7 @@ def filed_case(app: Flask, board: Board, client):  # noqa: ANN001, ANN201
     return code, reviewer
 
 
-def test_a_copy_of_the_server_holds_no_complaint_text(app: Flask, filed_case, config) -> None:  # noqa: ANN001
+def test_a_copy_of_the_server_holds_no_complaint_text(app: Flask, filed_case, config) -> None:
     code, reviewer = filed_case
     # Everyone signs out; what is left is what a seizure would find.
     reviewer.post("/review/sign-out", data={"csrf_token": csrf(reviewer, "/review/")})
@@ -85,7 +85,7 @@ def test_a_copy_of_the_server_holds_no_complaint_text(app: Flask, filed_case, co
 
 def test_a_reviewer_and_the_complainant_can_still_read_it(
     app: Flask, board: Board, filed_case, client
-) -> None:  # noqa: ANN001
+) -> None:
     code, _reviewer = filed_case
     # The chair (an admin) sees everything, the keep-away request included.
     board_view = signed_in(app, board, Role.ADMIN, "chair").get(f"/review/cases/{code[:4]}")
@@ -100,7 +100,7 @@ def test_a_reviewer_and_the_complainant_can_still_read_it(
 
 def test_the_first_admin_makes_the_board_key_and_sees_its_recovery_key_once(
     config, site, clock
-) -> None:  # noqa: ANN001
+) -> None:
     fresh = create_app(config, site=site, now=clock)
     board = Board(fresh, clock)
     chair = board.enroll(fresh.test_client(), Role.ADMIN, "chair")
@@ -119,7 +119,7 @@ def test_the_first_admin_makes_the_board_key_and_sees_its_recovery_key_once(
     fresh.extensions["portal.db"].engine.dispose()
 
 
-def approve(app: Flask, admin: FlaskClient, username: str):  # noqa: ANN201
+def approve(app: Flask, admin: FlaskClient, username: str):
     with app.app_context():
         account_id = db.session().scalar(select(Account.id).where(Account.username == username))
     return admin.post(
@@ -131,7 +131,7 @@ def approve(app: Flask, admin: FlaskClient, username: str):  # noqa: ANN201
 
 def test_a_new_member_gets_the_key_only_once_an_admin_approves_them(
     app: Flask, board: Board, clock
-) -> None:  # noqa: ANN001
+) -> None:
     code = Participant(app.test_client()).file_and_get_code(narrative="NEWCOMER-TEST words")
     newcomer = board.enroll(app.test_client(), Role.REVIEWER, "newcomer")  # not granted
     clock.advance(seconds=31)
@@ -158,7 +158,7 @@ def test_a_new_member_gets_the_key_only_once_an_admin_approves_them(
     assert "NEWCOMER-TEST words" in again.get(f"/review/cases/{code[:4]}").get_data(as_text=True)
 
 
-def test_a_disabled_member_needs_approval_again(app: Flask, board: Board, clock) -> None:  # noqa: ANN001
+def test_a_disabled_member_needs_approval_again(app: Flask, board: Board, clock) -> None:
     code = Participant(app.test_client()).file_and_get_code(narrative="RETURNING words")
     member = board.member(Role.REVIEWER, "returning")
     chair = signed_in(app, board, Role.ADMIN, "chair")
@@ -182,7 +182,7 @@ def test_a_disabled_member_needs_approval_again(app: Flask, board: Board, clock)
 
 def test_an_unapproved_admin_cannot_approve_themselves_or_anyone(
     app: Flask, board: Board, clock
-) -> None:  # noqa: ANN001
+) -> None:
     code = Participant(app.test_client()).file_and_get_code(narrative="LEAKED-INVITE words")
     signed_in(app, board, Role.ADMIN, "chair").get("/review/")  # a key holder exists
     intruder = board.enroll(app.test_client(), Role.ADMIN, "intruder")  # a leaked link
@@ -228,7 +228,7 @@ def test_rotating_the_key_skips_members_waiting_for_approval(app: Flask, board: 
     assert "waiting" not in holders
 
 
-def test_a_new_password_still_opens_the_key(app: Flask, board: Board, clock) -> None:  # noqa: ANN001
+def test_a_new_password_still_opens_the_key(app: Flask, board: Board, clock) -> None:
     code = Participant(app.test_client()).file_and_get_code(narrative="PASSWORD-TEST words")
     member = board.member(Role.REVIEWER, "rev")
     client = app.test_client()
@@ -265,7 +265,7 @@ def test_disabling_a_member_removes_their_copy_of_the_key(app: Flask, board: Boa
     assert held == 0
 
 
-def test_rotating_the_board_key_keeps_every_case_readable(app: Flask, board: Board, clock) -> None:  # noqa: ANN001
+def test_rotating_the_board_key_keeps_every_case_readable(app: Flask, board: Board, clock) -> None:
     code = Participant(app.test_client()).file_and_get_code(narrative="ROTATION-TEST words")
     member = board.member(Role.REVIEWER, "rev")
     recovery = app.extensions["tests.recovery_key"]
@@ -281,7 +281,7 @@ def test_rotating_the_board_key_keeps_every_case_readable(app: Flask, board: Boa
     assert "ROTATION-TEST words" in complainant_page(app.test_client(), code)
 
 
-def test_the_recovery_key_can_grant_the_key_to_a_member(app: Flask, board: Board, clock) -> None:  # noqa: ANN001
+def test_the_recovery_key_can_grant_the_key_to_a_member(app: Flask, board: Board, clock) -> None:
     code = Participant(app.test_client()).file_and_get_code(narrative="GRANT-TEST words")
     member = board.enroll(app.test_client(), Role.ADMIN, "newchair")
     recovery = app.extensions["tests.recovery_key"]
@@ -302,7 +302,7 @@ def test_the_recovery_key_can_grant_the_key_to_a_member(app: Flask, board: Board
     assert approved  # no "waiting for approval" left on the Accounts page
 
 
-def test_pattern_alerts_work_on_encrypted_badge_numbers(app: Flask, board: Board, config) -> None:  # noqa: ANN001
+def test_pattern_alerts_work_on_encrypted_badge_numbers(app: Flask, board: Board, config) -> None:
     codes = [
         Participant(app.test_client()).file_and_get_code(
             narrative="stopped again", officer=badge, agency="City police department"
@@ -322,7 +322,7 @@ def test_deleting_a_complaint_also_deletes_links_that_could_open_it(
     app: Flask,
     board: Board,
     clock,
-    client,  # noqa: ANN001
+    client,
 ) -> None:
     from portal.models import CaseLink
 
@@ -341,7 +341,7 @@ def test_deleting_a_complaint_also_deletes_links_that_could_open_it(
     assert "EARLIER-DELETED" not in complainant_page(client, new)
 
 
-def test_a_deleted_complaints_code_takes_as_long_as_any_other(app: Flask, client) -> None:  # noqa: ANN001
+def test_a_deleted_complaints_code_takes_as_long_as_any_other(app: Flask, client) -> None:
     code = Participant(client).file_and_get_code()
     Participant(client).check(code)
     client.post(
@@ -354,20 +354,20 @@ def test_a_deleted_complaints_code_takes_as_long_as_any_other(app: Flask, client
     class Counting:
         """Wraps argon2-cffi's hasher to count full verifications."""
 
-        def __init__(self, inner) -> None:  # noqa: ANN001
+        def __init__(self, inner) -> None:
             self.inner = inner
 
         def verify(self, stored: str, secret: bytes) -> bool:
             real_verifications.append(stored)
             return self.inner.verify(stored, secret)
 
-    hasher._hasher = Counting(hasher._hasher)  # noqa: SLF001
+    hasher._hasher = Counting(hasher._hasher)
     response = Participant(app.test_client()).check(code)
     assert response.status_code == HTTPStatus.OK  # not opened
     assert len(real_verifications) == 1  # one full argon2 verification, like any code
 
 
-def test_handing_the_key_to_a_newcomer_is_audited(app: Flask, board: Board, clock) -> None:  # noqa: ANN001
+def test_handing_the_key_to_a_newcomer_is_audited(app: Flask, board: Board, clock) -> None:
     from portal.models import AuditEvent
 
     board.enroll(app.test_client(), Role.REVIEWER, "newcomer")

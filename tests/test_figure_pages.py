@@ -229,7 +229,7 @@ def test_a_failed_background_look_leaves_the_hour_rule_in_charge(
     engine = app.extensions["portal.db"].engine
     refused = []
 
-    def refuse_background_reads(conn, cursor, statement, *_args) -> None:  # noqa: ANN001
+    def refuse_background_reads(conn, cursor, statement, *_args) -> None:
         if threading.current_thread().name == "figures-refresh":
             refused.append(statement)
             raise sqlalchemy.exc.OperationalError(statement, (), Exception("disk gone"))
@@ -346,7 +346,7 @@ def test_a_reader_right_after_start_waits_for_that_count_not_a_second_one(
     counted: list[set] = []
     real_collect = figurereleases.collect
 
-    def collect(session, quarters):  # noqa: ANN001, ANN202 - the real count, noted
+    def collect(session, quarters):  # the real count, noted
         quarters = set(quarters)
         counted.append(quarters)
         return real_collect(session, quarters)
@@ -391,7 +391,7 @@ def test_a_new_process_shows_the_release_another_made_and_never_counts_it_again(
     counted: list[set] = []
     real_collect = figurereleases.collect
 
-    def collect(session, quarters):  # noqa: ANN001, ANN202 - the real count, noted
+    def collect(session, quarters):  # the real count, noted
         counted.append(set(quarters))
         return real_collect(session, quarters)
 

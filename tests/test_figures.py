@@ -30,7 +30,7 @@ NOW = dt.datetime(2026, 11, 2, 10, 30)
 D = dt.date
 
 
-def known_set(session) -> None:  # noqa: ANN001
+def known_set(session) -> None:
     """Six complaints in 2026Q3, one either side of it, and what hangs off them."""
     c1 = complaint(
         session, D(2026, 7, 1), kind="police", actor="police", status="resolved",
@@ -74,14 +74,14 @@ def no_small_count_in(found: dict, hidden: dict) -> bool:
     return all(value == 0 for key, value in found.items() if hidden[key] == "small")
 
 
-def figures_for(app: Flask, key: str, threshold: int, cache: dict | None = None):  # noqa: ANN201
+def figures_for(app: Flask, key: str, threshold: int, cache: dict | None = None):
     with app.app_context():
         return transparency.for_key(
             db.session(), key, threshold, NOW, {} if cache is None else cache
         )
 
 
-def values(table) -> dict:  # noqa: ANN001
+def values(table) -> dict:
     return {place: cell.value for place, cell in table.cells.items() if cell.value is not None}
 
 
@@ -198,7 +198,7 @@ def test_the_last_12_months_are_the_four_latest_quarters() -> None:
 # --- what is hidden ------------------------------------------------------------------------
 
 
-def busy_quarter(session, start: dt.date) -> None:  # noqa: ANN001
+def busy_quarter(session, start: dt.date) -> None:
     """A quarter with big groups and a few small ones."""
     many(session, 30, start, kind="police", actor="police", race="black", gender="man",
          status="resolved", disposition="substantiated", answered_after=3,

@@ -356,7 +356,7 @@ def test_mistakes_do_not_count_against_the_filing_limit(client, app: Flask, conf
     assert Participant(client).file().status_code == HTTPStatus.OK
 
 
-def test_each_blank_form_gets_fresh_tokens_that_work(client, app: Flask) -> None:  # noqa: ANN001
+def test_each_blank_form_gets_fresh_tokens_that_work(client, app: Flask) -> None:
     first, second = Participant(client).open_form(), Participant(client).open_form()
     assert first["form_token"] != second["form_token"]
     assert "__portal" not in client.get("/file").get_data(as_text=True)
@@ -370,7 +370,7 @@ def test_each_blank_form_gets_fresh_tokens_that_work(client, app: Flask) -> None
 @pytest.mark.parametrize("ending", ["/exit", "/leave"])
 def test_a_form_replayed_after_the_session_ended_shows_nothing_of_it(
     participant: Participant, app: Flask, clock, ending: str, hours_later: int
-) -> None:  # noqa: ANN001
+) -> None:
     # Back and "resend" on a shared phone after the person left: the browser posts the
     # old form again, but the session it came from is gone. Not even "already sent": that
     # would tell whoever grabbed the phone that a complaint was made. Hours later too, after
@@ -390,7 +390,7 @@ def test_a_form_replayed_after_the_session_ended_shows_nothing_of_it(
     assert count(app, Complaint) == 1 + (1 if hours_later else 0)
 
 
-def test_filing_waits_until_the_board_has_a_key(config, site, clock) -> None:  # noqa: ANN001
+def test_filing_waits_until_the_board_has_a_key(config, site, clock) -> None:
     # A fresh site whose first admin has not enrolled yet: nothing may be stored that only
     # the board could read, so nothing is stored at all, and the words are handed back (for
     # a form sent anyway: the form itself is not shown before then).
@@ -414,7 +414,7 @@ def test_filing_waits_until_the_board_has_a_key(config, site, clock) -> None:  #
 def test_before_the_first_admin_the_start_page_and_form_say_the_site_is_not_open(
     config,
     site,
-    clock,  # noqa: ANN001
+    clock,
 ) -> None:
     from portal import create_app
     from portal.cli import commands as cli

@@ -25,7 +25,7 @@ SPANISH = {"Accept-Language": "es"}
 
 
 @pytest.fixture
-def admin_client(app: Flask, board: Board):  # noqa: ANN201
+def admin_client(app: Flask, board: Board):
     client = app.test_client()
     board.sign_in(client, board.member(Role.ADMIN, "chair"))
     return client
@@ -41,7 +41,7 @@ def danger_section(page: str) -> str:
     return found.group(0)
 
 
-def test_the_start_page_shows_danger_lines_and_never_911_by_default(client) -> None:  # noqa: ANN001
+def test_the_start_page_shows_danger_lines_and_never_911_by_default(client) -> None:
     page = client.get("/").get_data(as_text=True)
     section = danger_section(page)
     assert "988 Suicide and Crisis Lifeline" in section
@@ -50,13 +50,13 @@ def test_the_start_page_shows_danger_lines_and_never_911_by_default(client) -> N
     assert "911" not in page
 
 
-def test_the_start_page_shows_danger_lines_in_spanish(client) -> None:  # noqa: ANN001
+def test_the_start_page_shows_danger_lines_in_spanish(client) -> None:
     section = danger_section(client.get("/", headers=SPANISH).get_data(as_text=True))
     assert "No es la policía." in section
     assert "911" not in section
 
 
-def test_911_is_shown_only_when_the_admin_lists_it(admin_client, client) -> None:  # noqa: ANN001
+def test_911_is_shown_only_when_the_admin_lists_it(admin_client, client) -> None:
     lines = (
         "Riverside crisis line | Call or text, no police | 555-0142 | 24 hours\n"
         "SWOP hotline | Run by and for sex workers | 555-0177\n"
@@ -69,7 +69,7 @@ def test_911_is_shown_only_when_the_admin_lists_it(admin_client, client) -> None
     assert "988" not in section  # the admin's list replaced the default one
 
 
-def test_not_safe_shows_the_danger_lines_first(admin_client, participant) -> None:  # noqa: ANN001
+def test_not_safe_shows_the_danger_lines_first(admin_client, participant) -> None:
     save(admin_client, danger_lines="SWOP hotline | Run by and for sex workers | 555-0177")
     page = participant.file(safe_now="no").get_data(as_text=True)
     assert page.index("SWOP hotline") < page.index("Crisis line")
@@ -85,7 +85,7 @@ SPANISH_BOXES = {
 }
 
 
-def test_the_spanish_pages_show_the_admins_spanish_words(admin_client, client) -> None:  # noqa: ANN001
+def test_the_spanish_pages_show_the_admins_spanish_words(admin_client, client) -> None:
     assert save(admin_client, **SPANISH_BOXES).status_code == HTTPStatus.SEE_OTHER
     home = client.get("/", headers=SPANISH).get_data(as_text=True)
     assert "<title>Notas del jardín</title>" in home
@@ -101,7 +101,7 @@ def test_the_spanish_pages_show_the_admins_spanish_words(admin_client, client) -
     assert "Riverside crisis line" in english
 
 
-def test_a_person_not_safe_sees_the_spanish_help(admin_client, app: Flask) -> None:  # noqa: ANN001
+def test_a_person_not_safe_sees_the_spanish_help(admin_client, app: Flask) -> None:
     save(admin_client, **SPANISH_BOXES)
     person = app.test_client()
     form = {**Participant(person).open_form(), "narrative": "Algo pasó.", "safe_now": "no"}
@@ -111,7 +111,7 @@ def test_a_person_not_safe_sees_the_spanish_help(admin_client, app: Flask) -> No
     assert "Banco de comida" in sent
 
 
-def test_the_settings_page_shows_the_spanish_words_it_saved(admin_client) -> None:  # noqa: ANN001
+def test_the_settings_page_shows_the_spanish_words_it_saved(admin_client) -> None:
     save(admin_client, **SPANISH_BOXES)
     page = admin_client.get("/review/admin/settings").get_data(as_text=True)
     assert "Notas del jardín" in page
@@ -121,7 +121,7 @@ def test_the_settings_page_shows_the_spanish_words_it_saved(admin_client) -> Non
 
 def test_a_spanish_box_with_more_lines_than_the_english_one_is_refused(
     admin_client, client
-) -> None:  # noqa: ANN001
+) -> None:
     response = save(admin_client, agencies_es="Uno\nDos\nTres")
     assert response.status_code == HTTPStatus.OK
     assert "This box has more lines than the English one (2)" in response.get_data(as_text=True)

@@ -59,7 +59,7 @@ def test_the_advocates_slip_ignores_a_forged_host(app: Flask, board: Board) -> N
     assert FORGED not in page
 
 
-def test_the_persons_printed_receipt_has_the_sites_address(participant) -> None:  # noqa: ANN001
+def test_the_persons_printed_receipt_has_the_sites_address(participant) -> None:
     forged(participant.client)
     page = participant.file().get_data(as_text=True)
     assert f"<strong>{BASE}</strong>" in page
@@ -67,7 +67,7 @@ def test_the_persons_printed_receipt_has_the_sites_address(participant) -> None:
 
 
 @pytest.fixture
-def production(tmp_path, database_url: str, site: Site, clock: FakeClock) -> Iterator[Flask]:  # noqa: ANN001
+def production(tmp_path, database_url: str, site: Site, clock: FakeClock) -> Iterator[Flask]:
     config = Config.from_env(
         {
             "PORTAL_ENV": "production",

@@ -48,7 +48,7 @@ def link_state(app: Flask, new_locator: str) -> str:
         return db.session().get(CaseLink, link_id(app, new_locator)).state
 
 
-def approve(client: FlaskClient, app: Flask, new_locator: str):  # noqa: ANN201
+def approve(client: FlaskClient, app: Flask, new_locator: str):
     return act(client, new_locator, f"links/{link_id(app, new_locator)}/approve")
 
 
@@ -87,7 +87,7 @@ def two(app: Flask, board: Board) -> tuple[FlaskClient, FlaskClient]:
 
 def test_a_reviewer_cannot_link_a_complaint_filed_from_their_own_signed_in_browser(
     app: Flask, clock, two: tuple[FlaskClient, FlaskClient]
-) -> None:  # noqa: ANN001
+) -> None:
     reviewer, chair = two
     victim = file_directly(app, clock, **EARLIER)[:4]
     # The reviewer, still signed in, files a complaint of their own on the same browser.
@@ -109,7 +109,7 @@ def test_a_reviewer_cannot_link_a_complaint_filed_from_their_own_signed_in_brows
 
 def test_a_link_ends_when_a_member_behind_it_is_disabled(
     app: Flask, clock, board: Board, two: tuple[FlaskClient, FlaskClient]
-) -> None:  # noqa: ANN001
+) -> None:
     reviewer, chair = two
     victim = file_directly(app, clock, **EARLIER)[:4]
     # Filed from another browser, so nothing marks it as the reviewer's.
@@ -141,7 +141,7 @@ def test_a_link_ends_when_a_member_behind_it_is_disabled(
 @pytest.mark.parametrize("from_which", ["new", "earlier"])
 def test_a_link_ends_when_a_member_behind_it_steps_away_from_either_case(
     app: Flask, clock, board: Board, who_steps_away: int, from_which: str
-) -> None:  # noqa: ANN001
+) -> None:
     members = (
         signed_in(app, board, Role.REVIEWER, "rev"),
         signed_in(app, board, Role.REVIEWER, "rev2"),
@@ -163,7 +163,7 @@ def test_a_link_ends_when_a_member_behind_it_steps_away_from_either_case(
 
 def test_an_officer_who_knows_the_incident_never_reads_the_earlier_complaint(
     app: Flask, clock, two: tuple[FlaskClient, FlaskClient]
-) -> None:  # noqa: ANN001
+) -> None:
     reviewer, chair = two
     victim_code = file_directly(app, clock, **EARLIER)
     victim = victim_code[:4]
@@ -202,7 +202,7 @@ def test_an_officer_who_knows_the_incident_never_reads_the_earlier_complaint(
 
 def test_a_link_proposed_and_approved_by_the_same_member_is_refused(
     app: Flask, clock, two: tuple[FlaskClient, FlaskClient]
-) -> None:  # noqa: ANN001
+) -> None:
     reviewer, _chair = two
     earlier = file_directly(app, clock, **EARLIER)[:4]
     new_code = file_directly(app, clock, narrative="new", lost_code_note="lost it")
@@ -226,7 +226,7 @@ def test_a_link_proposed_and_approved_by_the_same_member_is_refused(
 
 def test_a_second_member_turns_a_link_down_and_the_person_is_never_asked(
     app: Flask, clock, two: tuple[FlaskClient, FlaskClient]
-) -> None:  # noqa: ANN001
+) -> None:
     reviewer, chair = two
     earlier = file_directly(app, clock, narrative="earlier")[:4]
     new_code = file_directly(app, clock, narrative="new", lost_code_note="lost it")
@@ -241,7 +241,7 @@ def test_a_second_member_turns_a_link_down_and_the_person_is_never_asked(
 
 def test_a_new_code_sees_the_earlier_cases_status_and_later_words_only(
     app: Flask, clock, two: tuple[FlaskClient, FlaskClient]
-) -> None:  # noqa: ANN001
+) -> None:
     """The invariant, checked on the one function every page goes through."""
     reviewer, chair = two
     earlier_code = file_directly(app, clock, **EARLIER)
@@ -273,7 +273,7 @@ def test_a_new_code_sees_the_earlier_cases_status_and_later_words_only(
 
 def test_a_database_copy_and_the_new_code_open_nothing_of_the_earlier_complaint(
     app: Flask, clock, two: tuple[FlaskClient, FlaskClient]
-) -> None:  # noqa: ANN001
+) -> None:
     """The new code reaches its own case's key and the link's key; neither opens a word of
     the earlier complaint, and the earlier key is stored nowhere it could reach."""
     reviewer, chair = two
@@ -334,7 +334,7 @@ def test_a_complaint_filed_on_a_signed_in_browser_names_only_a_case_worker_and_o
 
 def test_deleting_the_earlier_complaint_deletes_what_was_copied_for_the_new_code(
     app: Flask, clock, two: tuple[FlaskClient, FlaskClient]
-) -> None:  # noqa: ANN001
+) -> None:
     reviewer, chair = two
     earlier_code = file_directly(app, clock, narrative="earlier")
     new_code = file_directly(app, clock, narrative="new", lost_code_note="lost it")
@@ -357,7 +357,7 @@ def test_deleting_the_earlier_complaint_deletes_what_was_copied_for_the_new_code
 
 def test_the_board_sees_what_a_link_will_and_will_not_show_before_proposing(
     app: Flask, clock, two: tuple[FlaskClient, FlaskClient]
-) -> None:  # noqa: ANN001
+) -> None:
     reviewer, _chair = two
     new_code = file_directly(app, clock, narrative="new", lost_code_note="lost it")
     page = reviewer.get(f"/review/cases/{new_code[:4]}").get_data(as_text=True)
@@ -378,7 +378,7 @@ def test_the_board_sees_what_a_link_will_and_will_not_show_before_proposing(
 
 def test_an_ended_link_cannot_be_used_to_keep_the_board_away_from_the_earlier_case(
     app: Flask, clock, board: Board, two: tuple[FlaskClient, FlaskClient]
-) -> None:  # noqa: ANN001
+) -> None:
     # Whoever holds the new code asks to keep someone away: while the link stands the earlier
     # case is held too (the person said it is theirs); once the link has ended it is not.
     reviewer, chair = two

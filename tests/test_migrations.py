@@ -33,7 +33,7 @@ def test_the_queue_index_exists_in_urgent_first_order(database_url: str) -> None
     assert "ix_complaint_queue" in indexes
 
 
-def _row(engine, table: str, **values: object) -> None:  # noqa: ANN001
+def _row(engine, table: str, **values: object) -> None:
     """Insert a row, filling each required column nobody named with a plain value."""
     day = dt.date(2026, 1, 1)
     plain = {"INTEGER": 1, "BOOLEAN": False, "DATE": day, "DATETIME": dt.datetime(2026, 1, 1)}
@@ -46,7 +46,7 @@ def _row(engine, table: str, **values: object) -> None:  # noqa: ANN001
         connection.execute(Table(table, MetaData(), autoload_with=engine).insert(), values)
 
 
-def _triggers(engine) -> int:  # noqa: ANN001
+def _triggers(engine) -> int:
     with engine.connect() as connection:
         return connection.execute(
             text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")

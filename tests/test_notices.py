@@ -22,7 +22,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], str]] = []
 
-    async def handle_DATA(self, _server, _session, envelope) -> str:  # noqa: ANN001, N802
+    async def handle_DATA(self, _server, _session, envelope) -> str:
         self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8")))
         return "250 OK"
 
@@ -42,7 +42,7 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-def mail_site(site, port: int):  # noqa: ANN001, ANN201
+def mail_site(site, port: int):
     return dataclasses.replace(site, smtp_host="127.0.0.1", smtp_port=port, smtp_from="board@x.org")
 
 
@@ -61,7 +61,7 @@ def opt_in(board: Board, app: Flask, name: str, role: Role = Role.REVIEWER, **ch
 
 
 @pytest.fixture
-def mail_app(config, site, clock, inbox) -> Iterator[Flask]:  # noqa: ANN001
+def mail_app(config, site, clock, inbox) -> Iterator[Flask]:
     from portal import create_app
 
     application = create_app(config, site=mail_site(site, inbox[1]), now=clock)
@@ -71,7 +71,7 @@ def mail_app(config, site, clock, inbox) -> Iterator[Flask]:  # noqa: ANN001
     application.extensions["portal.db"].engine.dispose()
 
 
-def test_a_new_case_notifies_only_members_who_opted_in(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
+def test_a_new_case_notifies_only_members_who_opted_in(mail_app: Flask, clock, inbox) -> None:
     board = Board(mail_app, clock)
     opt_in(board, mail_app, "wants", notify_new="y")
     opt_in(board, mail_app, "quiet")
@@ -85,7 +85,7 @@ def test_a_new_case_notifies_only_members_who_opted_in(mail_app: Flask, clock, i
     assert "/review/" in body
 
 
-def test_a_case_held_for_the_chair_is_told_only_to_admins(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
+def test_a_case_held_for_the_chair_is_told_only_to_admins(mail_app: Flask, clock, inbox) -> None:
     board = Board(mail_app, clock)
     opt_in(board, mail_app, "chair", Role.ADMIN, notify_new="y")
     opt_in(board, mail_app, "cousin", notify_new="y")
@@ -94,7 +94,7 @@ def test_a_case_held_for_the_chair_is_told_only_to_admins(mail_app: Flask, clock
     assert [to for to, _ in inbox[0].messages] == [["chair@x.org"]]
 
 
-def test_a_case_that_becomes_held_is_told_to_the_admins(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
+def test_a_case_that_becomes_held_is_told_to_the_admins(mail_app: Flask, clock, inbox) -> None:
     board = Board(mail_app, clock)
     client = mail_app.test_client()
     person = Participant(client)
@@ -111,7 +111,7 @@ def test_a_case_that_becomes_held_is_told_to_the_admins(mail_app: Flask, clock, 
     assert "My cousin" not in inbox[0].messages[0][1]
 
 
-def test_each_member_gets_notices_in_their_own_language(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
+def test_each_member_gets_notices_in_their_own_language(mail_app: Flask, clock, inbox) -> None:
     board = Board(mail_app, clock)
     opt_in(board, mail_app, "ana", notify_new="y", notice_language="es")
     opt_in(board, mail_app, "ben", notify_new="y")  # the board's language: English here
@@ -142,7 +142,7 @@ def test_a_member_sees_and_can_change_their_notice_language(app: Flask, board: B
     assert refused.status_code == 400
 
 
-def test_urgent_and_reply_notices(mail_app: Flask, clock, inbox) -> None:  # noqa: ANN001
+def test_urgent_and_reply_notices(mail_app: Flask, clock, inbox) -> None:
     board = Board(mail_app, clock)
     opt_in(board, mail_app, "urgent", notify_urgent="y")
     opt_in(board, mail_app, "replies", notify_reply="y")
@@ -160,8 +160,8 @@ def test_urgent_and_reply_notices(mail_app: Flask, clock, inbox) -> None:  # noq
 @pytest.mark.parametrize("helped", [False, True], ids=["alone", "with-an-advocate"])
 def test_an_urgent_case_notifies_the_board_whoever_helped_file_it(
     mail_app: Flask,
-    clock,  # noqa: ANN001
-    inbox,  # noqa: ANN001
+    clock,
+    inbox,
     helped: bool,
 ) -> None:
     board = Board(mail_app, clock)
@@ -179,7 +179,7 @@ def test_an_urgent_case_notifies_the_board_whoever_helped_file_it(
     assert "An urgent case is waiting" in subjects["urgent@x.org"]
 
 
-def test_a_broken_mail_server_never_blocks_filing(config, site, clock) -> None:  # noqa: ANN001
+def test_a_broken_mail_server_never_blocks_filing(config, site, clock) -> None:
     from portal import create_app
 
     dead = create_app(config, site=mail_site(site, free_port()), now=clock)
@@ -196,7 +196,7 @@ def test_a_broken_mail_server_never_blocks_filing(config, site, clock) -> None: 
 def test_no_mail_server_means_no_notice(app: Flask, board: Board) -> None:
     opt_in(board, app, "wants", notify_new="y")
     assert Participant(app.test_client()).file().status_code == 200
-    assert app.extensions["portal.notifier"]._pending == []  # noqa: SLF001
+    assert app.extensions["portal.notifier"]._pending == []
 
 
 def test_a_bad_email_address_is_explained(app: Flask, board: Board) -> None:
@@ -237,7 +237,7 @@ def test_a_failed_password_change_shows_the_notice_choices_as_saved(
 def test_a_burst_of_replies_makes_one_board_notice_per_case(
     mail_app: Flask,
     clock,
-    inbox,  # noqa: ANN001
+    inbox,
 ) -> None:
     board = Board(mail_app, clock)
     opt_in(board, mail_app, "replies", notify_reply="y")

@@ -119,7 +119,7 @@ def test_a_full_disk_keeps_the_words_out_of_the_logs_and_the_retry_files_once(
 ) -> None:
     engine = sqlite_app.extensions["portal.db"].engine
 
-    def disk_full(dbapi_connection, _record) -> None:  # noqa: ANN001
+    def disk_full(dbapi_connection, _record) -> None:
         # No free pages left inside the file either (a migration may have left some).
         dbapi_connection.execute("VACUUM")
         pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]

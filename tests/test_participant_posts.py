@@ -207,7 +207,7 @@ def scenes(app: Flask, clock: FakeClock, board: Board) -> list[Scene]:
 
     advocates = itertools.count()
 
-    def advocate(path: str, consent: bool = False, file: bool = False):  # noqa: ANN202
+    def advocate(path: str, consent: bool = False, file: bool = False):
         def enter(language: str) -> tuple[FlaskClient, str]:
             client = signed_in(app, board, Role.ADVOCATE, f"peer{next(advocates)}")
             _speaking(client, language)

@@ -54,7 +54,7 @@ def chain(app: Flask) -> list[AuditEvent]:
 
 def test_a_reply_between_two_board_actions_is_not_placed_between_them(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     board: Board,
     reviewer: FlaskClient,
     client: FlaskClient,
@@ -109,7 +109,7 @@ def test_a_reply_between_two_board_actions_is_not_placed_between_them(
 
 def test_an_hours_participant_events_join_the_chain_together_apart_from_their_rows(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     board: Board,
 ) -> None:
     codes = [file_directly(app, clock) for _ in range(8)]
@@ -141,7 +141,7 @@ def test_an_hours_participant_events_join_the_chain_together_apart_from_their_ro
         assert written != sorted(written, reverse=True)
 
 
-def _complaint(session, n: int) -> Complaint:  # noqa: ANN001
+def _complaint(session, n: int) -> Complaint:
     complaint = Complaint(
         locator=f"T{n:03d}",
         secret_hash="x",
@@ -174,7 +174,7 @@ BUILDERS = {
 @pytest.mark.parametrize("build", BUILDERS.values(), ids=BUILDERS.keys())
 def test_ids_of_participant_rows_do_not_follow_the_order_they_were_written(
     app: Flask,
-    build,  # noqa: ANN001
+    build,
 ) -> None:
     """With counter ids the next row's id says it came after the last one; 12 rows in a row
     with random ids come out sorted by luck once in 12! (about 1 in 479 million)."""
@@ -211,7 +211,7 @@ def test_order_keys_count_within_one_case_only(app: Flask) -> None:
 
 def test_a_question_and_its_answer_in_one_hour_show_in_order_on_both_sides(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     reviewer: FlaskClient,
     client: FlaskClient,
 ) -> None:
@@ -237,7 +237,7 @@ def test_a_question_and_its_answer_in_one_hour_show_in_order_on_both_sides(
 
 def test_a_forged_waiting_event_is_reported_and_never_joins_the_chain(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     board: Board,
 ) -> None:
     """Someone with the database adds a participant event of their own making: without the
@@ -285,7 +285,7 @@ def _chain_length(app: Flask) -> int:
 
 def test_no_participant_action_takes_a_place_in_the_chain_before_its_hour_is_over(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     board: Board,
 ) -> None:
     """Every POST a person (or an advocate filing for one) can make, over HTTP: none may add
@@ -318,12 +318,12 @@ def test_no_participant_action_takes_a_place_in_the_chain_before_its_hour_is_ove
     with app.app_context():
         link = db.session().scalars(select(CaseLink)).one().id
 
-    def on_case(code: str, path: str, **data: str):  # noqa: ANN202
+    def on_case(code: str, path: str, **data: str):
         person = app.test_client()
         Participant(person).check(code)
         return person.post(path, data={"csrf_token": csrf(person, "/case"), **data})
 
-    def withdraw_and_delete():  # noqa: ANN202
+    def withdraw_and_delete():
         person = app.test_client()
         Participant(person).check(goes)
         form = {"csrf_token": csrf(person, "/case"), "how": "delete"}
@@ -369,11 +369,11 @@ def test_no_participant_action_takes_a_place_in_the_chain_before_its_hour_is_ove
     assert not [a for a in in_chain if a.startswith(("complainant.", "assist."))]
 
 
-def _delete_one(session, row: AuditPending) -> None:  # noqa: ANN001
+def _delete_one(session, row: AuditPending) -> None:
     session.execute(text("DELETE FROM audit_pending WHERE id = :id"), {"id": row.id})
 
 
-def _delete_one_and_fix_the_count(session, row: AuditPending) -> None:  # noqa: ANN001
+def _delete_one_and_fix_the_count(session, row: AuditPending) -> None:
     """The attacker also brings the head's count and XOR in line (they can read the HMACs)."""
     _delete_one(session, row)
     head = session.get(AuditHead, audit.HEAD_ID)
@@ -401,9 +401,9 @@ ATTACKS = {
 @pytest.mark.parametrize(("attack", "said", "written"), ATTACKS.values(), ids=ATTACKS.keys())
 def test_a_waiting_event_deleted_with_plain_sql_is_reported(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     board: Board,
-    attack,  # noqa: ANN001
+    attack,
     said: str,
     written: dict[str, object],
 ) -> None:

@@ -16,7 +16,7 @@ D = dt.date(2026, 9, 1)
 AT = dt.datetime(2026, 9, 1, 9)
 
 
-def account(session, name: str, role: str = "reviewer", trained: bool = False) -> Account:  # noqa: ANN001
+def account(session, name: str, role: str = "reviewer", trained: bool = False) -> Account:
     row = Account(
         username=name, role=role, password_hash="x", created_at=AT, trained_sensitive=trained
     )

@@ -43,7 +43,7 @@ def all_at_once(posts: list[Callable[[], int]]) -> list[int]:
     return codes
 
 
-def in_review(app: Flask, clock, board: Board) -> str:  # noqa: ANN001
+def in_review(app: Flask, clock, board: Board) -> str:
     """A new case the board has started reading; returns its claim code."""
     code = file_directly(app, clock)
     chair = signed_in(app, board, Role.ADMIN, "chair")
@@ -62,12 +62,12 @@ def decision_post(client: FlaskClient, locator: str) -> Callable[[], int]:
     return lambda: client.post(f"{path}/decide", data=data).status_code
 
 
-def count(app: Flask, statement) -> int:  # noqa: ANN001
+def count(app: Flask, statement) -> int:
     with app.app_context():
         return db.session().scalar(statement)
 
 
-def test_eight_racing_decisions_resolve_the_case_once(app: Flask, clock, board: Board) -> None:  # noqa: ANN001
+def test_eight_racing_decisions_resolve_the_case_once(app: Flask, clock, board: Board) -> None:
     locator = in_review(app, clock, board)[:4]
     members = [signed_in(app, board, Role.REVIEWER, f"rev{i}") for i in range(8)]
     codes = all_at_once([decision_post(member, locator) for member in members])
@@ -83,7 +83,7 @@ def test_eight_racing_decisions_resolve_the_case_once(app: Flask, clock, board: 
 
 def test_a_decision_racing_a_withdrawal_with_deletion_never_outlives_the_deletion(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     board: Board,
     client: FlaskClient,
 ) -> None:

@@ -42,7 +42,7 @@ def amount(limit: str) -> int:
 
 
 @pytest.fixture
-def small(config: Config, site, clock: FakeClock) -> Iterator[Flask]:  # noqa: ANN001
+def small(config: Config, site, clock: FakeClock) -> Iterator[Flask]:
     """The portal with small filing and reply limits, so a test reaches them quickly."""
     application = create_app(dataclasses.replace(config, **SMALL), site=site, now=clock)
     give_board_key(application, clock.moment)
@@ -119,7 +119,7 @@ def test_words_refused_without_files_do_not_count(small: Flask, narrative: str) 
     assert stored(small) == 2
 
 
-def reply(client: FlaskClient, words: str):  # noqa: ANN201
+def reply(client: FlaskClient, words: str):
     return client.post("/case/reply", data={"csrf_token": csrf(client, "/case"), "body": words})
 
 

@@ -35,11 +35,11 @@ def filed(participant: Participant, **fields: object) -> tuple[str, str]:
     return code_on_page(page), page
 
 
-def done(client: FlaskClient, receipt: str):  # noqa: ANN201
+def done(client: FlaskClient, receipt: str):
     return client.post("/file/done", data={"form_token": hidden_value(receipt, "form_token")})
 
 
-def shows_nothing(response, code: str) -> bool:  # noqa: ANN001
+def shows_nothing(response, code: str) -> bool:
     page = response.get_data(as_text=True)
     return not code_shown(page, code) and WORDS not in page
 
@@ -104,7 +104,7 @@ def test_leave_and_the_quick_exit_end_the_receipt_on_the_server_too(
     assert shows_nothing(participant.resend(), code)
 
 
-def test_a_resend_from_another_browser_session_shows_no_code(app: Flask, client) -> None:  # noqa: ANN001
+def test_a_resend_from_another_browser_session_shows_no_code(app: Flask, client) -> None:
     person = Participant(client)
     code, _receipt = filed(person)
     # Another browser with a form of its own, sending the first form's token.
@@ -130,11 +130,11 @@ def test_the_language_button_after_done_shows_no_code(participant: Participant) 
     assert shows_nothing(switched, code)
 
 
-def _resend(participant: Participant, receipt: str):  # noqa: ANN202
+def _resend(participant: Participant, receipt: str):
     return participant.resend()
 
 
-def _switch_language(participant: Participant, receipt: str):  # noqa: ANN202
+def _switch_language(participant: Participant, receipt: str):
     return participant.client.post(
         "/file/receipt",
         data={
@@ -152,7 +152,7 @@ def test_the_code_is_never_shown_again_later_than_15_minutes(
     clock: FakeClock,
     again,
     minutes: int,
-    shown: bool,  # noqa: ANN001
+    shown: bool,
 ) -> None:
     code, receipt = filed(participant)
     clock.advance(minutes=minutes)
@@ -200,7 +200,7 @@ def test_the_receipt_and_case_page_count_the_files_but_never_name_them(
     participant: Participant,
     files,
     english,
-    spanish,  # noqa: ANN001
+    spanish,
 ) -> None:
     chosen = [
         (io.BytesIO(pdf_with_author() if kind == "PDF" else photo(kind)), name)
@@ -222,7 +222,7 @@ def test_the_receipt_and_case_page_count_the_files_but_never_name_them(
             assert expected in page
 
 
-def sealed_before_the_crypto_module(token: str, holder: str, code: str, until) -> bytes:  # noqa: ANN001
+def sealed_before_the_crypto_module(token: str, holder: str, code: str, until) -> bytes:
     """A receipt as receipts.seal made it with its own AES-GCM and HKDF (until issue 15)."""
     key = HKDF(hashes.SHA256(), 32, salt=None, info=b"filing-receipt-key").derive(
         token.encode() + b"\0" + holder.encode()

@@ -23,7 +23,7 @@ from tests.test_cases import act, complainant_page, file_directly, signed_in
 NARRATIVE = "The officer took my phone at the bus stop and laughed when I asked for it back."
 
 
-def decided_case(app: Flask, clock, reviewer: FlaskClient, **fields: str) -> str:  # noqa: ANN001
+def decided_case(app: Flask, clock, reviewer: FlaskClient, **fields: str) -> str:
     code = file_directly(
         app, clock, narrative=NARRATIVE, officer="Badge 4521", pseudonym="Sparrow", **fields
     )
@@ -32,7 +32,7 @@ def decided_case(app: Flask, clock, reviewer: FlaskClient, **fields: str) -> str
     return locator
 
 
-def decide(client: FlaskClient, locator: str, **data: str):  # noqa: ANN201
+def decide(client: FlaskClient, locator: str, **data: str):
     return act(
         client,
         locator,
@@ -62,7 +62,7 @@ def chair(app: Flask, board: Board) -> FlaskClient:
 # --- you said, we did ----------------------------------------------------------------------
 
 
-def test_the_decision_form_takes_a_public_summary(app: Flask, clock, reviewer) -> None:  # noqa: ANN001
+def test_the_decision_form_takes_a_public_summary(app: Flask, clock, reviewer) -> None:
     locator = decided_case(app, clock, reviewer)
     form = reviewer.get(f"/review/cases/{locator}").get_data(as_text=True)
     assert 'name="public_summary"' in form
@@ -85,7 +85,7 @@ def test_the_decision_form_takes_a_public_summary(app: Flask, clock, reviewer) -
 )
 def test_a_public_summary_must_not_point_to_anyone_or_quote_them(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     reviewer: FlaskClient,
     summary: str,
     problem: str,
@@ -102,7 +102,7 @@ def test_a_public_summary_must_not_point_to_anyone_or_quote_them(
 
 def test_the_board_edits_the_summary_and_the_chair_adds_what_the_program_did(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     reviewer: FlaskClient,
     chair: FlaskClient,
 ) -> None:
@@ -126,7 +126,7 @@ def test_the_board_edits_the_summary_and_the_chair_adds_what_the_program_did(
     assert {"case.publication", "case.program_response"} <= actions
 
 
-def test_only_a_decided_case_can_be_published(app: Flask, clock, reviewer) -> None:  # noqa: ANN001
+def test_only_a_decided_case_can_be_published(app: Flask, clock, reviewer) -> None:
     locator = decided_case(app, clock, reviewer)
     response = act(reviewer, locator, "publication", public_summary="Too early.")
     assert response.status_code == HTTPStatus.BAD_REQUEST
@@ -135,7 +135,7 @@ def test_only_a_decided_case_can_be_published(app: Flask, clock, reviewer) -> No
 
 def test_the_summary_is_published_once_its_quarter_is_over(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     reviewer: FlaskClient,
     client: FlaskClient,
 ) -> None:
@@ -277,7 +277,7 @@ def test_the_board_menu_links_to_the_reports_for_case_workers_only(
 
 def test_withdrawing_with_deletion_takes_the_public_summary_away(
     app: Flask,
-    clock,  # noqa: ANN001
+    clock,
     reviewer: FlaskClient,
     client: FlaskClient,
 ) -> None:

@@ -43,7 +43,7 @@ def test_purge_removes_expired_cases_and_keeps_the_rest(
     app: Flask,
     board: Board,
     clock,
-    config,  # noqa: ANN001
+    config,
 ) -> None:
     # Filed long ago: one closed by the board, one withdrawn, one never opened again.
     closed = Participant(app.test_client()).file_and_get_code(
@@ -102,7 +102,7 @@ def test_purge_removes_expired_cases_and_keeps_the_rest(
     assert "closed" not in event.detail  # counts, never content
 
 
-def test_expired_sessions_are_purged(app: Flask, board: Board, clock) -> None:  # noqa: ANN001
+def test_expired_sessions_are_purged(app: Flask, board: Board, clock) -> None:
     signed_in(app, board, Role.REVIEWER, "rev")
     person = Participant(app.test_client())
     person.check(person.file_and_get_code())

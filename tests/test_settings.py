@@ -36,24 +36,24 @@ FORM = {
 
 
 @pytest.fixture
-def admin_client(app: Flask, board: Board):  # noqa: ANN201
+def admin_client(app: Flask, board: Board):
     client = app.test_client()
     board.sign_in(client, board.member(Role.ADMIN, "chair"))
     return client
 
 
-def save(client, **changes: str):  # noqa: ANN001, ANN201
+def save(client, **changes: str):
     data = {**FORM, **changes, "csrf_token": csrf(client, "/review/admin/settings")}
     return client.post("/review/admin/settings", data=data)
 
 
-def test_the_form_starts_from_the_site_file(admin_client, site) -> None:  # noqa: ANN001
+def test_the_form_starts_from_the_site_file(admin_client, site) -> None:
     page = admin_client.get("/review/admin/settings").get_data(as_text=True)
     assert site.program_name in page
     assert site.agencies[0] in page
 
 
-def test_saved_settings_reach_the_participant_pages(admin_client, client) -> None:  # noqa: ANN001
+def test_saved_settings_reach_the_participant_pages(admin_client, client) -> None:
     assert save(admin_client).status_code == HTTPStatus.SEE_OTHER
     home = client.get("/")
     page = home.get_data(as_text=True)
@@ -65,7 +65,7 @@ def test_saved_settings_reach_the_participant_pages(admin_client, client) -> Non
     assert client.post("/exit").headers["Location"] == "https://news.example/"
 
 
-def test_help_places_are_read_one_per_line(admin_client, participant) -> None:  # noqa: ANN001
+def test_help_places_are_read_one_per_line(admin_client, participant) -> None:
     save(admin_client)
     page = participant.file(safe_now="no").get_data(as_text=True)
     assert "Crisis line" in page
@@ -73,7 +73,7 @@ def test_help_places_are_read_one_per_line(admin_client, participant) -> None:  
     assert "Food bank" in page
 
 
-def test_a_change_is_an_audit_event_naming_what_changed(admin_client, app: Flask) -> None:  # noqa: ANN001
+def test_a_change_is_an_audit_event_naming_what_changed(admin_client, app: Flask) -> None:
     save(admin_client)
     with app.app_context():
         event = db.session().scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
@@ -94,7 +94,7 @@ def test_a_change_is_an_audit_event_naming_what_changed(admin_client, app: Flask
 )
 def test_bad_values_are_refused_and_nothing_changes(
     admin_client, client, field: str, value: str
-) -> None:  # noqa: ANN001
+) -> None:
     response = save(admin_client, **{field: value})
     assert response.status_code == HTTPStatus.OK
     assert "Riverside LEAD" not in client.get("/").get_data(as_text=True)
@@ -123,7 +123,7 @@ HOSTILE_QUICK_EXITS = [
 ]
 
 
-def assert_headers_are_valid(response, origin: str) -> None:  # noqa: ANN001
+def assert_headers_are_valid(response, origin: str) -> None:
     """Every header is one line of printable ASCII (what a server can send), and the policy
     lets forms go to our own site and the quick-exit site only."""
     for name, value in response.headers.items():
@@ -136,7 +136,7 @@ def assert_headers_are_valid(response, origin: str) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("address", HOSTILE_QUICK_EXITS)
 def test_a_hostile_quick_exit_address_is_refused_by_the_settings_form(
     admin_client, client, site, address: str
-) -> None:  # noqa: ANN001
+) -> None:
     response = save(admin_client, quick_exit_url=address)
     assert response.status_code == HTTPStatus.OK
     page = response.get_data(as_text=True)
@@ -155,7 +155,7 @@ def test_a_hostile_quick_exit_address_in_site_toml_is_refused(tmp_path: Path, ad
         load_site(tmp_path)
 
 
-def test_an_internationalised_quick_exit_address_is_idna_encoded(admin_client, client) -> None:  # noqa: ANN001
+def test_an_internationalised_quick_exit_address_is_idna_encoded(admin_client, client) -> None:
     assert save(
         admin_client, quick_exit_url="https://bücher.example/wetter?ort=köln"
     ).status_code == (HTTPStatus.SEE_OTHER)
@@ -168,7 +168,7 @@ def test_an_internationalised_quick_exit_address_is_idna_encoded(admin_client, c
 
 def test_a_bad_quick_exit_address_saved_earlier_does_not_take_the_site_down(
     app: Flask, client, site
-) -> None:  # noqa: ANN001
+) -> None:
     """A value an older version let through is ignored (the file's settings are used), so the
     admin can still reach the settings page and fix it."""
     with app.app_context():

@@ -64,7 +64,7 @@ complaints = st.lists(
 
 def test_the_queue_and_the_case_page_agree_and_every_case_has_someone_or_a_warning(
     app: Flask, clock
-) -> None:  # noqa: ANN001
+) -> None:
     """For generated members, cases (kind, held for the chair, status) and recusals: the queue
     (its page of cases and its counts by status, both SQL) lists exactly the cases the case
     page's single-case check lets the member open, and a case nobody can open is exactly one
@@ -144,7 +144,7 @@ def test_the_queue_and_the_case_page_agree_and_every_case_has_someone_or_a_warni
 
 
 @pytest.fixture
-def fresh(config, site, clock) -> Iterator[Flask]:  # noqa: ANN001
+def fresh(config, site, clock) -> Iterator[Flask]:
     """A site as it is before its first admin: no accounts and no board key yet."""
     application = create_app(config, site=site, now=clock)
     yield application
@@ -154,7 +154,7 @@ def fresh(config, site, clock) -> Iterator[Flask]:  # noqa: ANN001
 
 def test_a_lone_admin_opens_a_sexual_misconduct_case_held_for_the_chair(
     fresh: Flask, clock
-) -> None:  # noqa: ANN001
+) -> None:
     """A fresh site, one admin: the case that nobody could open in issue 13."""
     chair = Board(fresh, clock).enroll(fresh.test_client(), Role.ADMIN, "chair")
     assert chair.board_recovery  # the site's first admin, who made the board key
@@ -176,7 +176,7 @@ def test_a_lone_admin_opens_a_sexual_misconduct_case_held_for_the_chair(
 
 def test_the_admins_home_page_names_cases_nobody_can_open_until_fixed(
     app: Flask, clock, board: Board
-) -> None:  # noqa: ANN001
+) -> None:
     locator = file_directly(app, clock, kind="sexual", narrative="He pressured me.")[:4]
     chair = signed_in(app, board, Role.ADMIN, "chair")  # the first admin: trained
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")  # not trained
@@ -195,7 +195,7 @@ def test_the_admins_home_page_names_cases_nobody_can_open_until_fixed(
 
 def test_reviewers_are_not_told_about_cases_nobody_can_open(
     app: Flask, clock, board: Board
-) -> None:  # noqa: ANN001
+) -> None:
     file_directly(app, clock, kind="sexual")
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")
     assert "nobody can open" not in reviewer.get("/review/").get_data(as_text=True)

@@ -79,7 +79,7 @@ class Notifier:
                 subject, body = _words(event, review_url, language or site.board_language)
                 self._pending.append(self._pool.submit(_send, mailer, address, subject, body))
             return len(recipients)
-        except Exception:  # noqa: BLE001  a notice must never break the request that caused it
+        except Exception:  # a notice must never break the request that caused it
             log.warning("board notices could not be queued")
             return 0
 
@@ -163,7 +163,7 @@ def tell_board(db: Session, event: str, complaint_id: int) -> None:
             complaint_id,
             review_url,
         )
-    except Exception:  # noqa: BLE001  a notice must never break the request that caused it
+    except Exception:  # a notice must never break the request that caused it
         log.warning("board notices could not be queued")
 
 

@@ -22,7 +22,7 @@ from portal.models import Account, BoardKey, Complaint, MemberKey
 from portal.security import audit, crypto, keys, sealing
 
 
-def init_app(app) -> None:  # noqa: ANN001
+def init_app(app) -> None:
     for command in (init_board_key, grant_board_key, rotate_board_key):
         app.cli.add_command(command)
 

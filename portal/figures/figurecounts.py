@@ -61,7 +61,7 @@ def _outcome(status: str, disposition: str | None) -> str:
     return ft.NO_DECISION
 
 
-def _days_between(db: Session, later, earlier):  # noqa: ANN001, ANN202 - SQL expressions
+def _days_between(db: Session, later, earlier):  # SQL expressions
     if db.get_bind().dialect.name == "sqlite":
         return cast(func.julianday(later) - func.julianday(earlier), Integer)
     return later - earlier
@@ -90,7 +90,7 @@ def collect(db: Session, quarters: Iterable[Quarter]) -> dict[str, Raw]:
     return raws
 
 
-def _count_complaints(db: Session, raws: dict[str, Raw], bucket, in_range, joined) -> None:  # noqa: ANN001
+def _count_complaints(db: Session, raws: dict[str, Raw], bucket, in_range, joined) -> None:
     """One scan of the period's complaints (a GROUP BY would sort them all), tallied here."""
     columns = (
         bucket,
@@ -152,7 +152,7 @@ def _count_complaints(db: Session, raws: dict[str, Raw], bucket, in_range, joine
             counts[(f"{grouping}_resolved", value)] += n * resolved
 
 
-def _count_referrals(db: Session, raws: dict[str, Raw], bucket, in_range, joined) -> None:  # noqa: ANN001
+def _count_referrals(db: Session, raws: dict[str, Raw], bucket, in_range, joined) -> None:
     rows = db.execute(
         joined.join(Referral, Referral.complaint_id == Complaint.id)
         .add_columns(bucket, Referral.body, Demographics.race, Demographics.gender, func.count())

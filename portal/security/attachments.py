@@ -84,11 +84,11 @@ log = logging.getLogger(__name__)
 _PR_SET_DUMPABLE, _PR_GET_DUMPABLE = 4, 3
 
 
-def init_app(app: Flask) -> None:  # noqa: ARG001  called by the app factory
+def init_app(app: Flask) -> None:  # called by the app factory
     """Harden the worker once: not dumpable, so no other process of the same user (a decoder
     child broken into, say) may read its /proc/<pid>/environ or memory or ptrace it. And say
     once whether the decoder child is shut in on this machine."""
-    global _started  # noqa: PLW0603
+    global _started
     if _started:
         return
     _started = True

@@ -264,7 +264,7 @@ SYSCALLS = (
 )
 
 
-def _libc():  # noqa: ANN202
+def _libc():
     import ctypes
 
     return ctypes.CDLL(None, use_errno=True)

@@ -112,7 +112,7 @@ def give_back() -> None:
         if not limit.breached:
             try:
                 _take_back(storage, limit.key)
-            except Exception as error:  # noqa: BLE001 - at worst the try stays counted
+            except Exception as error:  # at worst the try stays counted
                 log.warning("a rate-limit try could not be given back: %s", type(error).__name__)
 
 
@@ -134,7 +134,7 @@ def first_in_window(limit: str, kind: str, identity: int | str) -> bool:
     by every worker; used to fold many events into one notice. True if the storage fails."""
     try:
         return limiter.limiter.hit(limits.parse(limit), "once", named_key(kind, identity))
-    except Exception as error:  # noqa: BLE001 - better a notice too many than none
+    except Exception as error:  # better a notice too many than none
         log.warning("rate-limit storage unavailable: %s", type(error).__name__)
         return True
 

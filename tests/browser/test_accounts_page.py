@@ -33,7 +33,7 @@ SIDEWAYS_JS = """
 """
 
 
-def fits_the_screen(page, where: str, *, inside: bool = True) -> None:  # noqa: ANN001
+def fits_the_screen(page, where: str, *, inside: bool = True) -> None:
     """No wider than the screen; with `inside`, no part of it scrolls sideways either."""
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{where}: the page is {width[0]}px wide on a {width[1]}px screen"

@@ -109,7 +109,7 @@ def test_a_problem_in_a_closed_optional_question_opens_it(
 
 def test_a_photo_chosen_in_the_optional_questions_is_sent(
     app: Flask, person_on: Callable[..., Person], tmp_path
-) -> None:  # noqa: ANN001
+) -> None:
     person = person_on(PHONE)
     page = person.page
     photo = tmp_path / "photo.png"

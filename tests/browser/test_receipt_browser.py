@@ -47,7 +47,7 @@ def test_done_then_back_and_resend_shows_no_code(person_on: Callable[..., Person
 
     replayed: list[bytes] = []
 
-    def resend(route) -> None:  # noqa: ANN001
+    def resend(route) -> None:
         replayed.append(body)
         route.continue_(
             method="POST",

@@ -33,7 +33,7 @@ def shows_nothing_of(person: Person, code: str) -> bool:
 def test_finish_and_clear_then_back_shows_nothing(
     app: Flask,
     clock,
-    person_on: Callable[..., Person],  # noqa: ANN001
+    person_on: Callable[..., Person],
 ) -> None:
     Board(app, clock).member(Role.ADVOCATE, "peer")
     person = person_on(PHONE)
