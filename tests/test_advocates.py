@@ -16,11 +16,16 @@ from portal import create_app, db
 from portal.board.accounts import Role
 from portal.models import Account, AuditEvent, AuditPending, Complaint
 from tests.board import Board, csrf
-from tests.conftest import Participant, code_on_page, give_board_key, hidden_value
-from tests.test_cases import act, complainant_page, file_directly, signed_in
-from tests.test_links import approve
-
-NARRATIVE = "PLANTED-ADVOCATE-NARRATIVE the worker at the clinic yelled at me"
+from tests.builders import (
+    NARRATIVE,
+    act,
+    approve,
+    assisted_filing,
+    complainant_page,
+    file_directly,
+    signed_in,
+)
+from tests.conftest import Participant, code_on_page, give_board_key
 
 
 @pytest.fixture
@@ -34,25 +39,6 @@ def advocate(app: Flask, board: Board) -> FlaskClient:
         )
         db.session().commit()
     return client
-
-
-def consent(client: FlaskClient) -> None:
-    response = client.post(
-        "/review/assist", data={"csrf_token": csrf(client, "/review/assist"), "confirm": "y"}
-    )
-    assert response.headers["Location"] == "/file"
-
-
-def assisted_filing(client: FlaskClient, **fields: str):
-    consent(client)
-    page = client.get("/file").get_data(as_text=True)
-    data = {
-        "csrf_token": hidden_value(page, "csrf_token"),
-        "form_token": hidden_value(page, "form_token"),
-        "narrative": NARRATIVE,
-        **fields,
-    }
-    return client.post("/file", data=data)
 
 
 def test_an_advocate_is_sent_to_the_consent_step_first(advocate: FlaskClient) -> None:

@@ -3,25 +3,14 @@ the board. The sample files are made here with real EXIF GPS, author and maker f
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import re
-import zlib
 from http import HTTPStatus
 
 import pytest
 from flask import Flask, url_for
 from PIL import ExifTags, Image
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    ByteStringObject,
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    StreamObject,
-    TextStringObject,
-)
 from sqlalchemy import select
 
 from portal import db
@@ -29,54 +18,19 @@ from portal.board.accounts import Role
 from portal.models import Attachment
 from portal.security import attachments
 from tests.board import Board, csrf
+from tests.builders import (
+    AUTHOR,
+    MAKER,
+    PLANTED,
+    exif_with_gps,
+    hostile_pdf,
+    long_pdf,
+    pdf_contents,
+    pdf_with_author,
+    photo,
+    signed_in,
+)
 from tests.conftest import Participant
-from tests.test_cases import signed_in
-
-AUTHOR = "Officer Jane Watcher"
-MAKER = "SpyPhone Industries"
-
-
-def exif_with_gps() -> Image.Exif:
-    exif = Image.Exif()
-    exif[ExifTags.Base.Artist] = AUTHOR
-    exif[ExifTags.Base.Make] = MAKER
-    exif[ExifTags.Base.Copyright] = AUTHOR
-    exif[ExifTags.IFD.GPSInfo] = {
-        ExifTags.GPS.GPSLatitudeRef: "N",
-        ExifTags.GPS.GPSLatitude: (47.0, 36.0, 22.0),
-        ExifTags.GPS.GPSLongitudeRef: "W",
-        ExifTags.GPS.GPSLongitude: (122.0, 20.0, 1.0),
-    }
-    return exif
-
-
-def photo(kind: str) -> bytes:
-    image = Image.new("RGB", (64, 48), (200, 30, 30))
-    out = io.BytesIO()
-    if kind == "JPEG":
-        image.save(out, format="JPEG", exif=exif_with_gps(), comment=AUTHOR.encode())
-    elif kind == "PNG":
-        from PIL.PngImagePlugin import PngInfo
-
-        info = PngInfo()
-        info.add_text("Author", AUTHOR)
-        image.save(out, format="PNG", pnginfo=info, exif=exif_with_gps())
-    else:
-        image.save(out, format=kind, exif=exif_with_gps())
-    data = out.getvalue()
-    assert AUTHOR.encode() in data  # the sample really carries the details
-    return data
-
-
-def pdf_with_author() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(200, 200)
-    writer.add_metadata({"/Author": AUTHOR, "/Creator": MAKER, "/Title": "statement"})
-    out = io.BytesIO()
-    writer.write(out)
-    data = out.getvalue()
-    assert AUTHOR.encode() in data
-    return data
 
 
 @pytest.mark.parametrize("kind", ["JPEG", "PNG", "WEBP"])
@@ -204,22 +158,7 @@ def test_withdrawing_with_deletion_erases_the_files(app: Flask, client, config) 
 
 # --- PDFs rebuilt from pixels, decoding held to limits ----------------------------------------
 
-SERIAL = "SN-PLANTED-4471"
-OWNER = "Owner Planted Person"
 # Strings planted in every hiding place of the hostile PDF; none may reach the board.
-PLANTED = [
-    AUTHOR,
-    MAKER,
-    SERIAL,
-    OWNER,
-    "PLANTED-OPEN-JS",
-    "PLANTED-LINK-JS",
-    "planted.example",
-    "PLANTED-ATTACHMENT",
-    "PLANTED-FORM-VALUE",
-    "PLANTED-XMP",
-    "BOARD SEES THIS",  # the page's text stays visible, but only as pixels
-]
 # PDF keys that carry scripts, links, attachments, forms, annotations or metadata.
 FORBIDDEN_KEYS = {
     "/JS",
@@ -237,151 +176,6 @@ FORBIDDEN_KEYS = {
     "/Font",
     "/Info",
 }
-
-
-def camera_jpeg() -> bytes:
-    """A red photo whose EXIF holds GPS, the camera's make, model, serial and owner."""
-    exif = exif_with_gps()
-    exif[ExifTags.Base.Model] = MAKER
-    exif_ifd = exif.get_ifd(ExifTags.IFD.Exif)
-    exif_ifd[ExifTags.Base.BodySerialNumber] = SERIAL
-    exif_ifd[ExifTags.Base.CameraOwnerName] = OWNER
-    out = io.BytesIO()
-    Image.new("RGB", (120, 90), (220, 20, 20)).save(out, format="JPEG", exif=exif)
-    return out.getvalue()
-
-
-def build_pdf(objects: list[bytes], trailer: bytes) -> bytes:
-    """A PDF file of these objects (numbered from 1), with a correct cross-reference table."""
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d " % (len(objects) + 1) + trailer + b" >>\n"
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
-
-
-def stream(entries: bytes, data: bytes, compress: bool = False) -> bytes:
-    if compress:
-        data = zlib.compress(data)
-        entries += b" /Filter /FlateDecode"
-    return b"<< %s /Length %d >>\nstream\n" % (entries, len(data)) + data + b"\nendstream"
-
-
-def hostile_pdf() -> bytes:
-    """One letter-size page: big black text at the top, the camera photo below it, and behind
-    it a script that runs on opening, a link with an address and a script, a form field, an
-    attached file, XMP metadata in a compressed stream and the document's author."""
-    photo_bytes = camera_jpeg()
-    text = b"BT /F1 40 Tf 40 700 Td (BOARD SEES THIS) Tj ET q 240 0 0 180 40 400 cm /Im1 Do Q"
-    xmp = (
-        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
-        b'22-rdf-syntax-ns#"><rdf:Description dc:creator="' + AUTHOR.encode() + b'" '
-        b'xmlns:dc="http://purl.org/dc/elements/1.1/">PLANTED-XMP</rdf:Description>'
-        b"</rdf:RDF></x:xmpmeta>"
-    )
-    objects = [
-        # 1 catalog
-        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 6 0 R /AcroForm << /Fields [8 0 R] >>"
-        b" /Names << /EmbeddedFiles << /Names [(statement.txt) 9 0 R] >>"
-        b" /JavaScript << /Names [(open) 6 0 R] >> >> /Metadata 11 0 R >>",
-        # 2 pages
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        # 3 the page
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 7 0 R"
-        b" /Resources << /Font << /F1 4 0 R >> /XObject << /Im1 5 0 R >> >>"
-        b" /Annots [12 0 R 8 0 R] /AA << /O 6 0 R >> >>",
-        # 4 font
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        # 5 the photo, as the camera made it
-        stream(
-            b"/Type /XObject /Subtype /Image /Width 120 /Height 90 /ColorSpace /DeviceRGB"
-            b" /BitsPerComponent 8 /Filter /DCTDecode",
-            photo_bytes,
-        ),
-        # 6 a script run on opening
-        b"<< /Type /Action /S /JavaScript /JS (app.alert\\('PLANTED-OPEN-JS'\\)) >>",
-        # 7 what the page draws, compressed
-        stream(b"", text, compress=True),
-        # 8 a form field
-        b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V (PLANTED-FORM-VALUE)"
-        b" /Rect [40 100 300 130] /P 3 0 R >>",
-        # 9 an attached file
-        b"<< /Type /Filespec /F (statement.txt) /EF << /F 10 0 R >> >>",
-        # 10 its contents
-        stream(b"/Type /EmbeddedFile", b"PLANTED-ATTACHMENT " + AUTHOR.encode(), compress=True),
-        # 11 XMP metadata, compressed so a plain byte search cannot see it
-        stream(b"/Type /Metadata /Subtype /XML", xmp, compress=True),
-        # 12 a link with an address and a script
-        b"<< /Type /Annot /Subtype /Link /Rect [40 690 500 740] /Border [0 0 0]"
-        b" /A << /S /URI /URI (https://planted.example/track)"
-        b" /Next << /S /JavaScript /JS (PLANTED-LINK-JS) >> >> >>",
-        # 13 document information
-        b"<< /Author (" + AUTHOR.encode() + b") /Creator (" + MAKER.encode() + b") >>",
-    ]
-    data = build_pdf(objects, b"/Root 1 0 R /Info 13 0 R")
-    # The sample really carries it all: pypdf reads the photo's GPS and the planted names.
-    found = pdf_contents(data)
-    assert {"/JS", "/URI", "/EmbeddedFiles", "/AcroForm", "/Metadata", "/Annots"} <= found.names
-    assert all(marker.encode() in found.text for marker in PLANTED)
-    assert found.exif
-    assert found.exif[0].get_ifd(ExifTags.IFD.GPSInfo)
-    return data
-
-
-@dataclasses.dataclass
-class PdfContents:
-    names: set[str]  # every name used as a key or a value, anywhere in the file
-    text: bytes  # every string and every decompressed stream
-    exif: list[Image.Exif]  # the EXIF of every JPEG picture that has one
-    pages: list[Image.Image]  # the picture each page draws, when it draws one
-
-
-def pdf_contents(data: bytes) -> PdfContents:
-    """Everything a PDF holds: every object read, every stream decompressed."""
-    reader = PdfReader(io.BytesIO(data))
-    found = PdfContents(set(), data, [], [])
-    texts = [data]
-    seen: set[int] = set()
-
-    def walk(value: object) -> None:
-        if isinstance(value, IndirectObject):
-            if value.idnum in seen:
-                return
-            seen.add(value.idnum)
-            value = value.get_object()
-        if isinstance(value, NameObject):
-            found.names.add(str(value))
-        elif isinstance(value, (TextStringObject, ByteStringObject)):
-            texts.append(value.original_bytes)
-        if isinstance(value, DictionaryObject):
-            for key, item in value.items():
-                found.names.add(str(key))
-                walk(item)
-        elif isinstance(value, ArrayObject):
-            for item in value:
-                walk(item)
-        if isinstance(value, StreamObject):
-            decoded = value.get_data()
-            texts.append(decoded)
-            if value.get("/Filter") == "/DCTDecode":
-                with Image.open(io.BytesIO(value._data)) as picture:  # raw JPEG
-                    exif = picture.getexif()
-                    if exif:
-                        found.exif.append(exif)
-
-    walk(reader.trailer)
-    for number in range(1, int(reader.trailer["/Size"])):
-        walk(IndirectObject(number, 0, reader))
-    for page in reader.pages:
-        found.pages.extend(image.image for image in page.images)
-    found.text = b"\n".join(texts)
-    return found
 
 
 def board_downloads(app: Flask, board: Board, code: str) -> list:
@@ -426,15 +220,6 @@ def encrypted_pdf() -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(200, 200)
     writer.encrypt("a password only the sender knows", algorithm="AES-256")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def long_pdf(pages: int) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(200, 200)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -15,7 +15,7 @@ from portal import migrate
 from portal.db import Database
 from portal.models import Attachment, AuditEvent, CaseAccess, CaseLink, Complaint, Message
 from portal.security import audit
-from tests.test_migrations import _row
+from tests.builders import insert_row
 
 KEY = b"k" * 32
 AT = dt.datetime(2026, 11, 2, 10, 30, 0)
@@ -40,17 +40,19 @@ def _old_database(url: str, tamper: bool) -> None:
     migrate.upgrade(url, "0016")
     engine = create_engine(url)
     for n, locator in ((1, "AAAA"), (2, "BBBB")):
-        _row(engine, "complaint", id=n, locator=locator)
-        _row(engine, "status_change", id=n, complaint_id=n, to_status="received", at=AT)
+        insert_row(engine, "complaint", id=n, locator=locator)
+        insert_row(engine, "status_change", id=n, complaint_id=n, to_status="received", at=AT)
     # A question on AAAA, the answer on BBBB, another question on AAAA: counter ids 1, 2, 3.
     for n, (complaint_id, direction) in enumerate(
         [(1, "to_complainant"), (2, "from_complainant"), (1, "to_complainant")], start=1
     ):
-        _row(engine, "message", id=n, complaint_id=complaint_id, direction=direction, created_at=AT)
-    _row(engine, "demographics", complaint_id=1, race="black")
-    _row(engine, "attachment", id=1, complaint_id=2, stored_name="f1", media_type="image/png")
-    _row(engine, "case_link", id=1, new_id=2, earlier_id=1, state="proposed")
-    _row(engine, "case_access", id_hash=b"h" * 32, expires_at=AT, sealed_dk=b"sealed id 1")
+        insert_row(
+            engine, "message", id=n, complaint_id=complaint_id, direction=direction, created_at=AT
+        )
+    insert_row(engine, "demographics", complaint_id=1, race="black")
+    insert_row(engine, "attachment", id=1, complaint_id=2, stored_name="f1", media_type="image/png")
+    insert_row(engine, "case_link", id=1, new_id=2, earlier_id=1, state="proposed")
+    insert_row(engine, "case_access", id_hash=b"h" * 32, expires_at=AT, sealed_dk=b"sealed id 1")
     prev = audit.GENESIS
     for seq, (action, at, account_id) in enumerate(OLD_LOG, start=1):
         fields = {
@@ -64,8 +66,8 @@ def _old_database(url: str, tamper: bool) -> None:
             "prev_hash": prev,
         }
         prev = _plain_link(fields)
-        _row(engine, "audit_event", id=seq, hash=prev, **fields)
-    _row(engine, "audit_head", id=1, seq=len(OLD_LOG), hash=prev)
+        insert_row(engine, "audit_event", id=seq, hash=prev, **fields)
+    insert_row(engine, "audit_head", id=1, seq=len(OLD_LOG), hash=prev)
     if tamper:
         with engine.begin() as connection:
             connection.execute(text("UPDATE audit_event SET account_id = 9 WHERE seq = 2"))
@@ -176,8 +178,8 @@ def test_published_stories_keep_pointing_at_their_complaints_through_every_rekey
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     _old_database(url, tamper=False)
     engine = create_engine(url)
-    _row(engine, "figure_release", quarter="2026Q2", number=1, stories="[2]", counts="{}")
-    _row(engine, "figure_release", quarter="2026Q3", number=1, stories="[1, 2]", counts="{}")
+    insert_row(engine, "figure_release", quarter="2026Q2", number=1, stories="[2]", counts="{}")
+    insert_row(engine, "figure_release", quarter="2026Q3", number=1, stories="[1, 2]", counts="{}")
     engine.dispose()
 
     seen = []

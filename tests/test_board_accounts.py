@@ -6,20 +6,15 @@ from http import HTTPStatus
 
 import pytest
 from flask import Flask, url_for
-from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from portal import db
 from portal.board import accounts, members
 from portal.board.accounts import Role
 from portal.models import Account, MemberKey
-from tests.board import Board, csrf
+from tests.board import Board
+from tests.builders import ids, post_admin
 from tests.conftest import Participant, board_keyring
-
-
-def ids(app: Flask) -> dict[str, int]:
-    with app.app_context():
-        return dict(db.session().execute(select(Account.username, Account.id)).all())
 
 
 def key_holders(app: Flask) -> set[str]:
@@ -31,12 +26,6 @@ def key_holders(app: Flask) -> set[str]:
                 .where(Account.disabled.is_(False))
             )
         )
-
-
-def post_admin(client: FlaskClient, path: str, **data: str) -> str:
-    token = csrf(client, "/review/admin/accounts")
-    response = client.post(path, data={"csrf_token": token, **data}, follow_redirects=True)
-    return response.get_data(as_text=True)
 
 
 # --- disabling members who hold the board key --------------------------------------------

@@ -18,7 +18,7 @@ from wtforms import StringField
 from portal.board.accounts import Role
 from review import adminforms, caseforms, forms
 from tests.board import Board
-from tests.test_cases import act, file_directly, signed_in
+from tests.builders import act, file_directly, signed_in
 
 # Fields a person never sees or fills in.
 UNSEEN_FIELDS = {"CSRFTokenField", "HiddenField"}

@@ -11,8 +11,8 @@ from werkzeug.routing import IntegerConverter
 
 from portal.board.accounts import Role
 from tests.board import Board, csrf
+from tests.builders import file_directly, signed_in
 from tests.conftest import Participant
-from tests.test_cases import file_directly, signed_in
 
 HUGE = "9" * 30
 

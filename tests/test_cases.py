@@ -10,56 +10,21 @@ from http import HTTPStatus
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from portal import db
 from portal.board.accounts import Role
-from portal.casework import complaints
 from portal.casework.transitions import BOARD_MOVES, board_may_move
 from portal.choices import Status
 from portal.models import Account, AuditEvent, Complaint, SurveyAnswer
 from tests.board import Board, csrf
+from tests.builders import act, complainant_page, dump_database, file_directly, signed_in
 from tests.conftest import Participant, case_text
-
-
-def file_directly(app: Flask, clock, **fields: str) -> str:
-    """A complaint stored through the domain function, as the form would; returns its code."""
-    from portal.security import receipts
-
-    values = complaints.NewComplaint(
-        narrative=fields.pop("narrative", "Something happened."), **fields
-    )
-    with app.app_context():
-        filed = complaints.file_complaint(
-            db.session(),
-            app.extensions["portal.hasher"],
-            values,
-            receipts.new_token(),
-            clock.moment,
-            uploads=app.extensions["portal.config"].instance_path,
-        )
-    return filed.code
-
-
-def signed_in(app: Flask, board: Board, role: Role, name: str) -> FlaskClient:
-    client = app.test_client()
-    board.sign_in(client, board.member(role, name))
-    return client
 
 
 @pytest.fixture
 def reviewer(app: Flask, board: Board) -> FlaskClient:
     return signed_in(app, board, Role.REVIEWER, "rev")
-
-
-def act(client: FlaskClient, locator: str, action: str, **data: str):
-    token = csrf(client, f"/review/cases/{locator}")
-    return client.post(f"/review/cases/{locator}/{action}", data={"csrf_token": token, **data})
-
-
-def complainant_page(client: FlaskClient, code: str) -> str:
-    Participant(client).check(code)
-    return client.get("/case").get_data(as_text=True)
 
 
 def last_action(app: Flask) -> str:
@@ -482,26 +447,6 @@ def test_withdrawing_with_deletion_removes_the_text_for_good(
         assert tombstone.demographics.race == "black"  # still counted in the figures
     assert Participant(client).check(code).status_code == HTTPStatus.OK  # the code no longer opens
     assert "deleted" in reviewer.get(f"/review/cases/{locator}").get_data(as_text=True)
-
-
-def dump_database(app: Flask) -> str:
-    """Every value in every table, and for SQLite the raw file bytes too."""
-    with app.app_context():
-        session = db.session()
-        rows = []
-        for table in inspect(session.get_bind()).get_table_names():
-            rows += [repr(tuple(r)) for r in session.execute(text(f'SELECT * FROM "{table}"'))]  # noqa: S608
-        session.execute(text("SELECT 1"))
-        url = app.extensions["portal.config"].database_url
-    raw = ""
-    if url.startswith("sqlite:///"):
-        engine = app.extensions["portal.db"].engine
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        path = url.removeprefix("sqlite:///")
-        with open(path, "rb") as handle:
-            raw = handle.read().decode("latin-1")
-    return "\n".join(rows) + raw
 
 
 def test_every_case_action_is_audited(app: Flask, clock, reviewer) -> None:

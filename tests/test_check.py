@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal import db
 from portal.models import CaseAccess, Complaint
 from portal.security import claimcodes
+from tests.builders import other_secret
 from tests.conftest import Participant, hidden_value
 
 
@@ -23,11 +24,6 @@ def typo_of(code: str) -> str:
     last = code[-1]
     wrong = claimcodes.ALPHABET[(claimcodes.ALPHABET.index(last) + 1) % 32]
     return code[:-1] + wrong
-
-
-def other_secret(code: str) -> str:
-    """Same locator, another secret, valid check character: a real guess."""
-    return claimcodes.new_code(code[:4]).display
 
 
 def test_a_good_code_opens_the_case_with_the_persons_words(participant: Participant) -> None:

@@ -30,8 +30,8 @@ from sqlalchemy import select
 from portal import db
 from portal.models import Attachment
 from portal.security import attachments, decoder
+from tests.builders import hostile_pdf, long_pdf, photo
 from tests.conftest import Participant
-from tests.test_attachments import hostile_pdf, long_pdf, photo
 
 LAYERS = decoder.sandbox_layers()
 needs_a_sandbox = pytest.mark.skipif(

@@ -17,8 +17,8 @@ from portal import create_app, db
 from portal.board.accounts import Role
 from portal.models import Account, BoardKey, BoardSession, MemberKey
 from tests.board import PASSWORD, Board, csrf
+from tests.builders import act, complainant_page, signed_in
 from tests.conftest import Participant
-from tests.test_cases import act, complainant_page, signed_in
 
 PLANTED = {
     "narrative": "PLANTED-NARRATIVE-3141 the sergeant grabbed my arm",

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select, update
 
-from portal import create_app, db
+from portal import db
 from portal.config import Config
 from portal.figures import (
     figurerefresh,
@@ -33,29 +33,9 @@ from portal.figures import (
 from portal.models import Complaint, FigureRelease, Message, Note, Referral, StatusChange
 from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
 from portal.site import Site
+from tests.builders import PERIODS, D, another_process, correct_q3, fill, later_passes
 from tests.conftest import FakeClock
-from tests.figuredata import complaint, many, referral, survey
-
-D = dt.date
-PERIODS = ("2025Q4", "2026Q1", "2026Q2", "2026Q3", "last-12-months")
-
-
-def fill(app: Flask) -> None:
-    """A year of complaints, big enough that most figures show."""
-    with app.app_context():
-        session = db.session()
-        for month in (10, 1, 4, 7):
-            year = 2025 if month == 10 else 2026
-            start = D(year, month, 2)
-            many(session, 14, start, kind="police", actor="police", race="black",
-                 gender="man", status="resolved", disposition="substantiated",
-                 answered_after=2, decided_after=20)  # fmt: skip
-            many(session, 11, start, kind="provider", actor="provider", race="white",
-                 gender="woman", status="in_review", answered_after=5)  # fmt: skip
-            many(session, 2, start, kind="sexual", actor="police", race="latino",
-                 gender="trans_woman", status="withdrawn", disposition="withdrawn")  # fmt: skip
-        survey(session, "2026Q3", "yes", "yes", "yes")
-        session.commit()
+from tests.figuredata import complaint, many, referral
 
 
 @pytest.fixture
@@ -187,13 +167,6 @@ def three_more_police_complaints(app: Flask) -> None:
         db.session().commit()
 
 
-def correct_q3(app: Flask) -> None:
-    """An admin's correction: 2026Q3 counted afresh as a new release."""
-    result = app.test_cli_runner().invoke(args=["figures-release", "2026Q3", "--yes"])
-    assert result.exit_code == 0, result.output
-    assert "is published" in result.output
-
-
 def police_in_q3(client: FlaskClient) -> str:
     rows = csv.DictReader(io.StringIO(page(client, "/figures/2026Q3.csv")))
     return next(r["value"] for r in rows if (r["table"], r["row"]) == ("kind", "police"))
@@ -298,13 +271,6 @@ def test_flask_serve_keeps_the_figures_warm(
     assert warmer.counted.wait(timeout=30)
 
 
-def later_passes(warmer: figurerefresh.Warmer) -> None:
-    """Until a whole keep-warm pass (the year, then every quarter) began after this call."""
-    for _ in range(3):
-        warmer.counted.clear()
-        assert warmer.counted.wait(timeout=30)
-
-
 def test_figures_kept_warm_are_looked_up_again_without_a_reader(
     app: Flask, filled: FlaskClient, clock: FakeClock
 ) -> None:
@@ -369,13 +335,6 @@ def test_a_reader_right_after_start_waits_for_that_count_not_a_second_one(
     assert pages == ["14"]
     q3 = periods.Quarter.of(D(2026, 8, 1))
     assert sum(q3 in quarters for quarters in counted) == 1  # one count of it, not two
-
-
-def another_process(app: Flask, config: Config, site: Site, clock: FakeClock) -> Flask:
-    """A second server process on the same database, with nothing in its memory."""
-    other = create_app(config, site=site, now=clock)
-    other.extensions["portal.db"].engine.dispose()  # no connection shared with `app`
-    return other
 
 
 def test_a_new_process_shows_the_release_another_made_and_never_counts_it_again(

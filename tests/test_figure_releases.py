@@ -20,15 +20,9 @@ from portal import db
 from portal.figures import figurerefresh, transparency
 from portal.models import Complaint, Demographics, FigureRelease
 from portal.site import Site
+from tests.builders import PERIODS, another_process, correct_q3, fill, later_passes
 from tests.conftest import FakeClock
 from tests.figuredata import complaint, many, referral, survey
-from tests.test_figure_pages import (
-    PERIODS,
-    another_process,
-    correct_q3,
-    fill,
-    later_passes,
-)
 
 D = dt.date
 SUMMARY = "The board asked the provider to answer calls within a day."

@@ -9,18 +9,14 @@ from http import HTTPStatus
 import pytest
 from flask import Flask
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, select
 
 from portal import db
 from portal.models import Complaint, Demographics, FilingReceipt, StatusChange
 from portal.participant.forms import LONG_TEXT_MAX, NARRATIVE_MAX, PSEUDONYM_MAX, SHORT_TEXT_MAX
 from portal.security import claimcodes
+from tests.builders import count
 from tests.conftest import Participant, case_text, code_on_page, give_board_key, hidden_value
-
-
-def count(app: Flask, model: type) -> int:
-    with app.app_context():
-        return db.session().scalar(select(func.count()).select_from(model))
 
 
 def only_complaint(app: Flask) -> Complaint:

@@ -18,8 +18,8 @@ from markupsafe import Markup
 from portal.board.accounts import Role
 from portal.participant.tappable import tappable, tappable_phone
 from tests.board import Board
+from tests.builders import save
 from tests.conftest import Participant
-from tests.test_settings import save
 
 SPANISH = {"Accept-Language": "es"}
 

@@ -16,9 +16,8 @@ from portal.board.accounts import Role
 from portal.config import Config
 from portal.site import Site
 from tests.board import Board, csrf
+from tests.builders import assisted_filing, signed_in
 from tests.conftest import FakeClock, give_board_key
-from tests.test_advocates import assisted_filing
-from tests.test_cases import signed_in
 
 FORGED = "attacker.example"
 BASE = "https://portal.example.org"

@@ -21,8 +21,8 @@ from portal.casework import linkrule
 from portal.models import Account, CaseLink, Complaint, LinkCopy
 from portal.security import claimcodes, crypto, sealing
 from tests.board import Board, csrf
+from tests.builders import act, approve, complainant_page, file_directly, link_id, signed_in
 from tests.conftest import Participant, board_keyring
-from tests.test_cases import act, complainant_page, file_directly, signed_in
 
 EARLIER = {
     "narrative": "PLANTED-NARRATIVE the officer pushed me behind the shelter",
@@ -33,23 +33,9 @@ EARLIER = {
 OWN_FILING = "You were signed in on the browser one of these complaints was sent from"
 
 
-def link_id(app: Flask, new_locator: str) -> int:
-    with app.app_context():
-        return db.session().scalar(
-            select(CaseLink.id)
-            .join(Complaint, Complaint.id == CaseLink.new_id)
-            .where(Complaint.locator == new_locator)
-            .order_by(CaseLink.id.desc())
-        )
-
-
 def link_state(app: Flask, new_locator: str) -> str:
     with app.app_context():
         return db.session().get(CaseLink, link_id(app, new_locator)).state
-
-
-def approve(client: FlaskClient, app: Flask, new_locator: str):
-    return act(client, new_locator, f"links/{link_id(app, new_locator)}/approve")
 
 
 def say_yes(person: FlaskClient, app: Flask, new_code: str) -> str:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, Table, create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, text
 
 from portal import migrate
 from portal.db import Base
 from portal.migrate import include_object
+from tests.builders import insert_row
 
 
 def test_migrations_match_the_models(database_url: str) -> None:
@@ -33,19 +33,6 @@ def test_the_queue_index_exists_in_urgent_first_order(database_url: str) -> None
     assert "ix_complaint_queue" in indexes
 
 
-def _row(engine, table: str, **values: object) -> None:
-    """Insert a row, filling each required column nobody named with a plain value."""
-    day = dt.date(2026, 1, 1)
-    plain = {"INTEGER": 1, "BOOLEAN": False, "DATE": day, "DATETIME": dt.datetime(2026, 1, 1)}
-    for column in inspect(engine).get_columns(table):
-        needed = not column["nullable"] and column["default"] is None
-        if needed and column["name"] not in values and column["name"] != "id":
-            kind = str(column["type"]).split("(")[0]
-            values[column["name"]] = plain.get(kind, b"" if "BLOB" in kind else "x")
-    with engine.begin() as connection:
-        connection.execute(Table(table, MetaData(), autoload_with=engine).insert(), values)
-
-
 def _triggers(engine) -> int:
     with engine.connect() as connection:
         return connection.execute(
@@ -60,18 +47,18 @@ def test_upgrading_holds_and_approves_only_whom_it_should(tmp_path: Path) -> Non
     engine = create_engine(url)
     triggers = _triggers(engine)
     assert triggers > 0
-    _row(engine, "complaint", id=1, locator="AAAA", keep_away="sealed", status="received")
-    _row(engine, "complaint", id=2, locator="BBBB", keep_away="sealed", status="in_review")
-    _row(engine, "complaint", id=3, locator="CCCC", keep_away="sealed", status="closed")
-    _row(engine, "complaint", id=4, locator="DDDD", status="received")
-    _row(engine, "account", id=1, username="chair", role="admin", disabled=False)
-    _row(engine, "account", id=2, username="gone", role="reviewer", disabled=True)
-    _row(engine, "account", id=3, username="waiting", role="reviewer", disabled=False)
-    _row(engine, "account", id=4, username="gone-with-key", role="reviewer", disabled=True)
-    _row(engine, "recusal", complaint_id=2, account_id=3, reason="complainant")
-    _row(engine, "board_key", version=1)
-    _row(engine, "member_key", account_id=1, version=1)
-    _row(engine, "member_key", account_id=4, version=1)
+    insert_row(engine, "complaint", id=1, locator="AAAA", keep_away="sealed", status="received")
+    insert_row(engine, "complaint", id=2, locator="BBBB", keep_away="sealed", status="in_review")
+    insert_row(engine, "complaint", id=3, locator="CCCC", keep_away="sealed", status="closed")
+    insert_row(engine, "complaint", id=4, locator="DDDD", status="received")
+    insert_row(engine, "account", id=1, username="chair", role="admin", disabled=False)
+    insert_row(engine, "account", id=2, username="gone", role="reviewer", disabled=True)
+    insert_row(engine, "account", id=3, username="waiting", role="reviewer", disabled=False)
+    insert_row(engine, "account", id=4, username="gone-with-key", role="reviewer", disabled=True)
+    insert_row(engine, "recusal", complaint_id=2, account_id=3, reason="complainant")
+    insert_row(engine, "board_key", version=1)
+    insert_row(engine, "member_key", account_id=1, version=1)
+    insert_row(engine, "member_key", account_id=4, version=1)
     engine.dispose()
 
     migrate.upgrade(url)
@@ -101,10 +88,10 @@ def test_upgrading_takes_the_earlier_key_away_from_links(tmp_path: Path) -> None
     migrate.upgrade(url, "0014")
     engine = create_engine(url)
     triggers = _triggers(engine)
-    _row(engine, "complaint", id=1, locator="AAAA", status="received")
-    _row(engine, "complaint", id=2, locator="BBBB", status="received")
-    _row(engine, "account", id=1, username="rev", role="reviewer", disabled=False)
-    _row(
+    insert_row(engine, "complaint", id=1, locator="AAAA", status="received")
+    insert_row(engine, "complaint", id=2, locator="BBBB", status="received")
+    insert_row(engine, "account", id=1, username="rev", role="reviewer", disabled=False)
+    insert_row(
         engine,
         "case_link",
         new_id=2,
@@ -144,11 +131,11 @@ def test_upgrading_encrypts_a_plaintext_totp_secret_and_keeps_member_keys(tmp_pa
     migrate.upgrade(url, "0015")
     engine = create_engine(url)
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-    _row(engine, "account", id=7, username="chair", role="admin", totp_secret=secret)
-    _row(engine, "account", id=8, username="new", role="reviewer")
-    _row(engine, "board_key", version=1)
-    _row(engine, "member_key", account_id=7, version=1)
-    _row(engine, "recovery_code", account_id=7)
+    insert_row(engine, "account", id=7, username="chair", role="admin", totp_secret=secret)
+    insert_row(engine, "account", id=8, username="new", role="reviewer")
+    insert_row(engine, "board_key", version=1)
+    insert_row(engine, "member_key", account_id=7, version=1)
+    insert_row(engine, "recovery_code", account_id=7)
     engine.dispose()
 
     migrate.upgrade(url, claim_pepper=pepper)

@@ -24,10 +24,8 @@ from flask.testing import FlaskClient
 from portal.board.accounts import Role
 from portal.config import Config
 from tests.board import Board
+from tests.builders import act, approve, file_directly, photo, signed_in
 from tests.conftest import FakeClock, Participant
-from tests.test_attachments import photo
-from tests.test_cases import act, file_directly, signed_in
-from tests.test_links import approve
 
 # POST routes of other audiences that a participant meets when an advocate helps them.
 ADVOCATE_ASSISTED = {"review.assist"}

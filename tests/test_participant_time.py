@@ -31,8 +31,8 @@ from portal.models import (
 from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
 from portal.security import audit
 from tests.board import Board, csrf
+from tests.builders import act, file_directly, signed_in
 from tests.conftest import START, Participant
-from tests.test_cases import act, file_directly, signed_in
 
 HOUR = START.replace(minute=0)
 

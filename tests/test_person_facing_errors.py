@@ -14,8 +14,8 @@ from werkzeug.test import TestResponse
 from portal.board.accounts import Role
 from portal.casework import cases
 from tests.board import Board, csrf
+from tests.builders import file_directly, signed_in
 from tests.conftest import FakeClock
-from tests.test_cases import file_directly, signed_in
 
 
 @pytest.fixture

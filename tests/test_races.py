@@ -16,7 +16,7 @@ from portal import db
 from portal.board.accounts import Role
 from portal.models import AuditEvent, Complaint, StatusChange
 from tests.board import Board, csrf
-from tests.test_cases import complainant_page, file_directly, signed_in
+from tests.builders import complainant_page, file_directly, signed_in
 
 DECISION = {
     "disposition": "substantiated",

@@ -25,10 +25,8 @@ from portal.config import Config
 from portal.models import Complaint
 from portal.security.ratelimits import limiter
 from tests.board import Board, csrf
+from tests.builders import assisted_filing, other_secret, signed_in
 from tests.conftest import FakeClock, Participant, give_board_key
-from tests.test_advocates import assisted_filing
-from tests.test_cases import signed_in
-from tests.test_check import other_secret
 
 SMALL = {
     "file_limit_per_client": "2 per hour",

@@ -20,10 +20,8 @@ from portal.board.accounts import Role
 from portal.models import Complaint
 from portal.security import receipts
 from tests.board import Board
+from tests.builders import count, pdf_with_author, photo, signed_in
 from tests.conftest import FakeClock, Participant, code_on_page, code_shown, hidden_value
-from tests.test_attachments import pdf_with_author, photo
-from tests.test_cases import signed_in
-from tests.test_filing import count
 
 ALREADY = "We already have this complaint"
 WORDS = "PLANTED-RECEIPT-WORDS they took my bag"

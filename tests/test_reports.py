@@ -17,8 +17,8 @@ from portal import db
 from portal.board.accounts import Role
 from portal.models import Account, AuditEvent, Complaint, Recusal
 from tests.board import Board, csrf
+from tests.builders import act, complainant_page, file_directly, signed_in
 from tests.figuredata import complaint
-from tests.test_cases import act, complainant_page, file_directly, signed_in
 
 NARRATIVE = "The officer took my phone at the bus stop and laughed when I asked for it back."
 

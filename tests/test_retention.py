@@ -23,8 +23,8 @@ from portal.models import (
 )
 from portal.security import attachments
 from tests.board import Board, csrf
+from tests.builders import act, signed_in
 from tests.conftest import Participant
-from tests.test_cases import act, signed_in
 
 
 def png() -> io.BytesIO:

@@ -14,25 +14,8 @@ from portal import db
 from portal.board.accounts import Role
 from portal.models import AuditEvent, SiteSettings
 from portal.site import SiteConfigError, load_site
-from tests.board import Board, csrf
-
-FORM = {
-    "program_name": "Riverside LEAD",
-    "neutral_title": "Garden club notes",
-    "quick_exit_url": "https://news.example/",
-    "public_address": "https://notes.example.org/",
-    "agencies": "Riverside Police\nRiver County Sheriff",
-    "help_resources": "Crisis line | Call any time | 555-0199 | 24 hours\nFood bank",
-    "suppression_threshold": "10",
-    "pattern_threshold": "3",
-    "retention_closed_days": "365",
-    "retention_unopened_days": "180",
-    "kiosk_idle_seconds": "120",
-    "smtp_host": "",
-    "smtp_port": "25",
-    "smtp_from": "portal@localhost",
-    "board_language": "en",
-}
+from tests.board import Board
+from tests.builders import save
 
 
 @pytest.fixture
@@ -40,11 +23,6 @@ def admin_client(app: Flask, board: Board):
     client = app.test_client()
     board.sign_in(client, board.member(Role.ADMIN, "chair"))
     return client
-
-
-def save(client, **changes: str):
-    data = {**FORM, **changes, "csrf_token": csrf(client, "/review/admin/settings")}
-    return client.post("/review/admin/settings", data=data)
 
 
 def test_the_form_starts_from_the_site_file(admin_client, site) -> None:

@@ -18,8 +18,8 @@ from portal.choices import Disposition
 from portal.models import Complaint
 from portal.security import sealing
 from tests.board import Board, csrf
+from tests.builders import dump_database
 from tests.conftest import Participant, board_keyring
-from tests.test_cases import dump_database
 
 ERASED = [field for field in sealing.TEXT_FIELDS if field.deleted_on_withdrawal]
 

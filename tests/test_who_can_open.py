@@ -27,9 +27,8 @@ from portal.choices import Status
 from portal.figures import figurerefresh, transparency
 from portal.models import Account, AuditEvent, Complaint, Recusal
 from tests.board import Board, csrf
+from tests.builders import act, file_directly, ids, post_admin, signed_in
 from tests.conftest import Participant
-from tests.test_board_accounts import ids, post_admin
-from tests.test_cases import act, file_directly, signed_in
 
 AT = dt.datetime(2026, 11, 2, 10, 30)
 

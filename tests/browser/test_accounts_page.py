@@ -19,8 +19,8 @@ from portal.models import Account
 from tests.board import Board
 from tests.browser.browsing import PHONE, Person, screenshot
 from tests.browser.test_board_pages import LANGUAGES, Walk
+from tests.builders import file_directly
 from tests.conftest import FakeClock
-from tests.test_cases import file_directly
 
 pytestmark = pytest.mark.browser
 

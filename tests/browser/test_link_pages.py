@@ -23,8 +23,8 @@ from tests.browser.browsing import (
     screenshot,
 )
 from tests.browser.test_board_pages import LANGUAGES, Walk
+from tests.builders import act, file_directly, signed_in
 from tests.conftest import FakeClock
-from tests.test_cases import act, file_directly, signed_in
 
 pytestmark = pytest.mark.browser
 
