@@ -99,7 +99,7 @@ def create_app(
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
     headers.init_app(app, lambda: sitesettings.current().quick_exit_origin)
-    errors.init_app(app)
+    errors.init_app(app, lambda: limiter.current_limit)
     languages.init_app(app)
     tappable.init_app(app)
     app.context_processor(

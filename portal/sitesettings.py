@@ -3,7 +3,6 @@ in the database. Read once per request."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 
@@ -12,9 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from portal import db
-from portal.db import write_transaction
 from portal.models import SiteSettings
-from portal.security import audit
 from portal.site import Site, SiteConfigError, site_from_mapping, site_to_mapping
 
 ROW_ID = 1
@@ -66,29 +63,3 @@ def current() -> Site:
 def forget_cached() -> None:
     current_app.extensions.pop(CACHE_KEY, None)
     g.pop("site", None)
-
-
-def save(db_session: Session, base: Site, changes: dict, account_id: int, now: dt.datetime) -> Site:
-    """Validate and store new settings; record which keys changed (not their values)."""
-    before = effective(db_session, base)
-    after = site_from_mapping({**site_to_mapping(before), **changes})
-    old, new = site_to_mapping(before), site_to_mapping(after)
-    changed = sorted(key for key in new if new[key] != old[key])
-    with write_transaction(db_session):
-        row = db_session.get(SiteSettings, ROW_ID)
-        if row is None:
-            row = SiteSettings(id=ROW_ID, data="{}", version=0)
-            db_session.add(row)
-        row.data = json.dumps(new)
-        row.version += 1
-        audit.record(
-            db_session,
-            "settings.change",
-            account_id=account_id,
-            now=now,
-            object_type="settings",
-            object_id=row.version,
-            changed=changed,
-        )
-    forget_cached()
-    return after

@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from portal import clock, db, sitesettings, siteurl
-from portal.board import accounts, boardsessions, members
+from portal.board import accounts, boardsessions, members, sitechanges
 from portal.board.accounts import Role
 from portal.db import write_transaction
-from portal.security import audit
+from portal.security import audit, auditlog
 from portal.site import SiteConfigError, site_to_mapping
 from review import sitewords
 from review.adminforms import AuditFilterForm, FlagsForm, InviteForm, SettingsForm
@@ -130,10 +130,10 @@ def end_session(handle: str) -> ResponseReturnValue:
     return redirect(url_for("review.sessions_page"), code=303)
 
 
-def _audit_filter(form: AuditFilterForm) -> audit.AuditFilter:
+def _audit_filter(form: AuditFilterForm) -> auditlog.AuditFilter:
     if not form.validate():
-        return audit.AuditFilter()
-    return audit.AuditFilter(
+        return auditlog.AuditFilter()
+    return auditlog.AuditFilter(
         action=form.action.data or None,
         account_id=form.account.data,
         since=form.since.data,
@@ -147,7 +147,7 @@ def audit_page() -> ResponseReturnValue:
     form = AuditFilterForm(request.args)
     query = _audit_filter(form)
     number = max(1, min(request.args.get("page", 1, type=int) or 1, 100000))
-    events = audit.page(db.session(), query, number)
+    events = auditlog.page(db.session(), query, number)
     return render_template(
         "review/admin_audit.html",
         form=form,
@@ -172,7 +172,7 @@ def audit_csv() -> ResponseReturnValue:
             action_filter=query.action,
             account_filter=query.account_id,
         )
-    body = audit.to_csv(audit.all_matching(database, query))
+    body = auditlog.to_csv(auditlog.all_matching(database, query))
     return Response(
         body,
         mimetype="text/csv",
@@ -251,7 +251,7 @@ def settings_page() -> ResponseReturnValue:
             )
             return render_template("review/admin_settings.html", form=form)
         try:
-            sitesettings.save(
+            sitechanges.save(
                 db.session(),
                 sitesettings.base_site(),
                 changes,

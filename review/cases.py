@@ -31,7 +31,7 @@ from portal.choices import (
 )
 from portal.config import current_config
 from portal.models import Complaint
-from portal.security import audit, sealing
+from portal.security import auditlog, sealing
 from review.caseforms import (
     AssignForm,
     DecisionForm,
@@ -90,7 +90,7 @@ def queue_page(**extra: object) -> ResponseReturnValue:
         args={k: v for k, v in request.args.items() if k != "page"},
         **extra,
         # Each admin's home page shows the audit log's head, so copies exist outside it.
-        audit_head=audit.head(db.session()) if Role(g.account.role) == Role.ADMIN else None,
+        audit_head=auditlog.head(db.session()) if Role(g.account.role) == Role.ADMIN else None,
     )
 
 

@@ -9,15 +9,15 @@ from flask_babel import gettext as _
 
 from portal import clock, db, sitesettings
 from portal.board.accounts import CASE_ROLES, Role
-from portal.casework import packet as packets
 from portal.casework import patterns, publication
 from portal.choices import STATUS_SHORT
 from portal.db import write_transaction
 from portal.figures import opendata
+from portal.figures import packet as packets
 from portal.figures.periods import LAST_12_MONTHS
 from portal.figures.public import figure_context, published
 from portal.models import Complaint
-from portal.security import audit
+from portal.security import audit, auditlog
 from review.caseforms import ProgramResponseForm, PublicationForm
 from review.casepage import act, case_key, case_workers
 from review.gate import access, bp
@@ -47,7 +47,7 @@ def packet_page(period: str) -> ResponseReturnValue:
         "review/packet.html",
         chosen=chosen,
         # A printed packet keeps a copy of the audit log's head outside the database.
-        audit_head=audit.head(db.session()),
+        audit_head=auditlog.head(db.session()),
         **figure_context(figures),
     )
 

@@ -21,7 +21,7 @@ from portal.board.accounts import Role
 from portal.config import Config, ConfigError
 from portal.figures.periods import LAST_12_MONTHS
 from portal.models import AuditEvent, AuditHead, BoardKey
-from portal.security import audit
+from portal.security import audit, auditlog
 from tests.board import Board, csrf
 
 
@@ -162,12 +162,12 @@ def test_the_admin_home_page_and_the_packet_show_the_current_head(
 ) -> None:
     on_home = shown_head(admin_client, url_for_path(app, "review.home"))
     with app.app_context():
-        assert on_home == audit.head(db.session()).text
+        assert on_home == auditlog.head(db.session()).text
     packet = url_for_path(app, "review.packet_page", period=LAST_12_MONTHS)
     on_packet = shown_head(admin_client, packet)
     with app.app_context():
         # Opening the packet is itself recorded; the packet shows the head after it.
-        assert on_packet == audit.head(db.session()).text
+        assert on_packet == auditlog.head(db.session()).text
         assert events(app)[-1].action == "report.packet"
     assert int(on_packet.split("-")[0]) > int(on_home.split("-")[0])
 
@@ -308,9 +308,9 @@ def test_the_csv_export_is_complete_and_itself_recorded(app: Flask, admin_client
 
 
 def test_a_spreadsheet_will_not_run_a_value_as_a_formula() -> None:
-    assert audit._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert audit._cell("+1") == "'+1"
-    assert audit._cell("signin") == "signin"
+    assert auditlog._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert auditlog._cell("+1") == "'+1"
+    assert auditlog._cell("signin") == "signin"
 
 
 def test_the_chain_verifies_only_under_the_key_it_was_written_with(

@@ -439,11 +439,12 @@ def test_one_background_count_at_a_time(app: Flask) -> None:
 
 def test_the_threshold_comes_from_the_site_settings(app: Flask, filled: FlaskClient) -> None:
     from portal import sitesettings
+    from portal.board import sitechanges
     from portal.site import site_to_mapping
 
     with app.test_request_context():
         base = site_to_mapping(sitesettings.base_site())
-        sitesettings.save(db.session(), sitesettings.base_site(), {**base, "suppression_threshold": 15}, 0, dt.datetime(2026, 11, 2))  # noqa: E501  # fmt: skip
+        sitechanges.save(db.session(), sitesettings.base_site(), {**base, "suppression_threshold": 15}, 0, dt.datetime(2026, 11, 2))  # noqa: E501  # fmt: skip
     document = filled.get("/figures/2026Q3.json").get_json()
     assert document["suppression_threshold"] == 15
     kind = next(t for t in document["tables"] if t["id"] == "kind")

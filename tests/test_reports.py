@@ -234,12 +234,13 @@ def test_pattern_alerts_list_the_cases(app: Flask, chair: FlaskClient) -> None:
 
 def test_below_the_sites_threshold_there_is_no_alert(app: Flask, chair: FlaskClient) -> None:
     from portal import sitesettings
+    from portal.board import sitechanges
     from portal.site import site_to_mapping
 
     packet_data(app)
     with app.test_request_context():
         base = site_to_mapping(sitesettings.base_site())
-        sitesettings.save(
+        sitechanges.save(
             db.session(), sitesettings.base_site(), {**base, "pattern_threshold": 4}, 0,
             dt.datetime(2026, 11, 2),
         )  # fmt: skip

@@ -17,7 +17,7 @@ from portal.cli import backupcli, demodata, figurescli, keycli
 from portal.config import current_config, ensure_instance_folder
 from portal.figures import figurerefresh
 from portal.logs import AnonymousRequestHandler
-from portal.security import audit, claimcodes, keys
+from portal.security import audit, auditlog, claimcodes, keys
 
 
 def init_app(app: Flask) -> None:
@@ -81,7 +81,7 @@ def audit_verify(anchor: audit.Anchor | None) -> None:
     """Check the audit log's keyed chain and report the first broken link."""
     report = audit.verify(db.session(), anchor)
     if report.intact:
-        head = audit.head(db.session())
+        head = auditlog.head(db.session())
         click.echo(f"Audit log intact: {report.events} events.")
         if anchor is not None:
             click.echo(f"It still holds event {anchor.text}.")

@@ -230,38 +230,16 @@ _LANDLOCK_CREATE_RULESET, _LANDLOCK_RESTRICT_SELF = 444, 446
 _LANDLOCK_CREATE_RULESET_VERSION = 1
 
 # What a decoder does after its file is read: memory, threads (libheif), writing the answer.
+# fmt: off
 SYSCALLS = (
-    "brk",
-    "mmap",
-    "munmap",
-    "mremap",
-    "mprotect",
-    "madvise",
-    "futex",
-    "set_robust_list",
-    "rseq",
-    "sched_yield",
-    "sched_getaffinity",
-    "rt_sigaction",
-    "rt_sigprocmask",
-    "rt_sigreturn",
-    "sigaltstack",
-    "getpid",
-    "gettid",
-    "getrandom",
-    "clock_gettime",
-    "clock_nanosleep",
-    "nanosleep",
-    "read",
-    "write",
-    "writev",
-    "lseek",
-    "fstat",
-    "newfstatat",
-    "close",
-    "exit",
-    "exit_group",
+    "brk", "mmap", "munmap", "mremap", "mprotect", "madvise",
+    "futex", "set_robust_list", "rseq", "sched_yield", "sched_getaffinity",
+    "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
+    "getpid", "gettid", "getrandom", "clock_gettime", "clock_nanosleep", "nanosleep",
+    "read", "write", "writev", "lseek", "fstat", "newfstatat", "close",
+    "exit", "exit_group",
 )
+# fmt: on
 
 
 def _libc():
