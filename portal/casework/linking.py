@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.casework.cases import CaseActionError
+from portal.casework.cases import CaseActionError, record
 from portal.casework.linkrule import (
     ASKED,
     CONFIRMED,
@@ -30,7 +30,7 @@ from portal.casework.linkrule import (
 from portal.casework.visibility import may_see
 from portal.db import write_transaction
 from portal.models import Account, CaseLink, Complaint
-from portal.security import audit, keys, sealing
+from portal.security import keys, sealing
 
 OWN_FILING = _l(
     "You were signed in on the browser one of these complaints was sent from, so you cannot "
@@ -127,7 +127,7 @@ def propose(
                 proposed_on=now.date(),
             )
         )
-        _record_board(db, "case.link_propose", account, complaint, now, earlier=earlier.locator)
+        record(db, "case.link_propose", account, complaint, now, earlier=earlier.locator)
 
 
 def _waiting(db: Session, complaint: Complaint, link_id: int) -> tuple[CaseLink, Complaint]:
@@ -162,7 +162,7 @@ def approve(
         )
     with write_transaction(db):
         link.state, link.approved_by, link.approved_on = ASKED, account.id, now.date()
-        _record_board(db, "case.link_approve", account, complaint, now, earlier=earlier.locator)
+        record(db, "case.link_approve", account, complaint, now, earlier=earlier.locator)
 
 
 def decline(
@@ -174,7 +174,7 @@ def decline(
         raise CaseActionError(NO_EARLIER)
     with write_transaction(db):
         link.state, link.decided_on = DECLINED, now.date()
-        _record_board(db, "case.link_decline", account, complaint, now, earlier=earlier.locator)
+        record(db, "case.link_decline", account, complaint, now, earlier=earlier.locator)
 
 
 def for_board(
@@ -211,17 +211,3 @@ def for_board(
             )
         )
     return found
-
-
-def _record_board(
-    db: Session, action: str, account: Account, complaint: Complaint, now: dt.datetime, **detail
-) -> None:
-    audit.record(
-        db,
-        action,
-        account_id=account.id,
-        now=now,
-        object_type="complaint",
-        object_id=complaint.locator,
-        **detail,
-    )
