@@ -74,7 +74,7 @@ def create_app(
     cost = config.argon2_parameters
     app.extensions[claimcodes.EXTENSION_KEY] = claimcodes.CodeHasher(config.claim_pepper, *cost)
     app.extensions[notify.EXTENSION_KEY] = notify.Notifier()
-    app.extensions["portal.account_secrets"] = accounts.Secrets(
+    app.extensions[accounts.SECRETS_KEY] = accounts.Secrets(
         hashing=PasswordHashing(*cost),
         # Recovery codes are checked with a keyed hash under a key only the server holds, made
         # from the pepper; codes made before that was so were hashed under one made from the

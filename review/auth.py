@@ -41,7 +41,7 @@ GENERIC_FAILURE = _l("That did not work. Please check what you typed and try aga
 
 
 def keys() -> accounts.Secrets:
-    return current_app.extensions["portal.account_secrets"]
+    return accounts.current_secrets()
 
 
 def _signin_limit() -> str:

@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from enum import StrEnum
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -79,6 +80,14 @@ class Secrets:
     # The key recovery codes were hashed under before it came from the pepper (one from the
     # secret key): codes made then are still accepted, until the secret key changes.
     earlier_recovery_key: bytes | None = None
+
+
+# Where create_app keeps the account secrets; read only through `current_secrets`.
+SECRETS_KEY = "portal.account_secrets"
+
+
+def current_secrets() -> Secrets:
+    return current_app.extensions[SECRETS_KEY]
 
 
 @dataclasses.dataclass(frozen=True)
