@@ -5,6 +5,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PORTAL_INSTANCE_PATH ?= ./instance
 export PORTAL_INSTANCE_PATH
+# The first-run link and other printed links use the address the server really listens on.
+export HOST PORT
 # The Spanish catalog; see the translations target below.
 TRANSLATIONS := portal/translations
 CATALOG := $(TRANSLATIONS)/es/LC_MESSAGES/messages
