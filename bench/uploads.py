@@ -54,7 +54,7 @@ def _noise(width: int, height: int) -> Image.Image:
 
 
 def _text_pdf(pages: int) -> bytes:
-    from tests.test_attachments import build_pdf, stream
+    from tests.builders import build_pdf, stream
 
     lines = b" ".join(
         b"BT /F1 11 Tf 50 %d Td (Line %d of a long statement about what happened.) Tj ET"
@@ -77,7 +77,7 @@ def _text_pdf(pages: int) -> bytes:
 
 
 def samples() -> dict[str, bytes]:
-    from tests.test_attachments import bomb_png, hostile_pdf, huge_webp
+    from tests.builders import bomb_png, hostile_pdf, huge_webp
 
     w, h = 5712, 4284  # the largest photo a phone takes by default, just under MAX_PIXELS
     gradient = Image.linear_gradient("L").resize((w, h)).convert("RGB")

@@ -457,3 +457,17 @@ FORM = {
 def save(client, **changes: str):
     data = {**FORM, **changes, "csrf_token": csrf(client, "/review/admin/settings")}
     return client.post("/review/admin/settings", data=data)
+
+
+def bomb_png() -> bytes:
+    """A small PNG file whose header says 20,000 x 20,000 pixels (400 million)."""
+    out = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def huge_webp() -> bytes:
+    """The issue's file: 6320 x 6320 pixels in about 70 KB."""
+    out = io.BytesIO()
+    Image.new("RGB", (6320, 6320), (90, 120, 150)).save(out, format="WEBP")
+    return out.getvalue()

@@ -22,8 +22,10 @@ from tests.builders import (
     AUTHOR,
     MAKER,
     PLANTED,
+    bomb_png,
     exif_with_gps,
     hostile_pdf,
+    huge_webp,
     long_pdf,
     pdf_contents,
     pdf_with_author,
@@ -222,20 +224,6 @@ def encrypted_pdf() -> bytes:
     writer.encrypt("a password only the sender knows", algorithm="AES-256")
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue()
-
-
-def bomb_png() -> bytes:
-    """A small PNG file whose header says 20,000 x 20,000 pixels (400 million)."""
-    out = io.BytesIO()
-    Image.new("1", (20_000, 20_000)).save(out, format="PNG")
-    return out.getvalue()
-
-
-def huge_webp() -> bytes:
-    """The issue's file: 6320 x 6320 pixels in about 70 KB."""
-    out = io.BytesIO()
-    Image.new("RGB", (6320, 6320), (90, 120, 150)).save(out, format="WEBP")
     return out.getvalue()
 
 
