@@ -46,7 +46,7 @@ def downgrade(
 
 # Indexes with DESC columns: Alembic's autogenerate cannot compare them, so they are written
 # by hand in their migration and left out of comparisons.
-HAND_WRITTEN_INDEXES = frozenset({"ix_complaint_queue"})
+HAND_WRITTEN_INDEXES = frozenset({"ix_complaint_queue", "ix_complaint_held_queue"})
 
 
 def include_object(

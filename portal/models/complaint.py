@@ -112,8 +112,9 @@ class Complaint(Base):
         Index("ix_complaint_status_created", "status", "created_on"),
         # The queue's order: urgent first, then oldest.
         Index("ix_complaint_queue", desc("urgent"), "created_on", "id"),
-        # The few held cases, found without a scan for the queue's counts.
-        Index("ix_complaint_held", "held_for_chair"),
+        # A member who is not an admin: the queue's order among cases not held for the chair;
+        # also finds the few held cases for the queue's counts (migration 0018).
+        Index("ix_complaint_held_queue", "held_for_chair", desc("urgent"), "created_on", "id"),
     )
 
 
