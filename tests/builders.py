@@ -312,7 +312,6 @@ def file_directly(app: Flask, clock, **fields: str) -> str:
             values,
             receipts.new_token(),
             clock.moment,
-            uploads=app.extensions["portal.config"].instance_path,
         )
     return filed.code
 

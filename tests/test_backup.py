@@ -79,15 +79,12 @@ class Writers:
         sessions = self.app.extensions["portal.db"].sessions
         hasher = self.app.extensions["portal.hasher"]
         now = self.app.extensions["portal.clock"]()
-        uploads = self.app.extensions["portal.config"].instance_path
         while not self.stop.is_set() and self.filed[number] < WRITER_CAP:
             values = complaints.NewComplaint(
                 narrative=f"Writer {number}, filing {self.filed[number]}."
             )
             with sessions() as session:
-                complaints.file_complaint(
-                    session, hasher, values, receipts.new_token(), now, uploads=uploads
-                )
+                complaints.file_complaint(session, hasher, values, receipts.new_token(), now)
             self.filed[number] += 1
 
     def __enter__(self) -> Writers:
