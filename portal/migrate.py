@@ -90,10 +90,11 @@ def uploads_folder(database_url: str, instance_path: Path | None) -> Path | None
 
 
 def erase_moved_uploads(database_url: str, instance_path: Path | None) -> int:
-    """Erase the disk copy of every file the database now holds byte for byte, and the files
-    no record names (left by filings that failed before 0019); then the folder, once empty.
-    Anything else stays, with a warning. Runs after each upgrade: nothing to do is cheap.
-    Returns how many files were erased."""
+    """Erase the disk copy of every file the database now holds byte for byte, then the
+    folder once it is empty. Anything else stays, with a warning: a file no record names (left
+    by a filing that failed before 0019) may belong to another database, so only a person
+    should delete it. Runs after each upgrade; with nothing to do it is cheap. Returns how
+    many files were erased."""
     folder = uploads_folder(database_url, instance_path)
     if folder is None or not folder.is_dir():
         return 0
@@ -104,13 +105,10 @@ def erase_moved_uploads(database_url: str, instance_path: Path | None) -> int:
             if not _has_table(connection, "attachment_blob"):
                 return 0
             for path in sorted(folder.iterdir()):
-                if not path.is_file():
-                    kept += 1
-                    continue
                 file_id = connection.scalar(
                     text("SELECT id FROM attachment WHERE stored_name = :name"), {"name": path.name}
                 )
-                if file_id is None or _held(connection, file_id, path):
+                if path.is_file() and file_id is not None and _held(connection, file_id, path):
                     _overwrite_and_remove(path)
                     erased += 1
                 else:
@@ -118,7 +116,12 @@ def erase_moved_uploads(database_url: str, instance_path: Path | None) -> int:
     finally:
         engine.dispose()
     if kept:
-        log.warning("%d files in %s are not in the database yet and were kept", kept, folder)
+        log.warning(
+            "%d files in %s are not in this database and were left there: delete them once you "
+            "are sure no other database needs them",
+            kept,
+            folder,
+        )
     else:
         folder.rmdir()
     return erased
