@@ -14,10 +14,10 @@ from http import HTTPStatus
 import pytest
 from flask import Flask
 from PIL import Image
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from portal import db
 from portal.board.accounts import Role
