@@ -24,6 +24,7 @@ from tests.builders import (
     PLANTED,
     bomb_png,
     count,
+    dump_database,
     exif_with_gps,
     hostile_pdf,
     huge_webp,
@@ -151,7 +152,8 @@ def test_more_than_three_files_are_refused(client) -> None:
 def test_withdrawing_with_deletion_erases_the_files(app: Flask, client) -> None:
     person = Participant(client)
     code = person.file_and_get_code(files=[(io.BytesIO(photo("PNG")), "p.png")])
-    assert count(app, AttachmentBlob) == 1
+    with app.app_context():
+        [sealed] = db.session().scalars(select(AttachmentBlob.data)).all()
     person.check(code)
     client.post(
         "/case/withdraw",
@@ -160,6 +162,9 @@ def test_withdrawing_with_deletion_erases_the_files(app: Flask, client) -> None:
     assert count(app, AttachmentBlob) == 0
     with app.app_context():
         assert db.session().scalars(select(Attachment)).first() is None
+    # A copy of the database taken now (on SQLite its very file, freed pages included) holds
+    # none of the file's bytes.
+    assert sealed[20:80].decode("latin-1") not in dump_database(app)
 
 
 # --- PDFs rebuilt from pixels, decoding held to limits ----------------------------------------

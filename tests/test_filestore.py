@@ -194,3 +194,24 @@ def test_a_file_whose_pieces_are_deleted_cannot_be_read_at_all(app: Flask, clock
         filestore.erase(session, [attachment.id])
     with pytest.raises(filestore.FileDamaged):
         filestore.load(sessions, attachment, KEY)
+
+
+def test_a_file_lost_before_it_moved_in_answers_not_found(app: Flask, board: Board) -> None:
+    """A record whose file was gone from the disk when files moved in (migration 0019)."""
+    code = file_directly(app, clock=board.clock)
+    with app.app_context():
+        session = db.session()
+        complaint = session.scalars(select(Complaint).where(Complaint.locator == code[:4])).one()
+        lost = Attachment(
+            complaint_id=complaint.id,
+            stored_name="c" * 32,
+            media_type="image/png",
+            size=10,
+            chunked=False,
+        )
+        session.add(lost)
+        session.commit()
+    reviewer = signed_in(app, board, Role.REVIEWER, "rev")
+    assert "Download file 1" in reviewer.get(f"/review/cases/{code[:4]}").get_data(as_text=True)
+    response = reviewer.get(f"/review/cases/{code[:4]}/files/{lost.id}")
+    assert response.status_code == HTTPStatus.NOT_FOUND

@@ -231,7 +231,7 @@ def test_upgrading_moves_attached_files_into_the_database_and_downgrading_puts_t
     assert crypto.decrypt(key, before[names[8]], f"attachment:{names[8]}") == files[8]
 
 
-def test_upgrading_stops_without_loss_when_a_file_is_missing_or_cut_short(tmp_path: Path) -> None:
+def test_upgrading_stops_without_loss_when_a_file_is_cut_short(tmp_path: Path) -> None:
     key = crypto.new_key()
     instance, url, names = _at_0018_with_files(tmp_path, key, {7: b"photo one", 8: b"photo two"})
     cut = instance / "uploads" / names[8]
@@ -244,6 +244,24 @@ def test_upgrading_stops_without_loss_when_a_file_is_missing_or_cut_short(tmp_pa
     engine = create_engine(url)
     assert not inspect(engine).has_table("attachment_blob")  # nothing half done
     engine.dispose()
+
+
+def test_a_file_already_lost_keeps_its_record_and_the_others_move(tmp_path: Path) -> None:
+    key = crypto.new_key()
+    instance, url, names = _at_0018_with_files(tmp_path, key, {7: b"photo one", 8: b"photo two"})
+    (instance / "uploads" / names[8]).unlink()
+
+    migrate.upgrade(url, instance_path=instance)
+
+    assert not (instance / "uploads").exists()
+    engine = create_engine(url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    with sessions() as session:
+        assert filestore.load(sessions, session.get(Attachment, 7), key) == b"photo one"
+        assert not filestore.has_bytes(session, 8)
+    engine.dispose()
+    migrate.downgrade(url, "0018", instance_path=instance)
+    assert [path.name for path in (instance / "uploads").iterdir()] == [names[7]]
 
 
 def test_downgrading_refuses_files_the_earlier_version_could_not_read(tmp_path: Path) -> None:

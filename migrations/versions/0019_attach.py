@@ -15,8 +15,11 @@ file whole) and checks, without the key, that
 - the file is exactly as long as a ciphertext of the recorded size (12-byte nonce, the
   re-encoded file's `size` bytes, 16-byte tag): a file cut short or padded is refused;
 - the rows read back give the same SHA-256 as the file on disk.
-A file a row names that is not on disk stops the upgrade (restore the folder from its
-backup first). The disk copies are erased by `portal.migrate.upgrade` only after the upgrade
+A file of the wrong length stops the upgrade, with nothing changed (restore the folder from
+its backup first). A file a record names that is not on disk at all (0018 erased a withdrawn
+case's files before its transaction committed, so a failed commit could leave such records)
+is lost already: the record stays, without bytes, the board's download of it answers "not
+found", and the upgrade says how many there were. The disk copies are erased by `portal.migrate.upgrade` only after the upgrade
 has committed (`erase_moved_uploads`), so a failed upgrade never loses a file.
 
 The folder is `<instance>/uploads`: the instance path given by portal.migrate (db-upgrade
@@ -29,6 +32,7 @@ before the upgrade instead).
 """
 
 import hashlib
+import logging
 import os
 import time
 from pathlib import Path
@@ -41,6 +45,7 @@ down_revision = "0018"
 branch_labels = None
 depends_on = None
 
+log = logging.getLogger("alembic.runtime.migration")
 CHUNK = 1024 * 1024
 NONCE, TAG = 12, 16
 attachment = sa.table(
@@ -123,12 +128,19 @@ def _move_files_in(bind: sa.engine.Connection) -> None:
             bind.execute(blob.insert().values(attachment_id=file_id, piece=index, data=piece))
         if _digest(bind, file_id) != hashlib.sha256(sealed).digest():
             damaged.append(name)
-    if missing or damaged:
+    if damaged:
         raise RuntimeError(
-            f"Not upgraded: of {len(rows)} attached files in {folder}, {len(missing)} are missing "
-            f"({', '.join(missing[:5])}) and {len(damaged)} are not the length their record "
-            f"says ({', '.join(damaged[:5])}). Restore the folder from the backup taken with the "
-            "database, then run the upgrade again. Nothing was changed."
+            f"Not upgraded: of {len(rows)} attached files in {folder}, {len(damaged)} are not "
+            f"the length their record says ({', '.join(damaged[:5])}). Restore the folder from "
+            "the backup taken with the database, then run the upgrade again. Nothing was changed."
+        )
+    if missing:
+        log.warning(
+            "%d of %d attached files were not in %s (%s): their records stay, without bytes",
+            len(missing),
+            len(rows),
+            folder,
+            ", ".join(missing[:5]),
         )
 
 
@@ -177,6 +189,8 @@ def _write_files_out(bind: sa.engine.Connection) -> None:
             sa.select(blob.c.data).where(blob.c.attachment_id == file_id).order_by(blob.c.piece)
         )
         sealed = b"".join(piece for (piece,) in pieces)
+        if not sealed:  # a file that was already missing when it was moved in
+            continue
         path = folder / name
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as handle:

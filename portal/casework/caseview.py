@@ -163,6 +163,8 @@ def open_file(
     attachment = db.get(Attachment, file_id)
     if attachment is None or attachment.complaint_id != complaint.id:
         raise LookupError(file_id)
+    if not filestore.has_bytes(db, attachment.id):
+        raise LookupError(file_id)
     with write_transaction(db):
         record(db, "case.file_download", account, complaint, now, file=attachment.id)
     extension = attachments.EXTENSIONS.get(attachment.media_type, "bin")

@@ -92,6 +92,14 @@ def stream(sessions: sessionmaker, attachment: Attachment, data_key: bytes) -> I
             db.rollback()  # no snapshot or lock held between pieces
 
 
+def has_bytes(db: Session, attachment_id: int) -> bool:
+    """False for a record whose file was already lost when files moved into the database."""
+    first = select(AttachmentBlob.piece).where(
+        AttachmentBlob.attachment_id == attachment_id, AttachmentBlob.piece == 0
+    )
+    return db.scalar(first) is not None
+
+
 def load(sessions: sessionmaker, attachment: Attachment, data_key: bytes) -> bytes:
     """The whole file (for tests and small tools; downloads use `stream`)."""
     return b"".join(stream(sessions, attachment, data_key))
