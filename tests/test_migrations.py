@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, select, text
 
 from portal import migrate
 from portal.db import Base
@@ -158,3 +159,44 @@ def test_upgrading_encrypts_a_plaintext_totp_secret_and_keeps_member_keys(tmp_pa
         back = connection.execute(text("SELECT totp_secret FROM account WHERE id = 7")).scalar()
     engine.dispose()
     assert back == secret
+
+
+def test_upgrading_keeps_only_the_day_the_board_read_a_message(database_url: str) -> None:
+    """0019: the time a member read a person's message is cut to its day (the person is shown
+    the day, and a time of day would tell which member reads when); the board's messages to
+    the person keep their hour. Downgrading and upgrading again works, on SQLite and
+    PostgreSQL alike."""
+    migrate.downgrade(database_url, "0018")
+    try:
+        engine = create_engine(database_url)
+        insert_row(engine, "complaint", id=1, locator="AAAA", status="received")
+        read, sent = dt.datetime(2026, 11, 30, 14, 37, 12), dt.datetime(2026, 11, 30, 9)
+        for number, direction, read_at in [
+            (1, "from_complainant", read),
+            (2, "from_complainant", None),
+            (3, "to_complainant", sent),
+        ]:
+            insert_row(
+                engine,
+                "message",
+                id=number,
+                complaint_id=1,
+                seq=number,
+                direction=direction,
+                body="sealed",
+                created_at=sent,
+                read_at=read_at,
+            )
+        engine.dispose()
+
+        migrate.upgrade(database_url, "0019_listen")
+        engine = create_engine(database_url)
+        messages = Table("message", MetaData(), autoload_with=engine)
+        with engine.connect() as connection:
+            kept = dict(connection.execute(select(messages.c.id, messages.c.read_at)).all())
+        engine.dispose()
+        assert kept == {1: dt.datetime(2026, 11, 30), 2: None, 3: sent}
+
+        migrate.downgrade(database_url, "0018")
+    finally:
+        migrate.upgrade(database_url)
