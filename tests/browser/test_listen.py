@@ -17,6 +17,7 @@ from portal.board.accounts import Role
 from portal.casework.assist import SPELLING
 from tests.board import Board
 from tests.browser.browsing import PHONE, Devices, Person, describe_violations, run_axe
+from tests.browser.test_receipt_browser import _advocates_hand_over
 from tests.conftest import FakeClock
 
 pytestmark = pytest.mark.browser
@@ -207,6 +208,22 @@ def test_on_the_receipt_the_code_is_spelled_group_by_group(
     violations = run_axe(person.page)
     assert not violations, describe_violations(violations)
     shoot(person, "receipt-reading")
+
+
+def test_the_advocates_hand_over_spells_the_code_once(
+    person_on: Callable[..., Person], app: Flask, clock: FakeClock
+) -> None:
+    """The hand-over page's own "Read it aloud" list holds the same words for the advocate to
+    read; Listen says them once, from the code card."""
+    person = with_speech(person_on)
+    _advocates_hand_over(person, app, clock)
+    code = person.claim_code()
+    press_listen(person)
+    spelled = [u["text"] for u in said(person) if u["rate"] < 1]
+    assert spelled == spoken_code(person, code)
+    heard = " ".join(texts(person))
+    assert heard.count("as in") == sum(spelled_group.count("as in") for spelled_group in spelled)
+    shoot(person, "handover")
 
 
 def test_words_typed_in_a_form_are_never_read(person_on: Callable[..., Person]) -> None:
