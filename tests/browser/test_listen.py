@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,13 +15,19 @@ from flask import Flask
 from portal.board.accounts import Role
 from portal.casework.assist import SPELLING
 from tests.board import Board
-from tests.browser.browsing import PHONE, Devices, Person, describe_violations, run_axe
+from tests.browser.browsing import (
+    PHONE,
+    Devices,
+    Person,
+    describe_violations,
+    run_axe,
+    screenshot,
+)
 from tests.browser.test_receipt_browser import _advocates_hand_over
 from tests.conftest import FakeClock
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/work/wt/shots/listen")
 NARRATIVE = "Two officers stopped me outside the shelter and took my bag."
 LOCALES = {"en": "en-US", "es": "es-US"}
 ON_THE_DEVICE = [
@@ -99,8 +104,7 @@ def texts(person: Person) -> list[str]:
 
 
 def shoot(person: Person, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    person.page.screenshot(path=str(SHOTS / f"{name}-{person.language}-360.png"), full_page=True)
+    screenshot(person.page, f"listen-{name}-{person.language}-360")
 
 
 def spoken_code(person: Person, code: str) -> list[str]:
