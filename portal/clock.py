@@ -25,6 +25,10 @@ def hour_floor(moment: dt.datetime) -> dt.datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def day_floor(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def hour_ceiling(moment: dt.datetime) -> dt.datetime:
     floor = hour_floor(moment)
     return floor if floor == moment else floor + dt.timedelta(hours=1)

@@ -100,8 +100,22 @@ def case_page(locator: str) -> ResponseReturnValue:
     database, now = db.session(), clock.now()
     caseview.record_view(database, g.account, complaint, now)
     response = render_case(complaint)
-    caseview.mark_replies_read(database, complaint, now)
+    if _shows_the_words(complaint):
+        caseview.mark_replies_read(database, complaint, now)
     return response
+
+
+def _shows_the_words(complaint: Complaint) -> bool:
+    """Whether the case page just showed this member the person's messages. A member whose
+    copy of the board's key has not arrived sees the page without them: the person must not
+    be told the board read what nobody could."""
+    if complaint.text_deleted:
+        return False
+    try:
+        case_key(complaint)
+    except sealing.TextLocked:
+        return False
+    return True
 
 
 @bp.post("/cases/<locator>/assign")

@@ -95,4 +95,28 @@
   // Move focus to the list of problems so screen readers announce it.
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
+  // Listen: with a voice of the device's own (a network one sends the words away).
+  var speech = window.speechSynthesis, main = document.getElementById("main");
+  var reader = document.currentScript.src.replace("portal.js", "listen.js");
+  window.listenVoice = function () {
+    return speech.getVoices().find(function (v) {
+      return v.localService && v.lang.split(/[-_]/)[0] === document.documentElement.lang;
+    });
+  };
+  var offer = function () {
+    if (main.querySelector(".listen") || !window.listenVoice()) { return; }
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "button secondary listen";
+    b.textContent = main.dataset.listen;
+    b.onclick = function () {  // listen.js, loaded now, takes the button over
+      b.onclick = null;
+      document.head.appendChild(document.createElement("script")).src = reader;
+    };
+    (main.querySelector("h1") || main.firstChild).after(b);
+  };
+  if (speech && main) {
+    offer();
+    speech.addEventListener("voiceschanged", offer);
+  }
 })();

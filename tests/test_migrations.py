@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, select, text
 from sqlalchemy.orm import sessionmaker
 
 from portal import migrate
@@ -277,3 +278,44 @@ def test_downgrading_refuses_files_the_earlier_version_could_not_read(tmp_path: 
 
     with pytest.raises(RuntimeError, match="sealed piece by piece"):
         migrate.downgrade(url, "0018", instance_path=instance)
+
+
+def test_upgrading_keeps_only_the_day_the_board_read_a_message(database_url: str) -> None:
+    """0019: the time a member read a person's message is cut to its day (the person is shown
+    the day, and a time of day would tell which member reads when); the board's messages to
+    the person keep their hour. Downgrading and upgrading again works, on SQLite and
+    PostgreSQL alike."""
+    migrate.downgrade(database_url, "0018")
+    try:
+        engine = create_engine(database_url)
+        insert_row(engine, "complaint", id=1, locator="AAAA", status="received")
+        read, sent = dt.datetime(2026, 11, 30, 14, 37, 12), dt.datetime(2026, 11, 30, 9)
+        for number, direction, read_at in [
+            (1, "from_complainant", read),
+            (2, "from_complainant", None),
+            (3, "to_complainant", sent),
+        ]:
+            insert_row(
+                engine,
+                "message",
+                id=number,
+                complaint_id=1,
+                seq=number,
+                direction=direction,
+                body="sealed",
+                created_at=sent,
+                read_at=read_at,
+            )
+        engine.dispose()
+
+        migrate.upgrade(database_url, "0020")
+        engine = create_engine(database_url)
+        messages = Table("message", MetaData(), autoload_with=engine)
+        with engine.connect() as connection:
+            kept = dict(connection.execute(select(messages.c.id, messages.c.read_at)).all())
+        engine.dispose()
+        assert kept == {1: dt.datetime(2026, 11, 30), 2: None, 3: sent}
+
+        migrate.downgrade(database_url, "0018")
+    finally:
+        migrate.upgrade(database_url)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portal.board.accounts import CASE_ROLES
 from portal.casework.cases import record
+from portal.clock import day_floor
 from portal.db import write_transaction
 from portal.models import (
     Account,
@@ -107,6 +108,12 @@ def referrals(db: Session, complaint_id: int) -> list[Referral]:
 
 
 def mark_replies_read(db: Session, complaint: Complaint, now: dt.datetime) -> None:
+    """The person's messages have been shown to a board member who may open the case.
+
+    The person sees "Read by the board on DATE" under their latest message, so only the day
+    is kept: an hour or a minute would tell them (and anyone holding a copy of the database)
+    which member reads cases at that time of day, and the receipt never says which member.
+    """
     with write_transaction(db):
         for message in db.scalars(
             select(Message).where(
@@ -115,7 +122,7 @@ def mark_replies_read(db: Session, complaint: Complaint, now: dt.datetime) -> No
                 Message.read_at.is_(None),
             )
         ):
-            message.read_at = now
+            message.read_at = day_floor(now)
         complaint.unread_replies = 0
 
 

@@ -51,6 +51,9 @@ class Item:
     new: bool = False
     # Place in the case's timeline: times are kept to the hour, so ties are common.
     seq: int = 0
+    # On the person's latest message only: the day the board first read it (never the time,
+    # nor who; see caseview.mark_replies_read).
+    read_on: dt.date | None = None
 
 
 def timeline(db: Session, complaint: Complaint, data_key: bytes) -> list[Item]:
@@ -67,7 +70,9 @@ def timeline(db: Session, complaint: Complaint, data_key: bytes) -> list[Item]:
             select(StatusChange).where(StatusChange.complaint_id == complaint.id)
         )
     ]
-    for message in db.scalars(select(Message).where(Message.complaint_id == complaint.id)):
+    messages = list(db.scalars(select(Message).where(Message.complaint_id == complaint.id)))
+    latest_mine = max((m.seq for m in messages if m.direction == FROM_COMPLAINANT), default=None)
+    for message in messages:
         from_board = message.direction == TO_COMPLAINANT
         items.append(
             Item(
@@ -76,6 +81,11 @@ def timeline(db: Session, complaint: Complaint, data_key: bytes) -> list[Item]:
                 sealing.unlock(data_key, message.body, sealing.MESSAGE),
                 new=from_board and message.read_at is None,
                 seq=message.seq,
+                read_on=(
+                    message.read_at.date()
+                    if message.seq == latest_mine and message.read_at
+                    else None
+                ),
             )
         )
     for referral in db.scalars(select(Referral).where(Referral.complaint_id == complaint.id)):

@@ -228,6 +228,7 @@ def _conversation(rng: random.Random, complaint_id: int, created: dt.date) -> li
             "direction": FROM_COMPLAINANT,
             "body": "[DEMO] " + rng.choice(PERSON_SAYS),
             "created_at": at + dt.timedelta(days=1),
-            "read_at": at + dt.timedelta(days=2),
+            # The board's reading of a person's message is kept to the day (caseview).
+            "read_at": dt.datetime.combine(created + dt.timedelta(days=4), dt.time()),
         },
     ]

@@ -1,6 +1,6 @@
 """attachments in the database: nothing kept on an app server's own disk
 
-Revision ID: 0019_attach
+Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-01
 
@@ -40,7 +40,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_attach"
+revision = "0019"
 down_revision = "0018"
 branch_labels = None
 depends_on = None
