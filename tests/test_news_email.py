@@ -118,7 +118,7 @@ def file_and_ask_for_news(
     )
     assert answer.status_code == HTTPStatus.OK
     page = answer.get_data(as_text=True)
-    assert 'class="done" role="status"' in page
+    assert 'class="news-saved" role="status"' in page
     assert code in page  # the receipt, still with its code
     return code.replace(" ", "-"), client
 
