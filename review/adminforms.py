@@ -188,7 +188,10 @@ class SettingsForm(FlaskForm):
     )
     smtp_from = StringField(
         _l("Notices come from"),
-        description=_l("The sender's email address that board members see on each notice."),
+        description=_l(
+            "The sender's address on each notice, to board members and to people who asked "
+            "to be told of news. Choose one that does not say what this site is about."
+        ),
         validators=[DataRequired(), Length(max=254)],
     )
     smtp_starttls = BooleanField(

@@ -462,3 +462,17 @@ def test_a_hidden_median_is_not_used() -> None:
     assert answertime.from_figures(cache(Cell(None, "too_few")), 10) is None
     assert answertime.from_figures(cache(Cell(2.5, "shown")), 10) == 3
     assert answertime.from_figures(cache(Cell(0, "shown")), 10) == 1
+
+
+def test_a_member_not_yet_given_the_board_key_tells_nobody_and_sees_no_address(
+    mail_app: Flask, clock, inbox: Inbox
+) -> None:
+    code, _client = file_and_ask_for_news(mail_app)
+    newcomer = mail_app.test_client()
+    Board(mail_app, clock).enroll(newcomer, Role.REVIEWER, "newcomer")  # no key granted
+    refused = act(newcomer, code[:4], "message", body=QUESTION)
+    page = refused.get_data(as_text=True)
+    assert "You cannot read or write this case" in page
+    assert "asked to be told by email when there is news" in page
+    assert "river" not in page
+    assert inbox.to(ADDRESS) == []

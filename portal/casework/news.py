@@ -188,22 +188,29 @@ def _tell(db: Session, complaint_id: int, data_key: bytes | None) -> None:
     if row is None:
         return
     if data_key is None:
-        with write_transaction(db):
-            row.waiting = True
+        _flag(db, complaint_id, waiting=True)
         return
     site = sitesettings.current()
+    language, stored = row.language, row.address
+    db.commit()  # no transaction stays open while the mail server answers
     sent = False
     if site.smtp_host:
         config = current_config()
         mailer = notify.Mailer(
             site.smtp_host,
             site.smtp_port,
-            _sender(row.language, site.smtp_from),
+            _sender(language, site.smtp_from),
             site.smtp_starttls,
             config.smtp_username,
             config.smtp_password,
         )
-        subject, body = words(row.language, siteurl.public_address())
-        sent = notify.send_now(mailer, _unlock(data_key, row.address), subject, body)
+        subject, body = words(language, siteurl.public_address())
+        sent = notify.send_now(mailer, _unlock(data_key, stored), subject, body)
+    _flag(db, complaint_id, waiting=False, failed=not sent)
+
+
+def _flag(db: Session, complaint_id: int, **flags: bool) -> None:
     with write_transaction(db):
-        row.failed, row.waiting = not sent, False
+        db.execute(
+            update(NewsContact).where(NewsContact.complaint_id == complaint_id).values(**flags)
+        )

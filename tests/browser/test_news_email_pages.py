@@ -154,3 +154,21 @@ def test_with_javascript_off_the_forms_work(
     assert person.page.get_by_text("your address is erased", exact=False).is_visible()
     act(reviewer, code[:4], "message", body="Another question.")
     assert len(inbox.to(ADDRESS)) == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_settings_page_with_the_news_settings(
+    person_on: Callable[..., Person], app: Flask, clock: FakeClock, language: str
+) -> None:
+    walk = Walk(person_on(PHONE, bypass_csp=True, locale=LANGUAGES[language]), clock)
+    walk.sign_in(Board(app, clock).member(Role.ADMIN, "chair"))
+    walk.go("/review/admin/settings")
+    walk.look("settings-news", "Site settings")
+    label = walk.t("Days after a case is closed to erase the person's email address")
+    assert walk.person.page.get_by_label(label).input_value() == "30"
+    if SHOTS.parent.exists():
+        SHOTS.mkdir(exist_ok=True)
+        walk.person.page.screenshot(
+            path=str(SHOTS / f"board-settings-{language}.png"), full_page=True
+        )
+    assert not walk.problems, "\n".join(walk.problems)
