@@ -476,3 +476,16 @@ def test_a_member_not_yet_given_the_board_key_tells_nobody_and_sees_no_address(
     assert "asked to be told by email when there is news" in page
     assert "river" not in page
     assert inbox.to(ADDRESS) == []
+
+
+def test_the_receipt_in_the_other_language_still_says_the_person_asked(mail_app: Flask) -> None:
+    client = mail_app.test_client()
+    receipt = Participant(client).file().get_data(as_text=True)
+    tokens = {
+        "csrf_token": hidden_value(receipt, "csrf_token"),
+        "form_token": hidden_value(receipt, "form_token"),
+    }
+    client.post("/file/news", data={**tokens, "email": ADDRESS})
+    again = client.post("/file/receipt", data={**tokens, "lang": "es"}).get_data(as_text=True)
+    assert "Le vamos a escribir cuando haya novedades." in again
+    assert 'name="email"' not in again

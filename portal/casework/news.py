@@ -112,6 +112,11 @@ def shown_to_person(db: Session, complaint_id: int, data_key: bytes | None) -> s
     return f"{local[:1]}•••@{domain}"
 
 
+def asked(db: Session, complaint_id: int) -> bool:
+    """Whether the person asked to be told (for their own receipt, shown again)."""
+    return db.get(NewsContact, complaint_id) is not None
+
+
 def for_board(db: Session, complaint_id: int) -> ForBoard | None:
     row = db.get(NewsContact, complaint_id)
     return None if row is None else ForBoard(failed=row.failed, waiting=row.waiting)

@@ -29,7 +29,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import clock, db, languages, sitesettings
-from portal.casework import assist, complaints, notify
+from portal.casework import assist, complaints, news, notify
 from portal.casework import filing as casework_filing
 from portal.config import Config, current_config
 from portal.figures import answertime
@@ -103,7 +103,7 @@ def receipt_holder() -> str:
     return session.setdefault(HOLDER_SESSION_KEY, receipts.new_holder())
 
 
-def render_receipt(filed: complaints.Filed, form_token: str, **news: object) -> str:
+def render_receipt(filed: complaints.Filed, form_token: str, **extra: object) -> str:
     """The receipt: the code, what arrived, and "Done" (or the advocate's hand-over)."""
     _remember_receipt(form_token)
     code = claimcodes.parse(filed.code)
@@ -119,8 +119,8 @@ def render_receipt(filed: complaints.Filed, form_token: str, **news: object) -> 
         form_token=form_token,
         spelled=assist.spelled,
         answer_days=answertime.typical_days(),
-        news_form=news.get("form") or NewsForm(),
-        news_saved=news.get("saved", False),
+        news_form=extra.get("form") or NewsForm(),
+        news_saved=news.asked(db.session(), filed.complaint_id),
     )
 
 

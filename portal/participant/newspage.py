@@ -38,7 +38,7 @@ def receipt_news() -> ResponseReturnValue:
     except sealing.TextLocked:
         return render_template("participant/already_filed.html")
     news.save(database, complaint.id, data_key, form.email.data, languages.current())
-    return render_receipt(filed, form_token, saved=True)
+    return render_receipt(filed, form_token)
 
 
 @bp.post("/case/news")
