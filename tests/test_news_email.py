@@ -489,3 +489,14 @@ def test_the_receipt_in_the_other_language_still_says_the_person_asked(mail_app:
     again = client.post("/file/receipt", data={**tokens, "lang": "es"}).get_data(as_text=True)
     assert "Le vamos a escribir cuando haya novedades." in again
     assert 'name="email"' not in again
+
+
+def test_the_retention_purge_takes_the_address_with_the_case(mail_app: Flask, clock) -> None:
+    file_and_ask_for_news(mail_app)
+    site = mail_app.extensions["portal.site"]
+    uploads = mail_app.extensions["portal.config"].instance_path
+    clock.advance(days=site.retention_unopened_days + 1)
+    with mail_app.app_context():
+        session = db.session()
+        assert retention.purge(session, site, clock(), uploads).cases == 1
+        assert session.scalars(select(NewsContact)).all() == []
