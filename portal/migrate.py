@@ -80,7 +80,7 @@ UPLOADS = "uploads"
 
 
 def uploads_folder(database_url: str, instance_path: Path | None) -> Path | None:
-    """Where files were kept before 0019: as migrations/versions/0019_attachments_in_database.py finds it."""
+    """Where files were kept before 0019 (migrations/versions/0019_attachments_in_database.py)."""
     given = instance_path or os.environ.get("PORTAL_INSTANCE_PATH")
     if given:
         return Path(given) / UPLOADS

@@ -111,6 +111,12 @@ class Site:
     # Retention: days a closed or withdrawn case is kept, and an untouched one.
     retention_closed_days: int = 365
     retention_unopened_days: int = 365
+    # A person's email address for news on their complaint is erased this many days after
+    # the case is closed (portal.casework.news).
+    news_erase_days: int = 30
+    # "The board usually answers within N days" on the receipt, until the public figures
+    # have a typical (median) time to the board's first answer.
+    typical_answer_days: int = 14
     # Kiosk mode, for drop-in centre computers: after this many idle seconds any participant
     # page is replaced by the start page and any open case ends.
     kiosk_mode: bool = False
@@ -278,6 +284,8 @@ NUMBERS = (
     "pattern_threshold",
     "retention_closed_days",
     "retention_unopened_days",
+    "news_erase_days",
+    "typical_answer_days",
 )
 
 

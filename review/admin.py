@@ -208,6 +208,8 @@ SIMPLE_SETTINGS = (
     "pattern_threshold",
     "retention_closed_days",
     "retention_unopened_days",
+    "news_erase_days",
+    "typical_answer_days",
     "kiosk_mode",
     "kiosk_idle_seconds",
     "smtp_host",

@@ -151,6 +151,22 @@ class SettingsForm(FlaskForm):
         ),
         validators=[DataRequired(), NumberRange(min=1, max=36500)],
     )
+    news_erase_days = IntegerField(
+        _l("Days after a case is closed to erase the person's email address"),
+        description=_l(
+            "Only for people who asked to be told when there is news. The board never sees "
+            "the address."
+        ),
+        validators=[DataRequired(), NumberRange(min=1, max=36500)],
+    )
+    typical_answer_days = IntegerField(
+        _l("Days the board usually takes to answer, for the receipt"),
+        description=_l(
+            "Shown until the public figures have enough cases to give the usual time to a "
+            "first answer."
+        ),
+        validators=[DataRequired(), NumberRange(min=1, max=365)],
+    )
     kiosk_mode = BooleanField(
         _l("Kiosk mode (for shared computers at a drop-in centre)"),
         description=_l("Participant pages clear themselves when left alone, for the next person."),
@@ -172,7 +188,10 @@ class SettingsForm(FlaskForm):
     )
     smtp_from = StringField(
         _l("Notices come from"),
-        description=_l("The sender's email address that board members see on each notice."),
+        description=_l(
+            "The sender's address on each notice, to board members and to people who asked "
+            "to be told of news. Choose one that does not say what this site is about."
+        ),
         validators=[DataRequired(), Length(max=254)],
     )
     smtp_starttls = BooleanField(

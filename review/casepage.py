@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 
 from portal import db
 from portal.board.accounts import CASE_ROLES, Role
-from portal.casework import cases, caseview, linking, visibility
+from portal.casework import cases, caseview, linking, news, visibility
 from portal.casework.transitions import BOARD_MOVES, DECIDE_FROM, REFER_FROM
 from portal.choices import (
     ACTOR_LABELS,
@@ -112,6 +112,18 @@ def case_key(complaint: Complaint) -> bytes:
     return sealing.key_for_board(complaint, g.keyring)
 
 
+def tell_waiting_news(complaint: Complaint) -> None:
+    """News came while nobody who could read the person's address acted: a member holding
+    the key has opened the case, so the person is told now (portal.casework.news)."""
+    if not news.is_waiting(db.session(), complaint.id):
+        return
+    try:
+        data_key = case_key(complaint)
+    except sealing.TextLocked:
+        return
+    news.tell(db.session(), complaint.id, data_key)
+
+
 def render_case(
     complaint: Complaint, status: int = 200, **replacements: object
 ) -> ResponseReturnValue:
@@ -133,6 +145,8 @@ def render_case(
             timeline=timeline,
             referrals=caseview.referrals(db.session(), complaint.id),
             links=linking.for_board(db.session(), g.account, complaint, g.keyring),
+            # Only that the person asked to be told of news, never their address.
+            news=news.for_board(db.session(), complaint.id),
             member_names=names,
             files=caseview.files(db.session(), complaint.id),
             assignee=names.get(complaint.assigned_to or 0),

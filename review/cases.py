@@ -23,7 +23,7 @@ from wtforms import SelectChoice
 
 from portal import clock, db
 from portal.board.accounts import Role
-from portal.casework import cases, caseview, queue
+from portal.casework import cases, caseview, news, queue
 from portal.choices import (
     KIND_LABELS,
     STATUS_SHORT,
@@ -49,6 +49,7 @@ from review.casepage import (
     case_workers,
     load_case,
     render_case,
+    tell_waiting_news,
 )
 from review.forms import EmptyForm
 from review.gate import access, bp
@@ -99,6 +100,7 @@ def case_page(locator: str) -> ResponseReturnValue:
     complaint = load_case(locator)
     database, now = db.session(), clock.now()
     caseview.record_view(database, g.account, complaint, now)
+    tell_waiting_news(complaint)
     response = render_case(complaint)
     if _shows_the_words(complaint):
         caseview.mark_replies_read(database, complaint, now)
@@ -132,6 +134,7 @@ def assign(locator: str) -> ResponseReturnValue:
 @case_workers
 def change_status(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: StatusForm) -> None:
+        data_key = case_key(complaint)
         cases.change_status(
             db.session(),
             g.account,
@@ -139,8 +142,9 @@ def change_status(locator: str) -> ResponseReturnValue:
             form.target.data,
             form.reason.data,
             clock.now(),
-            case_key(complaint),
+            data_key,
         )
+        news.tell(db.session(), complaint.id, data_key)
 
     return act(locator, "status_form", StatusForm, do, _("Status changed."))
 
@@ -160,9 +164,11 @@ def add_note(locator: str) -> ResponseReturnValue:
 @case_workers
 def send_message(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: MessageForm) -> None:
+        data_key = case_key(complaint)
         cases.message_complainant(
-            db.session(), g.account, complaint, form.body.data, clock.now(), case_key(complaint)
+            db.session(), g.account, complaint, form.body.data, clock.now(), data_key
         )
+        news.tell(db.session(), complaint.id, data_key)
 
     return act(
         locator,
@@ -177,6 +183,7 @@ def send_message(locator: str) -> ResponseReturnValue:
 @case_workers
 def decide(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: DecisionForm) -> None:
+        data_key = case_key(complaint)
         cases.decide(
             db.session(),
             g.account,
@@ -186,9 +193,10 @@ def decide(locator: str) -> ResponseReturnValue:
             dissent=form.dissent.data,
             letter=form.letter.data,
             now=clock.now(),
-            data_key=case_key(complaint),
+            data_key=data_key,
             public_summary=form.public_summary.data,
         )
+        news.tell(db.session(), complaint.id, data_key)
 
     return act(locator, "decision_form", DecisionForm, do, _("Decision recorded."))
 
@@ -197,6 +205,7 @@ def decide(locator: str) -> ResponseReturnValue:
 @case_workers
 def propose_referral(locator: str) -> ResponseReturnValue:
     def do(complaint: Complaint, form: ReferralForm) -> None:
+        data_key = case_key(complaint)
         cases.propose_referral(
             db.session(),
             g.account,
@@ -204,8 +213,9 @@ def propose_referral(locator: str) -> ResponseReturnValue:
             form.body.data,
             form.explanation.data,
             clock.now(),
-            case_key(complaint),
+            data_key,
         )
+        news.tell(db.session(), complaint.id, data_key)
 
     return act(
         locator,
@@ -220,9 +230,11 @@ def propose_referral(locator: str) -> ResponseReturnValue:
 @case_workers
 def referral_sent(locator: str, referral_id: int) -> ResponseReturnValue:
     def do(complaint: Complaint, _form: EmptyForm) -> None:
+        data_key = case_key(complaint)
         cases.mark_referral_sent(
-            db.session(), g.account, complaint, referral_id, clock.now(), case_key(complaint)
+            db.session(), g.account, complaint, referral_id, clock.now(), data_key
         )
+        news.tell(db.session(), complaint.id, data_key)
 
     return act(locator, "button", EmptyForm, do, _("Recorded as passed on."))
 

@@ -460,6 +460,8 @@ FORM = {
     "pattern_threshold": "3",
     "retention_closed_days": "365",
     "retention_unopened_days": "180",
+    "news_erase_days": "30",
+    "typical_answer_days": "14",
     "kiosk_idle_seconds": "120",
     "smtp_host": "",
     "smtp_port": "25",

@@ -319,3 +319,34 @@ def test_upgrading_keeps_only_the_day_the_board_read_a_message(database_url: str
         migrate.downgrade(database_url, "0018")
     finally:
         migrate.upgrade(database_url)
+
+
+def test_news_addresses_come_and_go_with_their_table(tmp_path: Path) -> None:
+    """0021 adds only the news_contact table: a complaint's address goes with the
+    complaint, the triggers stay, and a downgrade takes the table away."""
+    url = f"sqlite:///{tmp_path / 'news.sqlite3'}"
+    migrate.upgrade(url, "0018")
+    engine = create_engine(url)
+    triggers = _triggers(engine)
+    insert_row(engine, "complaint", id=1, locator="AAAA", status="received")
+    engine.dispose()
+
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    insert_row(engine, "news_contact", complaint_id=1, address="v1:sealed", language="es")
+    with engine.begin() as connection:
+        flags = connection.execute(text("SELECT waiting, failed FROM news_contact")).one()
+        connection.execute(text("PRAGMA foreign_keys = ON"))
+        connection.execute(text("DELETE FROM complaint"))
+    with engine.connect() as connection:
+        left = connection.execute(text("SELECT count(*) FROM news_contact")).scalar_one()
+    assert tuple(flags) == (0, 0)
+    assert left == 0
+    assert _triggers(engine) == triggers
+    engine.dispose()
+
+    migrate.downgrade(url, "0018")
+    engine = create_engine(url)
+    assert "news_contact" not in inspect(engine).get_table_names()
+    assert _triggers(engine) == triggers
+    engine.dispose()

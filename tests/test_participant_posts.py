@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 
 from portal.board.accounts import Role
 from portal.config import Config
+from portal.site import Site
 from tests.board import Board
 from tests.builders import act, approve, file_directly, photo, signed_in
 from tests.conftest import FakeClock, Participant
@@ -39,6 +40,13 @@ def config(config: Config) -> Config:
         file_limit_per_client="10000 per hour",
         check_limit_per_client="10000 per hour",
     )
+
+
+@pytest.fixture
+def site(site: Site) -> Site:
+    """A mail server is set, so the pages show their "email me when there is news" forms
+    (nothing listens there: no address is ever saved from these forms' test words)."""
+    return dataclasses.replace(site, smtp_host="127.0.0.1", smtp_port=9)
 
 
 @dataclasses.dataclass

@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from portal.casework import linkrule, transitions
+from portal.casework import linkrule, news, transitions
 from portal.casework.complaints import KEEP_AWAY_MAX, CodeInText
 from portal.casework.transitions import WITHDRAW_FROM, TransitionNotAllowed
 from portal.choices import Answer, Disposition, LinkState, ReferralState, Status
@@ -245,6 +245,8 @@ def withdraw(
         )
         complaint.disposition = Disposition.WITHDRAWN.value
         complaint.updated_on = now.date()
+        # Nothing more to tell: the address for news goes at once (portal.casework.news).
+        news.erase_in_transaction(db, complaint.id)
         if delete_text:
             _delete_text(db, complaint)
         _record(db, "complainant.withdraw", complaint, now, deleted=delete_text)

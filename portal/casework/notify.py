@@ -125,7 +125,8 @@ def _words(event: str, review_url: str, language: str) -> tuple[str, str]:
     return subject, body + "\n"
 
 
-def _send(mailer: Mailer, address: str, subject: str, body: str) -> None:
+def _send(mailer: Mailer, address: str, subject: str, body: str) -> bool:
+    """Send one plain-text email; False (logged without address or content) if it failed."""
     message = EmailMessage()
     message["From"] = mailer.sender
     message["To"] = address
@@ -139,7 +140,12 @@ def _send(mailer: Mailer, address: str, subject: str, body: str) -> None:
                 smtp.login(mailer.username, mailer.password)
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
-        log.warning("a board notice could not be sent: %s", type(error).__name__)
+        log.warning("a notice could not be sent: %s", type(error).__name__)
+        return False
+    return True
+
+
+send_now = _send
 
 
 def tell_board(db: Session, event: str, complaint_id: int) -> None:

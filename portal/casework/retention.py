@@ -5,8 +5,9 @@ last change); cases that neither the person nor the board has opened for the "un
 period go too. With them go their messages, notes, files (the rows of their sealed bytes)
 and everything else, for good: SQLite overwrites freed pages (secure_delete) and its journal
 is emptied afterwards; PostgreSQL keeps dead rows until VACUUM (docs/deploy.md says what to
-run). Expired
-sign-in sessions, open-case sessions, invitations and filing receipts are cleared as well.
+run). Expired sign-in sessions, open-case sessions, invitations and filing receipts are
+cleared as well, and the email address a person left for news once their case has been closed
+for `Site.news_erase_days`.
 The audit log records how many of each, never what.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.board import boardsessions
+from portal.casework import news
 from portal.choices import Status
 from portal.db import write_transaction
 from portal.models import (
@@ -45,6 +47,8 @@ class Purged:
     case_sessions: int
     invites: int
     receipts: int
+    # Addresses for news, erased `Site.news_erase_days` after their case closed.
+    news_addresses: int = 0
 
 
 def _expired_cases(db: Session, site: Site, today: dt.date) -> list[int]:
@@ -95,6 +99,7 @@ def purge(db: Session, site: Site, now: dt.datetime) -> Purged:
                 Invite.created_at < now - INVITES_KEPT,
             )
         ).rowcount
+        news_addresses = news.erase_after_closing(db, today, site.news_erase_days)
         receipts = db.execute(
             delete(FilingReceipt).where(FilingReceipt.seal_expires_at < now - dt.timedelta(days=7))
         ).rowcount
@@ -106,6 +111,7 @@ def purge(db: Session, site: Site, now: dt.datetime) -> Purged:
             case_sessions or 0,
             invites or 0,
             receipts or 0,
+            news_addresses,
         )
         audit.record(db, "retention.purge", account_id=None, now=now, **dataclasses.asdict(result))
     if db.get_bind().dialect.name == "sqlite":

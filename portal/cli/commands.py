@@ -170,5 +170,6 @@ def purge() -> None:
     click.echo(
         f"Purged {result.cases} cases ({result.messages} messages, {result.files} files), "
         f"{result.board_sessions} board sessions, {result.case_sessions} case sessions, "
-        f"{result.invites} invitations, {result.receipts} filing receipts."
+        f"{result.invites} invitations, {result.receipts} filing receipts, "
+        f"{result.news_addresses} addresses for news."
     )

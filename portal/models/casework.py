@@ -179,3 +179,24 @@ class AttachmentBlob(Base):
     )
     piece: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class NewsContact(Base):
+    """The email address a person left to be told when there is news on their complaint
+    (portal.casework.news). The address is encrypted with the complaint's data key and padded
+    to one length, so a copy of the database tells neither the address nor how long it is;
+    only a board member holding the board key, acting on the case, or the person with their
+    code can read it. The rest says only that a notice is owed or failed, never what about."""
+
+    __tablename__ = "news_contact"
+
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), primary_key=True
+    )
+    address: Mapped[str] = mapped_column(Text)
+    # The language the person chose the notices in.
+    language: Mapped[str] = mapped_column(String(5))
+    # News came while nobody who could read the address acted: the next one who can tells.
+    waiting: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The last notice could not be sent ("could not tell the person" on the board's page).
+    failed: Mapped[bool] = mapped_column(default=False, server_default="0")

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal import clock, db, languages
-from portal.casework import caseaccess, complainant, complaints, linkrule, notify
+from portal.casework import caseaccess, complainant, complaints, linkrule, news, notify
 from portal.casework.transitions import WITHDRAW_FROM, TransitionNotAllowed
 from portal.choices import (
     ACTOR_LABELS,
@@ -42,6 +42,7 @@ from portal.participant.filing import CASE_SESSION_KEY, bp
 from portal.participant.forms import (
     CheckForm,
     KeepAwayForm,
+    NewsForm,
     ReferralAnswerForm,
     ReplyForm,
     SurveyForm,
@@ -120,6 +121,8 @@ def _render(complaint: Complaint, status: int = 200, **forms: object) -> Respons
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
         survey_form=forms.get("survey_form") or SurveyForm(),
         referral_form=ReferralAnswerForm(),
+        news_form=forms.get("news_form") or NewsForm(),
+        news_address=news.shown_to_person(database, complaint.id, g.case_key),
     )
     return page, status
 
@@ -136,6 +139,7 @@ def case() -> ResponseReturnValue:
     response = _render(complaint)
     # Shown once as "new"; read from now on.
     complainant.mark_board_messages_read(db.session(), complaint.id, clock.now())
+    news.seen_by_person(db.session(), complaint.id)
     return response
 
 

@@ -29,11 +29,12 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import clock, db, languages, sitesettings
-from portal.casework import assist, complaints, notify
+from portal.casework import assist, complaints, news, notify
 from portal.casework import filing as casework_filing
 from portal.config import Config, current_config
+from portal.figures import answertime
 from portal.participant import blankform
-from portal.participant.forms import FileForm
+from portal.participant.forms import FileForm, NewsForm
 from portal.security import attachments, claimcodes, keys, receipts
 from portal.security.ratelimits import (
     client_key,
@@ -102,7 +103,7 @@ def receipt_holder() -> str:
     return session.setdefault(HOLDER_SESSION_KEY, receipts.new_holder())
 
 
-def render_receipt(filed: complaints.Filed, form_token: str) -> str:
+def render_receipt(filed: complaints.Filed, form_token: str, **extra: object) -> str:
     """The receipt: the code, what arrived, and "Done" (or the advocate's hand-over)."""
     _remember_receipt(form_token)
     code = claimcodes.parse(filed.code)
@@ -117,6 +118,9 @@ def render_receipt(filed: complaints.Filed, form_token: str) -> str:
         files=filed.files,
         form_token=form_token,
         spelled=assist.spelled,
+        answer_days=answertime.typical_days(),
+        news_form=extra.get("form") or NewsForm(),
+        news_saved=news.asked(db.session(), filed.complaint_id),
     )
 
 

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 # Flask-WTF's own: it keeps only real uploads, so a text value under the field's name is ignored.
 from flask_wtf.file import MultipleFileField
 from wtforms import (
+    EmailField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -23,6 +24,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from portal import ids
+from portal.casework import news
 from portal.casework.complaints import KEEP_AWAY_MAX
 from portal.choices import (
     ACTOR_LABELS,
@@ -289,4 +291,29 @@ class ReferralAnswerForm(FlaskForm):
             SelectChoice("no", _l("No, do not pass it on")),
         ],
         validators=[DataRequired(message=_l("Please choose yes or no."))],
+    )
+
+
+def _an_email_address(_form: FlaskForm, field: StringField) -> None:
+    try:
+        field.data = news.clean(field.data)
+    except news.BadAddress as error:
+        raise ValidationError(
+            _l("Please check the email address. It looks like name@example.org.")
+        ) from error
+
+
+class NewsForm(FlaskForm):
+    """An email address to be told, with no details, when there is news."""
+
+    email = EmailField(
+        _l("Your email address"),
+        validators=[
+            DataRequired(message=_l("Please write your email address.")),
+            Length(
+                max=news.ADDRESS_MAX,
+                message=_l("An email address is at most %(max)d characters. Please check it."),
+            ),
+            _an_email_address,
+        ],
     )
