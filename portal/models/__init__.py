@@ -29,6 +29,7 @@ from portal.models.complaint import (
     StatusCount,
 )
 from portal.models.figures import FigureRelease
+from portal.models.handoff import Handoff
 
 __all__ = [
     "Account",
@@ -43,6 +44,7 @@ __all__ = [
     "Complaint",
     "Demographics",
     "FigureRelease",
+    "Handoff",
     "FilingReceipt",
     "Invite",
     "LinkCopy",
