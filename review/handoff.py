@@ -53,11 +53,25 @@ def _page(
         handoff=row,
         agreed=bool(row) and handoff.consent_holds(row, referral, data_key),
         body=REFERRAL_LABELS[referral.body],
-        files=handoff.case_files(database, complaint.id),
+        files=_named(handoff.case_files(database, complaint.id)),
         chosen={str(f) for f in (form.files.data or [])},
         form=form,
         button=EmptyForm(),
     ), status
+
+
+def _named(files: list) -> list[tuple[object, str]]:
+    """Each file with a name for the board: "Photo 1", "Photo 2", "PDF 1"."""
+    counts = {"photo": 0, "pdf": 0}
+    named = []
+    for file in files:
+        kind = "pdf" if file.media_type == handoff.PDF else "photo"
+        counts[kind] += 1
+        label = (
+            _("PDF %(n)d", n=counts[kind]) if kind == "pdf" else _("Photo %(n)d", n=counts[kind])
+        )
+        named.append((file, label))
+    return named
 
 
 @bp.get("/cases/<locator>/referrals/<int:referral_id>/handoff")
@@ -73,7 +87,7 @@ def handoff_page(locator: str, referral_id: int) -> ResponseReturnValue:
         return redirect(url_for("review.case_page", locator=complaint.locator), code=303)
 
 
-@bp.post("/cases/<locator>/referrals/<int:referral_id>/handoff")
+@bp.post("/cases/<locator>/referrals/<int:referral_id>/handoff/save")
 @case_workers
 def prepare_handoff(locator: str, referral_id: int) -> ResponseReturnValue:
     complaint = load_case(locator)

@@ -84,7 +84,7 @@ def prepare(client: FlaskClient, app: Flask, locator: str, text: str = CLEANED, 
     data.update(extra)
     if "files" not in extra:
         data["files"] = file_ids(app)
-    return client.post(path, data=data)
+    return client.post(f"{path}/save", data=data)
 
 
 def download(client: FlaskClient, app: Flask, locator: str):
