@@ -377,3 +377,29 @@ def test_any_words_make_a_readable_pdf() -> None:
     assert all(len(line) <= handoffpdf.COLUMNS for _bold, line in lines)
     first = reader.pages[0].extract_text()
     assert "(paren \\ back) ñandú ? fin" in first
+
+
+def test_the_person_sees_small_pictures_of_the_photos_that_would_go(
+    app: Flask, reviewer: FlaskClient, participant: Participant, client: FlaskClient
+) -> None:
+    code = file_with_files(participant)
+    locator = agreed_referral(app, reviewer, client, code)
+    prepare(reviewer, app, locator)
+    mine = client.get("/case").get_data(as_text=True)
+    assert "/case/handoff/photo/1" in mine
+    assert "/case/handoff/photo/2" not in mine  # the PDF has no picture
+    picture = client.get("/case/handoff/photo/1")
+    assert picture.status_code == HTTPStatus.OK
+    assert picture.mimetype == "image/jpeg"
+    assert picture.headers["Cache-Control"] == "no-store"
+    with Image.open(io.BytesIO(picture.data)) as shown:
+        assert max(shown.size) <= 120
+    assert client.get("/case/handoff/photo/2").status_code == HTTPStatus.NOT_FOUND
+    # Another code, or no code at all, sees none of it.
+    other = app.test_client()
+    Participant(other).check(Participant(other).file_and_get_code(narrative="Mine."))
+    assert other.get("/case/handoff/photo/1").status_code == HTTPStatus.NOT_FOUND
+    assert app.test_client().get("/case/handoff/photo/1").status_code == HTTPStatus.NOT_FOUND
+    answer(client, app, agree=True)
+    download(reviewer, app, locator)
+    assert client.get("/case/handoff/photo/1").status_code == HTTPStatus.NOT_FOUND

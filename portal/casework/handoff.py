@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from portal.casework import cases
+from portal.casework import cases, handoffpdf
 from portal.casework.cases import CaseActionError
 from portal.choices import ReferralState, Status
 from portal.db import write_transaction
@@ -82,6 +82,7 @@ class ForPerson:
     answered_on: dt.date | None
     sent_on: dt.date | None
     agreed: bool  # the yes on file still holds
+    previews: tuple[int, ...] = ()  # numbers for `preview`, one per photo, before it is sent
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -166,17 +167,36 @@ def starting_words(complaint: Complaint, data_key: bytes) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
+def _rows(db: Session, complaint_id: int) -> list[tuple[Handoff, Referral]]:
+    return [
+        (handoff, referral)
+        for handoff, referral in db.execute(
+            select(Handoff, Referral)
+            .join(Referral, Referral.id == Handoff.referral_id)
+            .where(Handoff.complaint_id == complaint_id)
+            .order_by(Handoff.id)
+        ).all()
+    ]
+
+
+def _photos(db: Session, complaint_id: int, drafts: list[tuple[Handoff, Draft]]) -> list[list[int]]:
+    """For each hand-off not yet sent, the ids of its chosen photos (PDFs get no preview)."""
+    photo_ids = {a.id for a in case_files(db, complaint_id) if a.media_type != PDF}
+    return [
+        [] if handoff.sent_on else [f for f in draft.files if f in photo_ids]
+        for handoff, draft in drafts
+    ]
+
+
 def for_person(db: Session, complaint: Complaint, data_key: bytes) -> list[ForPerson]:
     """The hand-offs the person should see: waiting for their answer, agreed, refused or sent."""
-    shown = []
-    rows = db.execute(
-        select(Handoff, Referral)
-        .join(Referral, Referral.id == Handoff.referral_id)
-        .where(Handoff.complaint_id == complaint.id)
-        .order_by(Handoff.id)
-    ).all()
-    for handoff, referral in rows:
-        draft = read(handoff, data_key)
+    rows = _rows(db, complaint.id)
+    drafts = [(handoff, read(handoff, data_key)) for handoff, _referral in rows]
+    photos = _photos(db, complaint.id, drafts)
+    shown, number = [], 0
+    for (handoff, referral), (_h, draft), chosen in zip(rows, drafts, photos, strict=True):
+        previews = tuple(range(number + 1, number + len(chosen) + 1))
+        number += len(chosen)
         shown.append(
             ForPerson(
                 id=handoff.id,
@@ -188,9 +208,25 @@ def for_person(db: Session, complaint: Complaint, data_key: bytes) -> list[ForPe
                 answered_on=handoff.answered_on,
                 sent_on=handoff.sent_on,
                 agreed=consent_holds(handoff, referral, data_key),
+                previews=previews,
             )
         )
     return shown
+
+
+def preview(
+    db: Session, complaint: Complaint, number: int, data_key: bytes, instance_path: Path
+) -> bytes:
+    """A small picture of the `number`th photo in the person's hand-offs (as `for_person`
+    numbers them), so they can see which photos would go. LookupError for any other number."""
+    drafts = [(handoff, read(handoff, data_key)) for handoff, _referral in _rows(db, complaint.id)]
+    chosen = [f for photos in _photos(db, complaint.id, drafts) for f in photos]
+    if not 1 <= number <= len(chosen):
+        raise LookupError(number)
+    attachment = db.get(Attachment, chosen[number - 1])
+    if attachment is None or attachment.complaint_id != complaint.id:
+        raise LookupError(number)
+    return handoffpdf.thumbnail(attachments.load(instance_path, data_key, attachment.stored_name))
 
 
 # --- the board -----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ TITLE_SIZE = 14
 COLUMNS = int((PAGE_W - 2 * MARGIN) / (0.6 * SIZE))
 ROWS = int((PAGE_H - 2 * MARGIN) / LEADING) - 2
 PICTURE_MAX = 2000  # pixels on the long side: enough to read, small enough to send
+PREVIEW_MAX = 120  # the person's preview on their case page
 PDF = "application/pdf"
 
 
@@ -108,7 +109,9 @@ def _text_pages(writer: PdfWriter, title: str, lines: Sequence[tuple[bool, str]]
         page[NameObject("/Contents")] = _stream(writer, b"\n".join(ops))
 
 
-def _picture_page(writer: PdfWriter, data: bytes) -> None:
+def _jpeg(data: bytes, longest: int, quality: int) -> tuple[bytes, int, int]:
+    """A photo (already cleaned by the portal's decoder) drawn again as a JPEG on white, at
+    most `longest` pixels on its long side: (bytes, width, height)."""
     with Image.open(io.BytesIO(data)) as opened:
         opened.load()
         picture = opened.convert("RGBA") if opened.mode in ("P", "LA", "RGBA") else opened
@@ -117,12 +120,21 @@ def _picture_page(writer: PdfWriter, data: bytes) -> None:
             flat.paste(picture, mask=picture.getchannel("A"))
             picture = flat
         picture = picture.convert("RGB")
-        picture.thumbnail((PICTURE_MAX, PICTURE_MAX))
+        picture.thumbnail((longest, longest))
         jpeg = io.BytesIO()
-        picture.save(jpeg, format="JPEG", quality=85)
-        width, height = picture.size
+        picture.save(jpeg, format="JPEG", quality=quality)
+        return jpeg.getvalue(), *picture.size
+
+
+def thumbnail(data: bytes) -> bytes:
+    """A small preview of a photo for the person's page (a few kilobytes)."""
+    return _jpeg(data, PREVIEW_MAX, 70)[0]
+
+
+def _picture_page(writer: PdfWriter, data: bytes) -> None:
+    jpeg, width, height = _jpeg(data, PICTURE_MAX, 85)
     image = StreamObject()
-    image._data = jpeg.getvalue()  # noqa: SLF001 (already DCT-encoded: written as it is)
+    image._data = jpeg  # noqa: SLF001 (already DCT-encoded: written as it is)
     image.update(
         {
             NameObject("/Type"): NameObject("/XObject"),

@@ -3,7 +3,7 @@ referral they agreed to, shown on their case page by templates/participant/_hand
 
 from __future__ import annotations
 
-from flask import flash, g
+from flask import Response, abort, flash, g
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +14,7 @@ from wtforms.widgets import HiddenInput
 
 from portal import clock, db, ids
 from portal.casework import handoff
+from portal.config import current_config
 from portal.participant.casepage import _back, _closed, _current, _render
 from portal.participant.filing import bp
 
@@ -32,6 +33,22 @@ class HandoffAnswerForm(FlaskForm):
         ],
         validators=[DataRequired(message=_l("Please choose yes or no."))],
     )
+
+
+@bp.get("/case/handoff/photo/<int:number>")
+def handoff_photo(number: int) -> ResponseReturnValue:
+    """A small picture of a photo the board chose to send; numbered within this case only,
+    so the address names no case and no file."""
+    complaint = _current()
+    if complaint is None:
+        abort(404)
+    try:
+        data = handoff.preview(
+            db.session(), complaint, number, g.case_key, current_config().instance_path
+        )
+    except LookupError:
+        abort(404)
+    return Response(data, mimetype="image/jpeg")
 
 
 @bp.post("/case/handoff")
