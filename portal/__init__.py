@@ -25,6 +25,7 @@ from portal.figures import public
 from portal.participant import (
     casepage,
     checkpage,  # noqa: F401 (adds the "check my complaint" page to the participant blueprint)
+    handoffpage,  # noqa: F401 (adds the answer to a hand-off to the case page)
     leaving,  # noqa: F401 (adds Leave, the quick exit, Finish and idle to it)
     newspage,  # noqa: F401 (adds "tell me when there is news" to the receipt and case page)
     receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)

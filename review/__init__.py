@@ -20,13 +20,14 @@ from review import (
     cases,
     chores,
     gate,
+    handoff,
     home,
     reports,
 )
 
 # Each view module adds its routes to the blueprint when imported (above); listed here so
 # that a module nobody imports cannot be forgotten.
-VIEW_MODULES = (account, admin, assist, auth, caselinks, cases, home, reports)
+VIEW_MODULES = (account, admin, assist, auth, caselinks, cases, handoff, home, reports)
 
 
 Hook = Callable[[], Response | None]

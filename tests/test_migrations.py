@@ -350,3 +350,37 @@ def test_news_addresses_come_and_go_with_their_table(tmp_path: Path) -> None:
     assert "news_contact" not in inspect(engine).get_table_names()
     assert _triggers(engine) == triggers
     engine.dispose()
+
+
+def test_the_handoff_table_comes_and_goes_and_a_deleted_referral_takes_its_handoff(
+    tmp_path: Path,
+) -> None:
+    """0022 adds the hand-off table (portal.casework.handoff); downgrading drops it
+    and keeps the referrals and the status-count triggers."""
+    url = f"sqlite:///{tmp_path / 'handoff.sqlite3'}"
+    migrate.upgrade(url, "0018")
+    engine = create_engine(url)
+    triggers = _triggers(engine)
+    assert "handoff" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+    migrate.upgrade(url, "0022")
+    engine = create_engine(url)
+    assert "handoff" in inspect(engine).get_table_names()
+    insert_row(engine, "complaint", id=1, locator="AAAA", status="referred")
+    insert_row(
+        engine, "referral", id=1, complaint_id=1, body="oversight", explanation="", state="agreed"
+    )
+    insert_row(engine, "handoff", referral_id=1, complaint_id=1, content="v1:sealed", version=1)
+    with engine.begin() as connection:
+        connection.execute(text("PRAGMA foreign_keys = ON"))
+        connection.execute(text("DELETE FROM referral"))
+        assert connection.execute(text("SELECT count(*) FROM handoff")).scalar_one() == 0
+    assert _triggers(engine) == triggers
+    engine.dispose()
+
+    migrate.downgrade(url, "0018")
+    engine = create_engine(url)
+    assert "handoff" not in inspect(engine).get_table_names()
+    assert _triggers(engine) == triggers
+    engine.dispose()

@@ -335,21 +335,33 @@ def mark_referral_sent(
         referral = db.get(Referral, referral_id)
         if referral is None or referral.complaint_id != complaint.id:
             raise CaseActionError(_l("No such referral."))
-        if referral.state != ReferralState.AGREED:
-            raise CaseActionError(_l("The person has not agreed to this referral."))
-        referral.state, referral.sent_on = ReferralState.SENT, now.date()
-        db.refresh(complaint, attribute_names=["status"])
-        if Status(complaint.status) != Status.REFERRED:
-            _move(
-                db,
-                account,
-                complaint,
-                Status.REFERRED,
-                # Written once, in the language the person filed in: the board wrote no words.
-                _in_their_language(complaint, _l("Your complaint was passed on, as you agreed.")),
-                now,
-                data_key,
-                # A case the person withdrew is not passed on, whatever they agreed before.
-                frozenset(Status) - {Status.REFERRED, Status.WITHDRAWN},
-            )
-        record(db, "case.referral_sent", account, complaint, now, body=referral.body)
+        pass_on(db, account, complaint, referral, now, data_key)
+
+
+def pass_on(
+    db: Session,
+    account: Account,
+    complaint: Complaint,
+    referral: Referral,
+    now: dt.datetime,
+    data_key: bytes,
+) -> None:
+    """Mark an agreed referral sent and the case referred (in the caller's transaction)."""
+    if referral.state != ReferralState.AGREED:
+        raise CaseActionError(_l("The person has not agreed to this referral."))
+    referral.state, referral.sent_on = ReferralState.SENT, now.date()
+    db.refresh(complaint, attribute_names=["status"])
+    if Status(complaint.status) != Status.REFERRED:
+        _move(
+            db,
+            account,
+            complaint,
+            Status.REFERRED,
+            # Written once, in the language the person filed in: the board wrote no words.
+            _in_their_language(complaint, _l("Your complaint was passed on, as you agreed.")),
+            now,
+            data_key,
+            # A case the person withdrew is not passed on, whatever they agreed before.
+            frozenset(Status) - {Status.REFERRED, Status.WITHDRAWN},
+        )
+    record(db, "case.referral_sent", account, complaint, now, body=referral.body)

@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from portal.casework import linkrule, news, transitions
+from portal.casework import handoff, linkrule, news, transitions
 from portal.casework.complaints import KEEP_AWAY_MAX, CodeInText
 from portal.casework.transitions import WITHDRAW_FROM, TransitionNotAllowed
 from portal.choices import Answer, Disposition, LinkState, ReferralState, Status
@@ -299,6 +299,7 @@ def _delete_text(db: Session, complaint: Complaint) -> None:
     # Board notes may quote the person, so they go too; referrals stay, as counts only.
     db.execute(delete(Note).where(Note.complaint_id == complaint.id))
     db.execute(update(Referral).where(Referral.complaint_id == complaint.id).values(explanation=""))
+    handoff.forget(db, complaint.id)
     db.execute(
         update(StatusChange).where(StatusChange.complaint_id == complaint.id).values(reason=None)
     )

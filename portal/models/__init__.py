@@ -31,6 +31,7 @@ from portal.models.complaint import (
     StatusCount,
 )
 from portal.models.figures import FigureRelease
+from portal.models.handoff import Handoff
 
 __all__ = [
     "Account",
@@ -46,6 +47,7 @@ __all__ = [
     "Complaint",
     "Demographics",
     "FigureRelease",
+    "Handoff",
     "FilingReceipt",
     "Invite",
     "LinkCopy",

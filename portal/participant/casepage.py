@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal import clock, db, languages
-from portal.casework import caseaccess, complainant, complaints, linkrule, news, notify
+from portal.casework import caseaccess, complainant, complaints, handoff, linkrule, news, notify
 from portal.casework.transitions import WITHDRAW_FROM, TransitionNotAllowed
 from portal.choices import (
     ACTOR_LABELS,
@@ -108,6 +108,7 @@ def _render(complaint: Complaint, status: int = 200, **forms: object) -> Respons
         referral_labels=REFERRAL_LABELS,
         items=complainant.timeline(database, complaint, g.case_key),
         pending=complainant.pending_referrals(database, complaint.id, g.case_key),
+        handoffs=handoff.for_person(database, complaint, g.case_key),
         pending_links=linkrule.waiting_for_person(database, complaint.id),
         # Only what the rule in portal.casework.linkrule lets a new code see of an earlier case.
         earlier=linkrule.what_the_new_code_sees(database, complaint.id, g.case_key),

@@ -263,6 +263,8 @@ STATUS_REASON = "status.reason"
 REFERRAL = "referral.explanation"
 # The email address a person left to be told of news (portal.casework.news).
 NEWS_EMAIL = "news.email"
+# What the board will send for an agreed referral: text, receiver, files (portal.casework.handoff).
+HANDOFF = "handoff.content"
 # Which board member's browser a complaint was filed from (portal.casework.linking).
 FILED_BY = FIELDS["filed_by_member"].label
 # A link's key (portal.casework.linkrule), wrapped under each case's data key, and what it encrypts.
