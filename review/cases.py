@@ -226,19 +226,6 @@ def propose_referral(locator: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/cases/<locator>/referrals/<int:referral_id>/sent")
-@case_workers
-def referral_sent(locator: str, referral_id: int) -> ResponseReturnValue:
-    def do(complaint: Complaint, _form: EmptyForm) -> None:
-        data_key = case_key(complaint)
-        cases.mark_referral_sent(
-            db.session(), g.account, complaint, referral_id, clock.now(), data_key
-        )
-        news.tell(db.session(), complaint.id, data_key)
-
-    return act(locator, "button", EmptyForm, do, _("Recorded as passed on."))
-
-
 @bp.post("/cases/<locator>/recuse")
 @case_workers
 def recuse(locator: str) -> ResponseReturnValue:

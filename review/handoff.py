@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal import clock, db
-from portal.casework import handoff, handoffpdf
+from portal.casework import handoff, handoffpdf, news
 from portal.choices import REFERRAL_LABELS
 from portal.errors import PersonFacingError
 from portal.models import Complaint
@@ -105,6 +105,8 @@ def prepare_handoff(locator: str, referral_id: int) -> ResponseReturnValue:
                     now=clock.now(),
                     data_key=case_key(complaint),
                 )
+                # Something to say yes or no to: news for a person who asked to be told.
+                news.tell(db.session(), complaint.id, case_key(complaint))
             except PersonFacingError as problem:
                 form.text.errors = [*form.text.errors, problem.message]
             else:
@@ -188,6 +190,7 @@ def handoff_pdf(locator: str, referral_id: int) -> ResponseReturnValue:
     except PersonFacingError as problem:
         flash(problem.message)
         return back
+    news.tell(db.session(), complaint.id, case_key(complaint))
     title, lines = _pdf_lines(download)
     data = handoffpdf.build(title, lines, download.files)
     return Response(

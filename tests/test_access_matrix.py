@@ -75,7 +75,6 @@ POLICY: dict[str, object] = {
     "review.send_message": CASE,
     "review.decide": CASE,
     "review.propose_referral": CASE,
-    "review.referral_sent": CASE,
     "review.handoff_page": CASE,
     "review.prepare_handoff": CASE,
     "review.handoff_pdf": CASE,

@@ -197,9 +197,7 @@ def test_a_referral_needs_the_complainants_yes(app: Flask, clock, reviewer, clie
     act(reviewer, locator, "status", target="in_review", reason="Reading it.")
     act(reviewer, locator, "refer", body="oversight", explanation="They can discipline officers.")
     page = reviewer.get(f"/review/cases/{locator}").get_data(as_text=True)
-    assert "Mark as passed on" not in page
-    refused = act(reviewer, locator, "referrals/1/sent")
-    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert "Hand-off: what will be sent" not in page
     with app.app_context():
         assert db.session().scalar(select(Complaint.status)) == "in_review"
     mine = complainant_page(client, code)
@@ -208,12 +206,18 @@ def test_a_referral_needs_the_complainants_yes(app: Flask, clock, reviewer, clie
         "/case/referral",
         data={"csrf_token": csrf(client, "/case"), "question": "1", "answer": "yes"},
     )
-    assert act(reviewer, locator, "referrals/1/sent").status_code == HTTPStatus.SEE_OTHER
+    # The yes to the referral is not a yes to what goes: nothing is marked passed on until
+    # the board prepares a hand-off, the person says yes to it, and the board downloads it
+    # (tests/test_handoff.py). The old one-click "Mark as passed on" is gone.
+    page = reviewer.get(f"/review/cases/{locator}").get_data(as_text=True)
+    assert "Mark as passed on" not in page
+    assert "Hand-off: what will be sent" in page
+    assert act(reviewer, locator, "referrals/1/sent").status_code == HTTPStatus.NOT_FOUND
     mine = client.get("/case").get_data(as_text=True)
     assert "Where your complaint went" in mine
-    assert "The police oversight office: passed on" in mine
+    assert "The police oversight office: you said yes; it will be passed on" in mine
     with app.app_context():
-        assert db.session().scalar(select(Complaint.status)) == "referred"
+        assert db.session().scalar(select(Complaint.status)) == "in_review"
 
 
 def test_a_refused_referral_is_never_passed_on(app: Flask, clock, reviewer, client) -> None:
@@ -226,7 +230,9 @@ def test_a_refused_referral_is_never_passed_on(app: Flask, clock, reviewer, clie
         "/case/referral",
         data={"csrf_token": csrf(client, "/case"), "question": "1", "answer": "no"},
     )
-    assert act(reviewer, locator, "referrals/1/sent").status_code == HTTPStatus.BAD_REQUEST
+    assert "Hand-off: what will be sent" not in reviewer.get(f"/review/cases/{locator}").get_data(
+        as_text=True
+    )
     assert "Where your complaint went" not in client.get("/case").get_data(as_text=True)
 
 

@@ -322,22 +322,6 @@ def propose_referral(
         record(db, "case.referral_propose", account, complaint, now, body=body)
 
 
-def mark_referral_sent(
-    db: Session,
-    account: Account,
-    complaint: Complaint,
-    referral_id: int,
-    now: dt.datetime,
-    data_key: bytes,
-) -> None:
-    """Record that an agreed referral was passed on. Refused unless the person said yes."""
-    with write_transaction(db):
-        referral = db.get(Referral, referral_id)
-        if referral is None or referral.complaint_id != complaint.id:
-            raise CaseActionError(_l("No such referral."))
-        pass_on(db, account, complaint, referral, now, data_key)
-
-
 def pass_on(
     db: Session,
     account: Account,
@@ -346,7 +330,9 @@ def pass_on(
     now: dt.datetime,
     data_key: bytes,
 ) -> None:
-    """Mark an agreed referral sent and the case referred (in the caller's transaction)."""
+    """Mark an agreed referral sent and the case referred (in the caller's transaction). Only
+    the download of a hand-off the person said yes to does this (portal.casework.handoff): a
+    referral is never marked passed on without the person's yes to every word that goes."""
     if referral.state != ReferralState.AGREED:
         raise CaseActionError(_l("The person has not agreed to this referral."))
     referral.state, referral.sent_on = ReferralState.SENT, now.date()
