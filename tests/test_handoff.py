@@ -8,6 +8,7 @@ import socket
 from http import HTTPStatus
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -403,3 +404,34 @@ def test_the_person_sees_small_pictures_of_the_photos_that_would_go(
     answer(client, app, agree=True)
     download(reviewer, app, locator)
     assert client.get("/case/handoff/photo/1").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_prepared_hand_off_and_its_sending_are_news_for_a_person_who_asked(
+    config, site, clock
+) -> None:
+    """The person who left an address hears that there is something to say yes to, and again
+    when it went; the emails hold none of the hand-off's words."""
+    from tests.test_news_email import Inbox, _app, file_and_ask_for_news, free_port, secrets_of
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    mail_app = _app(config, site, clock, controller.port)
+    try:
+        code, person = file_and_ask_for_news(mail_app)
+        reviewer = signed_in(mail_app, Board(mail_app, clock), Role.REVIEWER, "rev")
+        locator = agreed_referral(mail_app, reviewer, person, code)
+        before = len(inbox.messages)
+        assert prepare(reviewer, mail_app, locator).status_code == HTTPStatus.SEE_OTHER
+        assert len(inbox.messages) == before + 1
+        assert answer(person, mail_app, agree=True).status_code == HTTPStatus.SEE_OTHER
+        assert is_pdf(download(reviewer, mail_app, locator))
+        assert len(inbox.messages) == before + 2
+        for _to, raw in inbox.messages[before:]:
+            text = raw.decode("latin-1").lower()
+            for secret in [*secrets_of(code), CLEANED, "Civilian Review Office"]:
+                assert secret.lower() not in text, secret
+    finally:
+        mail_app.extensions["portal.notifier"].wait()
+        mail_app.extensions["portal.db"].engine.dispose()
+        controller.stop()
