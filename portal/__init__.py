@@ -27,6 +27,7 @@ from portal.participant import (
     checkpage,  # noqa: F401 (adds the "check my complaint" page to the participant blueprint)
     leaving,  # noqa: F401 (adds Leave, the quick exit, Finish and idle to it)
     receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
+    reconsiderpage,  # noqa: F401 (adds asking again and mediation to the case page)
     tappable,
 )
 from portal.security import attachments, claimcodes, sealing

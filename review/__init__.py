@@ -21,12 +21,13 @@ from review import (
     chores,
     gate,
     home,
+    reconsider,
     reports,
 )
 
 # Each view module adds its routes to the blueprint when imported (above); listed here so
 # that a module nobody imports cannot be forgotten.
-VIEW_MODULES = (account, admin, assist, auth, caselinks, cases, home, reports)
+VIEW_MODULES = (account, admin, assist, auth, caselinks, cases, home, reconsider, reports)
 
 
 Hook = Callable[[], Response | None]

@@ -215,6 +215,8 @@ SIMPLE_SETTINGS = (
     "smtp_from",
     "smtp_starttls",
     "board_language",
+    "reconsider_days",
+    "mediation_offered",
 )
 
 

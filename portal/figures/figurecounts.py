@@ -19,6 +19,7 @@ from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from portal.choices import PREFER_NOT, Status
+from portal.figures import askingagain
 from portal.figures import figuretables as ft
 from portal.figures.periods import Quarter
 from portal.models import Complaint, Demographics, Referral, SurveyAnswer
@@ -87,6 +88,7 @@ def collect(db: Session, quarters: Iterable[Quarter]) -> dict[str, Raw]:
     _count_complaints(db, raws, bucket, in_range, joined)
     _count_referrals(db, raws, bucket, in_range, joined)
     _count_survey(db, raws, quarters)
+    askingagain.count(db, raws, quarters)
     return raws
 
 

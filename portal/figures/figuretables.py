@@ -27,6 +27,7 @@ from portal.choices import (
     ReferralState,
     Status,
 )
+from portal.figures import askingagain
 from portal.figures.suppression import Equation
 
 NOT_GIVEN = "not_given"
@@ -87,6 +88,7 @@ def overview_dynamic() -> list[Equation]:
         _sum(TOTAL, [("status", s) for s in STATUSES]),
         _sum(TOTAL, [outcome_key(o) for o in OUTCOMES]),
         _sum(REFERRALS, [("body", b) for b in BODIES]),
+        *askingagain.equations(),
     ]
 
 
@@ -232,6 +234,15 @@ SURVEY = Layout(
     },
 )
 
+ASKING_AGAIN = Layout(
+    "asking_again",
+    "asking_again",
+    "measure",
+    tuple(askingagain.ROWS),
+    (askingagain.COLUMN,),
+    {(row, askingagain.COLUMN): ("count", key) for row, key in askingagain.ROWS.items()},
+)
+
 # The overview, in page order.
 OVERVIEW = (
     _one_column("kind", "kind", KINDS, lambda k: ("kind", k), "complaints"),
@@ -241,6 +252,7 @@ OVERVIEW = (
     TIMELINESS,
     _one_column("referrals", "body", BODIES, lambda b: ("body", b), "referrals"),
     SURVEY,
+    ASKING_AGAIN,
 )
 
 EQUITY = tuple(
@@ -298,7 +310,8 @@ def _members(equations) -> tuple[tuple[str, ...], ...]:
 
 
 def _scope(static: list[Equation], dynamic: list[Equation], layouts) -> Scope:
-    standalone = (RESPONDED, RESOLVED)  # counts that are in no sum of the overview
+    # Counts that are in no sum of the overview.
+    standalone = (RESPONDED, RESOLVED, *askingagain.STANDALONE)
     return Scope(
         (
             Stage(tuple(static), _members(static)),
