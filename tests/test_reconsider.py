@@ -17,7 +17,7 @@ from portal.board.accounts import Role
 from portal.models import AuditEvent, AuditPending, Complaint, StatusChange
 from portal.site import Site
 from tests.board import Board, csrf
-from tests.builders import act, file_directly, signed_in
+from tests.builders import act, file_directly, save, signed_in
 from tests.conftest import FakeClock, Participant, case_text
 
 REASON = "PLANTED-REASON the board did not read the paper I sent about the clinic"
@@ -203,37 +203,19 @@ def test_the_admin_sets_the_days(app: Flask, clock: FakeClock, chair: FlaskClien
     page = chair.get("/review/admin/settings").get_data(as_text=True)
     assert 'name="reconsider_days"' in page
     assert 'name="mediation_offered"' in page
-    form = _settings_form(chair)
-    form["reconsider_days"] = "5"
-    saved = chair.post("/review/admin/settings", data=form)
+    saved = save(chair, reconsider_days="5", mediation_offered="y")
     assert saved.status_code == HTTPStatus.SEE_OTHER, saved.get_data(as_text=True)
     clock.advance(days=6)
-    person, page = opened(app, code)
+    _person, page = opened(app, code)
     assert 'action="/case/ask-again"' not in page
+    assert "I would like mediation" in page
 
 
-def _settings_form(client: FlaskClient) -> dict[str, str]:
-    """The settings form as the page fills it in (ticked boxes only)."""
-    import re
-
-    page = client.get("/review/admin/settings").get_data(as_text=True)
-    form: dict[str, str] = {}
-    for tag in re.findall(r"<input[^>]*>", page):
-        name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if not name:
-            continue
-        if 'type="checkbox"' in tag:
-            if "checked" in tag:
-                form[name.group(1)] = "y"
-        else:
-            form[name.group(1)] = value.group(1) if value else ""
-    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
-        form[name] = body.strip().replace("&amp;", "&")
-    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        chosen = re.search(r'<option selected value="([^"]*)"', options)
-        form[name] = chosen.group(1) if chosen else ""
-    return form
+@pytest.mark.parametrize("days", ["0", "-1", "abc", "99999999999999999999", ""])
+def test_a_bad_number_of_days_is_refused_kindly(chair: FlaskClient, days: str) -> None:
+    response = save(chair, reconsider_days=days)
+    assert response.status_code == HTTPStatus.OK
+    assert 'name="reconsider_days"' in response.get_data(as_text=True)
 
 
 def test_a_withdrawn_case_cannot_ask(app: Flask, clock: FakeClock, chair: FlaskClient) -> None:
