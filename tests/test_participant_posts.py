@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 
 from portal.board.accounts import Role
 from portal.config import Config
+from portal.site import Site
 from tests.board import Board
 from tests.builders import act, approve, file_directly, photo, signed_in
 from tests.conftest import FakeClock, Participant
@@ -39,6 +40,12 @@ def config(config: Config) -> Config:
         file_limit_per_client="10000 per hour",
         check_limit_per_client="10000 per hour",
     )
+
+
+@pytest.fixture
+def site(site: Site) -> Site:
+    """Every form a participant can meet: mediation too, which a site may offer."""
+    return dataclasses.replace(site, mediation_offered=True)
 
 
 @dataclasses.dataclass
