@@ -97,3 +97,21 @@ def test_a_released_quarter_keeps_its_counts(app: Flask, client: FlaskClient) ->
         session.commit()
     app.extensions.pop("portal.figures", None)  # even a fresh process reads the release
     assert cells(client, "2026Q3") == before
+
+
+def test_a_case_looked_at_again_is_published_as_in_review(app: Flask, client: FlaskClient) -> None:
+    """No row of its own: it would add a cell, and one more to hide beside it, to quarters
+    already released."""
+    with app.app_context():
+        session = db.session()
+        for _ in range(12):
+            complaint(session, D(2026, 7, 2), status="reconsideration", disposition="undetermined")
+        session.commit()
+    response = client.get("/figures/2026Q3.json")
+    [status] = [t for t in response.get_json()["tables"] if t["id"] == "status"]
+    rows = {cell["row"]: (cell["value"], cell["status"]) for cell in status["cells"]}
+    assert "reconsideration" not in rows
+    assert rows["in_review"] == (12, "shown")
+    [outcome] = [t for t in response.get_json()["tables"] if t["id"] == "outcome"]
+    ends = {cell["row"]: cell["value"] for cell in outcome["cells"]}
+    assert ends["no_decision"] == 12

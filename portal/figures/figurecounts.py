@@ -134,6 +134,7 @@ def _count_complaints(db: Session, raws: dict[str, Raw], bucket, in_range, joine
         resolved,
     ), n in cases.items():
         counts = raws[key].counts
+        status = ft.PUBLIC_STATUS.get(status, status)
         kind = kind if kind in ft.KINDS else ft.NOT_GIVEN
         actor = actor if actor in ft.ACTORS else ft.NOT_GIVEN
         outcome = _outcome(status, disposition)

@@ -38,7 +38,11 @@ WITHDRAWN = Status.WITHDRAWN.value
 
 KINDS = (*(kind.value for kind in Kind), NOT_GIVEN)
 ACTORS = (*(actor.value for actor in ActorKind), NOT_GIVEN)
-STATUSES = tuple(status.value for status in Status)
+# A case the board is looking at again is published as in review: a status of its own would add
+# a row, and a cell to hide beside each small one, to quarters already released (the asking
+# again figures have their own table, `portal.figures.askingagain`).
+PUBLIC_STATUS = {Status.RECONSIDERATION.value: Status.IN_REVIEW.value}
+STATUSES = tuple(status.value for status in Status if status.value not in PUBLIC_STATUS)
 # How a complaint ended: the board's decision, withdrawn, or no decision (yet).
 DECISIONS = tuple(d.value for d in Disposition if d != Disposition.WITHDRAWN)
 OUTCOMES = (*DECISIONS, WITHDRAWN, NO_DECISION)
