@@ -133,8 +133,28 @@ def test_the_persons_pages_and_the_boards(
     board_walk.press("Record mediation")  # held "yes" with "the other side said no"
     board_look("reconsider-board-mediation-problem", "Case %(ref)s")
 
+    board_walk.fill(
+        "New letter to the person, in plain words", "We read your paper. You were right."
+    )
+    member.page.get_by_label(member.t("The board's new decision"), exact=True).select_option(
+        "substantiated"
+    )
+    member.page.get_by_label(member.t("This is the board's new decision")).check()
+    board_walk.press("Record new decision")
+    board_look("reconsider-board-decided-again", "Case %(ref)s")
+    person.open("/case")
+    look("reconsider-decided-again", "Your complaint")
+    assert page.get_by_text(person.t("The decision changed.")).is_visible()
+
+    chair = person_on(PHONE, bypass_csp=True, locale=LANGUAGES[language])
+    chair_walk = Walk(chair, clock)
+    chair_walk.sign_in(board.member(Role.ADMIN, "second-chair"))
+    chair_walk.go("/review/admin/settings")
+    Look(chair_walk, checker)("reconsider-settings", "Site settings")
+    problems = chair_walk.problems
+
     clock.advance(days=120)  # into the next quarter: the figures for this one are out
     member.open("/figures/2026Q4")
     board_look("reconsider-figures", "Public figures")
-    problems = walk.problems + board_walk.problems
+    problems += walk.problems + board_walk.problems
     assert not problems, "\n\n".join(problems)
