@@ -5,6 +5,7 @@ member who stepped away recording an outcome."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
 
 import pytest
@@ -19,6 +20,7 @@ from portal.site import Site
 from tests.board import Board, csrf
 from tests.builders import act, file_directly, save, signed_in
 from tests.conftest import FakeClock, Participant, case_text
+from tests.test_races import all_at_once
 
 REASON = "PLANTED-REASON the board did not read the paper I sent about the clinic"
 FIRST_LETTER = "We looked at what happened and could not find that it did."
@@ -172,6 +174,26 @@ def test_asking_twice_asks_once(app: Flask, clock: FakeClock, chair: FlaskClient
     assert "You already asked once" in person.get("/case").get_data(as_text=True)
     assert stored(app, code[:4]).status == "resolved"
     assert changes_to(app, "reconsideration") == 1
+
+
+def test_tabs_asking_at_the_same_moment_ask_once(
+    app: Flask, clock: FakeClock, chair: FlaskClient
+) -> None:
+    """Four browsers holding the code send at once: one request is taken, the others are
+    told kindly, none answers 500."""
+    code = decided(app, clock, chair)
+    tabs = [opened(app, code)[0] for _ in range(4)]
+
+    def sender(tab: FlaskClient) -> Callable[[], int]:
+        token = csrf(tab, "/case")
+        data = {"csrf_token": token, "reason": REASON}
+        return lambda: tab.post("/case/ask-again", data=data).status_code
+
+    posts = [sender(tab) for tab in tabs]
+    codes = all_at_once(posts)
+    assert codes == [HTTPStatus.SEE_OTHER] * 4
+    assert changes_to(app, "reconsideration") == 1
+    assert person_events(app, "complainant.reconsider") == 1
 
 
 def test_after_the_window_the_button_is_gone_and_a_made_up_post_is_refused_kindly(
