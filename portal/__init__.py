@@ -29,6 +29,7 @@ from portal.participant import (
     leaving,  # noqa: F401 (adds Leave, the quick exit, Finish and idle to it)
     newspage,  # noqa: F401 (adds "tell me when there is news" to the receipt and case page)
     receiptpage,  # noqa: F401 (adds the receipt's buttons to the participant blueprint)
+    reconsiderpage,  # noqa: F401 (adds asking again and mediation to the case page)
     tappable,
 )
 from portal.security import attachments, claimcodes, sealing

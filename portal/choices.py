@@ -82,6 +82,8 @@ class Status(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
+    # The person asked the board to look again at its decision (once per case).
+    RECONSIDERATION = "reconsideration"
 
 
 class ReferralState(StrEnum):
@@ -116,6 +118,7 @@ STATUS_LABELS = {
     Status.RESOLVED: _l("The review board has made a decision."),
     Status.CLOSED: _l("Your complaint is closed."),
     Status.WITHDRAWN: _l("You withdrew this complaint."),
+    Status.RECONSIDERATION: _l("You asked the review board to look again at its decision."),
 }
 
 STATUS_SHORT = {
@@ -127,6 +130,7 @@ STATUS_SHORT = {
     Status.RESOLVED: _l("Decided"),
     Status.CLOSED: _l("Closed"),
     Status.WITHDRAWN: _l("Withdrawn"),
+    Status.RECONSIDERATION: _l("Looking again"),
 }
 
 # The answer "prefer not to say" is stored as this value in every demographic question.
@@ -232,6 +236,26 @@ DISPOSITION_LABELS = {
 }
 
 
+class MediationOutcome(StrEnum):
+    """How a mediation the person asked for ended, as the board records it."""
+
+    RESOLVED = "resolved"
+    NOT_RESOLVED = "not_resolved"
+    DECLINED = "declined"  # the other side said no: it was not held
+    WITHDREW = "withdrew"  # the person stopped it
+
+
+MEDIATION_LABELS = {
+    MediationOutcome.RESOLVED: _l("Held, and it settled things"),
+    MediationOutcome.NOT_RESOLVED: _l("Held, but it did not settle things"),
+    MediationOutcome.DECLINED: _l("The other side said no, so it was not held"),
+    MediationOutcome.WITHDREW: _l("The person chose to stop it"),
+}
+# Outcomes only a mediation that took place can have (the person may stop one before or during
+# it, and the other side's no means it was not held).
+MEDIATION_HELD = frozenset({MediationOutcome.RESOLVED, MediationOutcome.NOT_RESOLVED})
+
+
 class ReferralBody(StrEnum):
     OVERSIGHT = "oversight"
     GRIEVANCE = "grievance"
@@ -290,6 +314,8 @@ BOARD_WORDS = {
         "half": _l("Password only, second step not done"),
         "enroll": _l("Setting up the second step"),
     },
+    # How a mediation the person asked for ended (portal.casework.reconsideration).
+    "mediation": MEDIATION_LABELS,
     # The language a complaint was filed in: the board writes back in it.
     "language": {"en": _l("English"), "es": _l("Spanish")},
     "assisted": {

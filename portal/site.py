@@ -128,6 +128,10 @@ class Site:
     smtp_starttls: bool = False
     # The language of those notices: the board's language.
     board_language: str = "en"
+    # Days after the board's decision in which the person may ask once for it to look again.
+    reconsider_days: int = 30
+    # Whether the program offers mediation, which the person may then ask for on their case.
+    mediation_offered: bool = False
 
     def words_in(self, language: str) -> dict[str, str]:
         return {english: theirs for lang, english, theirs in self.words if lang == language}
@@ -190,6 +194,8 @@ def site_from_mapping(data: dict) -> Site:
             raise SiteConfigError(f"site.toml: {name} must be a whole number from 1 to 36500")
     if not isinstance(site.smtp_port, int) or not 1 <= site.smtp_port <= 65535:
         raise SiteConfigError("site.toml: smtp_port must be a port number")
+    if not isinstance(site.mediation_offered, bool):
+        raise SiteConfigError("site.toml: mediation_offered must be true or false")
     if site.board_language not in NOTICE_LANGUAGES:
         raise SiteConfigError(f"site.toml: board_language must be one of {NOTICE_LANGUAGES}")
     return site
@@ -286,6 +292,7 @@ NUMBERS = (
     "retention_unopened_days",
     "news_erase_days",
     "typical_answer_days",
+    "reconsider_days",
 )
 
 

@@ -22,12 +22,24 @@ from review import (
     gate,
     handoff,
     home,
+    reconsider,
     reports,
 )
 
 # Each view module adds its routes to the blueprint when imported (above); listed here so
 # that a module nobody imports cannot be forgotten.
-VIEW_MODULES = (account, admin, assist, auth, caselinks, cases, handoff, home, reports)
+VIEW_MODULES = (
+    account,
+    admin,
+    assist,
+    auth,
+    caselinks,
+    cases,
+    handoff,
+    home,
+    reconsider,
+    reports,
+)
 
 
 Hook = Callable[[], Response | None]

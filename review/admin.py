@@ -217,6 +217,8 @@ SIMPLE_SETTINGS = (
     "smtp_from",
     "smtp_starttls",
     "board_language",
+    "reconsider_days",
+    "mediation_offered",
 )
 
 

@@ -198,6 +198,15 @@ class SettingsForm(FlaskForm):
         _l("Use STARTTLS"),
         description=_l("Sends notices to the mail server encrypted. Tick it if the server allows."),
     )
+    reconsider_days = IntegerField(
+        _l("Days a person has to ask the board to look again"),
+        description=_l("Counted from the day of the board's decision. They may ask once."),
+        validators=[DataRequired(), NumberRange(min=1, max=36500)],
+    )
+    mediation_offered = BooleanField(
+        _l("The program offers mediation"),
+        description=_l("People can then ask for it on their case page."),
+    )
     board_language = SelectField(
         _l("Language of the notices"),
         description=_l(

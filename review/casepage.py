@@ -46,6 +46,7 @@ from review.caseforms import (
 )
 from review.forms import EmptyForm
 from review.gate import access
+from review.reconsiderforms import forms as reconsider_forms
 
 # Everything about a case answers 404 to accounts that may not see cases at all.
 LOCKED = _l(
@@ -104,6 +105,7 @@ def case_forms(complaint: Complaint) -> dict[str, object]:
         "link_form": LinkForm(),
         "button": EmptyForm(),
         **publication_forms(complaint),
+        **reconsider_forms(complaint),
     }
 
 

@@ -467,6 +467,7 @@ FORM = {
     "smtp_port": "25",
     "smtp_from": "portal@localhost",
     "board_language": "en",
+    "reconsider_days": "30",
 }
 
 

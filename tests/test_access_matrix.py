@@ -91,6 +91,9 @@ POLICY: dict[str, object] = {
     "review.alerts": {ADMIN, REVIEWER},
     "review.set_publication": CASE,
     "review.set_program_response": CASE_CHAIR,
+    # Asking again and mediation (review/reconsider.py).
+    "review.redecide": CASE,
+    "review.record_mediation": CASE,
 }
 
 SAMPLE_ARGUMENTS = {

@@ -352,6 +352,53 @@ def test_news_addresses_come_and_go_with_their_table(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_asking_again_upgrades_and_downgrades_keeping_the_status_counts(tmp_path: Path) -> None:
+    """0023 adds its columns in place (the status-count triggers stay), and a
+    downgrade puts a case waiting for its new decision back to decided, counted there."""
+    url = f"sqlite:///{tmp_path / 'reconsider.sqlite3'}"
+    migrate.upgrade(url, "0018")
+    engine = create_engine(url)
+    triggers = _triggers(engine)
+    insert_row(engine, "complaint", id=1, locator="AAAA", status="resolved")
+    insert_row(engine, "complaint", id=2, locator="BBBB", status="in_review")
+    engine.dispose()
+
+    migrate.upgrade(url, "0023")
+    engine = create_engine(url)
+    assert _triggers(engine) == triggers
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE complaint SET status = 'reconsideration', reconsider_reason = 'sealed', "
+                "reconsider_asked_on = '2026-07-01', mediation_asked_on = '2026-07-02' "
+                "WHERE id = 1"
+            )
+        )
+    counts = _status_counts(engine)
+    assert counts["reconsideration"] == 1
+    assert counts["resolved"] == 0
+    indexes = {index["name"] for index in inspect(engine).get_indexes("complaint")}
+    assert "ix_complaint_reconsider_asked_on" in indexes
+    engine.dispose()
+
+    migrate.downgrade(url, "0018")
+    engine = create_engine(url)
+    assert _triggers(engine) == triggers
+    columns = {column["name"] for column in inspect(engine).get_columns("complaint")}
+    assert not {c for c in columns if c.startswith(("reconsider_", "mediation_"))}
+    with engine.connect() as connection:
+        status = connection.execute(text("SELECT status FROM complaint WHERE id = 1")).scalar()
+    assert status == "resolved"
+    counts = _status_counts(engine)
+    assert (counts["resolved"], counts.get("reconsideration", 0)) == (1, 0)
+    engine.dispose()
+
+    migrate.upgrade(url)  # and up again
+    engine = create_engine(url)
+    assert _triggers(engine) == triggers
+    engine.dispose()
+
+
 def test_the_handoff_table_comes_and_goes_and_a_deleted_referral_takes_its_handoff(
     tmp_path: Path,
 ) -> None:
@@ -384,3 +431,9 @@ def test_the_handoff_table_comes_and_goes_and_a_deleted_referral_takes_its_hando
     assert "handoff" not in inspect(engine).get_table_names()
     assert _triggers(engine) == triggers
     engine.dispose()
+
+
+def _status_counts(engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT status, sum(n) FROM status_count GROUP BY status"))
+        return {status: int(n) for status, n in rows}

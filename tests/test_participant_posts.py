@@ -20,11 +20,14 @@ from http import HTTPStatus
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from portal import db
 from portal.board.accounts import Role
 from portal.config import Config
+from portal.models import Complaint, Referral
 from portal.site import Site
-from tests.board import Board
+from tests.board import Board, csrf
 from tests.builders import act, approve, file_directly, photo, signed_in
 from tests.conftest import FakeClock, Participant
 
@@ -44,9 +47,10 @@ def config(config: Config) -> Config:
 
 @pytest.fixture
 def site(site: Site) -> Site:
-    """A mail server is set, so the pages show their "email me when there is news" forms
-    (nothing listens there: no address is ever saved from these forms' test words)."""
-    return dataclasses.replace(site, smtp_host="127.0.0.1", smtp_port=9)
+    """Every form a participant can meet. A mail server is set, so the pages show their
+    "email me when there is news" forms (nothing listens there: no address is ever saved from
+    these forms' test words), and mediation is offered, as a site may."""
+    return dataclasses.replace(site, smtp_host="127.0.0.1", smtp_port=9, mediation_offered=True)
 
 
 @dataclasses.dataclass
@@ -203,6 +207,36 @@ def scenes(app: Flask, clock: FakeClock, board: Board) -> list[Scene]:
         confirm="y",
     )
 
+    # A case whose hand-off waits for the person's yes or no.
+    handoff_code = file_directly(app, clock)
+    act(reviewer, handoff_code[:4], "status", target="in_review", reason="Reading it.")
+    act(reviewer, handoff_code[:4], "refer", body="oversight", explanation="They can help.")
+    with app.app_context():
+        referral = db.session().scalar(
+            select(Referral.id)
+            .join(Complaint, Complaint.id == Referral.complaint_id)
+            .where(Complaint.locator == handoff_code[:4])
+        )
+    agreeing = Participant(app.test_client())
+    agreeing.check(handoff_code)
+    agreeing.client.post(
+        "/case/referral",
+        data={
+            "csrf_token": csrf(agreeing.client, "/case"),
+            "question": str(referral),
+            "answer": "yes",
+        },
+    )
+    prepared = reviewer.post(
+        f"/review/cases/{handoff_code[:4]}/referrals/{referral}/handoff/save",
+        data={
+            "csrf_token": csrf(reviewer, "/review/account"),
+            "text": "What happened, as the person wrote it.",
+            "recipient": "Civilian Review Office",
+        },
+    )
+    assert prepared.status_code == HTTPStatus.SEE_OTHER
+
     def case(code: str) -> Callable[[str], tuple[FlaskClient, str]]:
         def enter(language: str) -> tuple[FlaskClient, str]:
             person = Participant(_speaking(app.test_client(), language))
@@ -234,6 +268,7 @@ def scenes(app: Flask, clock: FakeClock, board: Board) -> list[Scene]:
         Scene("receipt", receipt),
         Scene("case", case(open_code)),
         Scene("decided case", case(decided_code)),
+        Scene("hand-off to answer", case(handoff_code)),
         Scene("advocate consent", advocate("/review/assist")),
         Scene("advocate file", advocate("/file", consent=True)),
         Scene("hand-over", advocate("", consent=True, file=True)),

@@ -27,12 +27,16 @@ BOARD_MOVES: dict[Status, frozenset[Status]] = {
     S.RESOLVED: frozenset({S.IN_REVIEW, S.CLOSED}),
     S.CLOSED: frozenset({S.IN_REVIEW}),
     S.WITHDRAWN: frozenset(),
+    # Left only by the board's new decision (portal.casework.reconsideration) or a withdrawal.
+    S.RECONSIDERATION: frozenset(),
 }
 
 # Reached only through their own actions, each with its own checks.
 DECIDE_FROM = frozenset({S.TRIAGED, S.IN_REVIEW, S.WAITING, S.REFERRED})
 REFER_FROM = frozenset({S.TRIAGED, S.IN_REVIEW, S.WAITING})
 WITHDRAW_FROM = frozenset(set(Status) - {S.CLOSED, S.WITHDRAWN})
+# Asking again: once, after a decision (portal.casework.reconsideration has the other rules).
+RECONSIDER_FROM = frozenset({S.RESOLVED, S.CLOSED})
 
 
 class TransitionNotAllowed(PersonFacingError):

@@ -19,6 +19,7 @@ from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from portal.choices import PREFER_NOT, Status
+from portal.figures import askingagain
 from portal.figures import figuretables as ft
 from portal.figures.periods import Quarter
 from portal.models import Complaint, Demographics, Referral, SurveyAnswer
@@ -87,6 +88,7 @@ def collect(db: Session, quarters: Iterable[Quarter]) -> dict[str, Raw]:
     _count_complaints(db, raws, bucket, in_range, joined)
     _count_referrals(db, raws, bucket, in_range, joined)
     _count_survey(db, raws, quarters)
+    askingagain.count(db, raws, quarters)
     return raws
 
 
@@ -132,6 +134,7 @@ def _count_complaints(db: Session, raws: dict[str, Raw], bucket, in_range, joine
         resolved,
     ), n in cases.items():
         counts = raws[key].counts
+        status = ft.PUBLIC_STATUS.get(status, status)
         kind = kind if kind in ft.KINDS else ft.NOT_GIVEN
         actor = actor if actor in ft.ACTORS else ft.NOT_GIVEN
         outcome = _outcome(status, disposition)

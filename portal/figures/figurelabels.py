@@ -89,8 +89,16 @@ DIMENSIONS = {
         "resolved": _l("Decided"),
         "median_resolution_days": _l("Median days to decision"),
         "withdrawn": _l("Withdrawn"),
+        "number": _l("Number"),
     },
     "quarter": {},
+    "asking_again": {
+        "asked_again": _l("Asked the board to look again"),
+        "asked_again_changed": _l("Decision changed after looking again"),
+        "mediation_asked": _l("Asked for mediation"),
+        "mediation_held": _l("Mediation held"),
+        "mediation_resolved": _l("Mediation that settled things"),
+    },
 }
 
 TITLES = {
@@ -102,6 +110,7 @@ TITLES = {
     "referrals": _l("Complaints passed on, with the person's agreement"),
     "survey": _l("What people said about how they were treated"),
     "quarters": _l("Complaints received each quarter"),
+    "asking_again": _l("Asking the board to look again, and mediation"),
     "race_summary": _l("By race or ethnicity: how many, how fast, passed on, withdrawn"),
     "race_outcome": _l("By race or ethnicity: how complaints ended"),
     "race_kind": _l("By race or ethnicity: what complaints were about"),
@@ -135,6 +144,11 @@ MEANINGS = {
         "quarter they answered in."
     ),
     "quarters": _l("Complaints received in each of the four quarters up to this period."),
+    "asking_again": _l(
+        "Each counted in the period it happened: requests to look again at a decision, "
+        "decisions changed after looking again, requests for mediation, and mediations held "
+        "and those that settled things."
+    ),
     "race_summary": _l(
         "The timeliness, referral and withdrawal figures, by the race or ethnicity people "
         "described themselves with."

@@ -27,6 +27,7 @@ from portal.choices import (
     ReferralState,
     Status,
 )
+from portal.figures import askingagain
 from portal.figures.suppression import Equation
 
 NOT_GIVEN = "not_given"
@@ -37,7 +38,11 @@ WITHDRAWN = Status.WITHDRAWN.value
 
 KINDS = (*(kind.value for kind in Kind), NOT_GIVEN)
 ACTORS = (*(actor.value for actor in ActorKind), NOT_GIVEN)
-STATUSES = tuple(status.value for status in Status)
+# A case the board is looking at again is published as in review: a status of its own would add
+# a row, and a cell to hide beside each small one, to quarters already released (the asking
+# again figures have their own table, `portal.figures.askingagain`).
+PUBLIC_STATUS = {Status.RECONSIDERATION.value: Status.IN_REVIEW.value}
+STATUSES = tuple(status.value for status in Status if status.value not in PUBLIC_STATUS)
 # How a complaint ended: the board's decision, withdrawn, or no decision (yet).
 DECISIONS = tuple(d.value for d in Disposition if d != Disposition.WITHDRAWN)
 OUTCOMES = (*DECISIONS, WITHDRAWN, NO_DECISION)
@@ -87,6 +92,7 @@ def overview_dynamic() -> list[Equation]:
         _sum(TOTAL, [("status", s) for s in STATUSES]),
         _sum(TOTAL, [outcome_key(o) for o in OUTCOMES]),
         _sum(REFERRALS, [("body", b) for b in BODIES]),
+        *askingagain.equations(),
     ]
 
 
@@ -232,6 +238,15 @@ SURVEY = Layout(
     },
 )
 
+ASKING_AGAIN = Layout(
+    "asking_again",
+    "asking_again",
+    "measure",
+    tuple(askingagain.ROWS),
+    (askingagain.COLUMN,),
+    {(row, askingagain.COLUMN): ("count", key) for row, key in askingagain.ROWS.items()},
+)
+
 # The overview, in page order.
 OVERVIEW = (
     _one_column("kind", "kind", KINDS, lambda k: ("kind", k), "complaints"),
@@ -241,6 +256,7 @@ OVERVIEW = (
     TIMELINESS,
     _one_column("referrals", "body", BODIES, lambda b: ("body", b), "referrals"),
     SURVEY,
+    ASKING_AGAIN,
 )
 
 EQUITY = tuple(
@@ -298,7 +314,8 @@ def _members(equations) -> tuple[tuple[str, ...], ...]:
 
 
 def _scope(static: list[Equation], dynamic: list[Equation], layouts) -> Scope:
-    standalone = (RESPONDED, RESOLVED)  # counts that are in no sum of the overview
+    # Counts that are in no sum of the overview.
+    standalone = (RESPONDED, RESOLVED, *askingagain.STANDALONE)
     return Scope(
         (
             Stage(tuple(static), _members(static)),

@@ -97,6 +97,19 @@ class Complaint(Base):
     # needs no count per row).
     unread_replies: Mapped[int] = mapped_column(default=0)
     survey_done: Mapped[bool] = mapped_column(default=False)
+    # Asking again (portal.casework.reconsideration): once per case, after the outcome letter.
+    # The person's reason is sealed like their other words; the days are for the figures.
+    reconsider_reason: Mapped[str | None] = mapped_column(Text)
+    reconsider_asked_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    reconsider_decided_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    # Whether the new decision changed the outcome; None until it is recorded.
+    reconsider_changed: Mapped[bool | None] = mapped_column()
+    # Mediation, where the program offers it: asked for, then whether it was held and how
+    # it ended (portal.choices.MediationOutcome).
+    mediation_asked_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    mediation_recorded_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    mediation_held: Mapped[bool | None] = mapped_column()
+    mediation_outcome: Mapped[str | None] = mapped_column(String(20))
     # The last place given in this case's timeline (`seq` of its messages, status changes,
     # notes and referrals).
     timeline_seq: Mapped[int] = mapped_column(default=0, server_default="0")

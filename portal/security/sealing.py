@@ -109,6 +109,9 @@ TEXT_FIELDS = (
     # Shown to the chair only, and the lost-code note beside the links: in their own boxes.
     TextField("keep_away", written_by_person=True, checked_before_publication=True),
     TextField("lost_code_note", written_by_person=True),
+    # Why the person asks the board to look again (portal.casework.reconsideration, which
+    # refuses a claim code in it): not on the filing form; shown in its own box to the board.
+    TextField("reconsider_reason", checked_before_publication=True),
     TextField(
         "recommendation",
         board_section=DECISION,
@@ -242,6 +245,7 @@ class CaseText:
     pseudonym: str | None
     keep_away: str | None
     lost_code_note: str | None
+    reconsider_reason: str | None
     recommendation: str | None
     dissent: str | None
     outcome_letter: str | None
