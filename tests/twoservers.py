@@ -12,6 +12,7 @@ no time, nothing that could identify anyone.
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import re
 import secrets
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM = ROOT / "deploy" / "nginx-two-servers.conf"
 UPSTREAM_NAME = "lead_portal"
 LOG_FORMAT = "log_format upstreams '$upstream_addr $status';\n"
+_ADDRESS = re.compile(r"[0-9.]+:[0-9]+")
 _SERVER_LINE = re.compile(r"^(\s*server )\S+:8000( .*)$", re.MULTILINE)
 
 
@@ -56,7 +58,7 @@ def two_server_site(folder: Path, backends: list[str], http_port: int, https_por
     """The shipped site pointed at the shipped upstream, as docs/deploy.md says to change it,
     plus the test-only log of which server answered each request."""
     site = site_for_test(folder, http_port, https_port, "http://127.0.0.1:8000")
-    assert site.count("proxy_pass http://127.0.0.1:8000") == 2
+    assert site.count("proxy_pass http://127.0.0.1:8000") == 3
     site = site.replace("proxy_pass http://127.0.0.1:8000", f"proxy_pass http://{UPSTREAM_NAME}")
     main_server = site.rindex("server {")
     head, tail = site[:main_server], site[main_server:]
@@ -74,10 +76,11 @@ class Front:
     seen: int = 0  # lines of the log already read
 
     def served(self) -> list[str]:
-        """The server that answered each request so far, in order (as `host:port`)."""
+        """The server that answered each request so far, in order (as `host:port`): the last
+        one nginx tried, when it tried several ("a, b") or showed an error page ("a : b")."""
         if not self.log.exists():
             return []
-        return [line.split()[0] for line in self.log.read_text().splitlines() if line]
+        return [_ADDRESS.findall(line)[-1] for line in self.log.read_text().splitlines() if line]
 
     def wait_for(self, count: int) -> list[str]:
         """The log once it holds `count` requests (nginx writes each line as it finishes)."""
@@ -86,10 +89,16 @@ class Front:
             time.sleep(0.01)
         return answered
 
-    def connection(self, source: str = "127.0.0.1") -> http.client.HTTPSConnection:
-        context = ssl.create_default_context()
+    @functools.cached_property
+    def tls(self) -> ssl.SSLContext:
+        """One client context for every connection (a self-signed certificate, not checked)."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def connection(self, source: str = "127.0.0.1") -> http.client.HTTPSConnection:
+        context = self.tls
 
         class Named(http.client.HTTPSConnection):
             def connect(self) -> None:
