@@ -29,7 +29,6 @@ from portal.choices import (
     STATUS_SHORT,
     Status,
 )
-from portal.config import current_config
 from portal.models import Complaint
 from portal.security import auditlog, sealing
 from review.caseforms import (
@@ -263,13 +262,13 @@ def download(locator: str, file_id: int) -> ResponseReturnValue:
     """A file sent with the complaint, decrypted for this member, only ever as a download."""
     complaint = load_case(locator)
     try:
-        name, media_type, data = caseview.open_file(
+        opened = caseview.open_file(
             db.session(),
+            db.database().sessions,
             g.account,
             complaint,
             file_id,
             case_key(complaint),
-            current_config().instance_path,
             clock.now(),
         )
     except sealing.TextLocked:
@@ -277,8 +276,12 @@ def download(locator: str, file_id: int) -> ResponseReturnValue:
         return redirect(url_for("review.case_page", locator=complaint.locator), code=303)
     except LookupError:
         abort(404)
+    # Sent as it is read, a piece at a time; the length lets the browser tell a cut-off file.
     return Response(
-        data,
-        mimetype=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        opened.chunks,
+        mimetype=opened.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{opened.name}"',
+            "Content-Length": str(opened.size),
+        },
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import random
 import zlib
 
 from flask import Flask
@@ -99,6 +100,20 @@ def photo(kind: str) -> bytes:
     data = out.getvalue()
     assert AUTHOR.encode() in data  # the sample really carries the details
     return data
+
+
+def phone_photo(at_most: int, seed: int = 0) -> bytes:
+    """A 12-megapixel JPEG of `at_most` bytes or a little under, as large as a phone sends,
+    with GPS and the maker in its EXIF. Noise, so it does not shrink when drawn again."""
+    noise = random.Random(seed)  # noqa: S311  (pixels, not a secret: the same photo each run)
+    width, height = 4000, 3000
+    while True:
+        pixels = Image.frombytes("RGB", (width, height), noise.randbytes(width * height * 3))
+        out = io.BytesIO()
+        pixels.save(out, format="JPEG", quality=85, exif=exif_with_gps())
+        if out.tell() <= at_most:
+            return out.getvalue()
+        height = int(height * at_most / out.tell() * 0.995)
 
 
 def pdf_with_author() -> bytes:
@@ -312,7 +327,6 @@ def file_directly(app: Flask, clock, **fields: str) -> str:
             values,
             receipts.new_token(),
             clock.moment,
-            uploads=app.extensions["portal.config"].instance_path,
         )
     return filed.code
 

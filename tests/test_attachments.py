@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal import db
 from portal.board.accounts import Role
-from portal.models import Attachment
+from portal.models import Attachment, AttachmentBlob
 from portal.security import attachments
 from tests.board import Board, csrf
 from tests.builders import (
@@ -23,6 +23,8 @@ from tests.builders import (
     MAKER,
     PLANTED,
     bomb_png,
+    count,
+    dump_database,
     exif_with_gps,
     hostile_pdf,
     huge_webp,
@@ -100,14 +102,17 @@ def test_files_sent_with_a_complaint_are_encrypted_and_board_downloads_are_clean
             (io.BytesIO(pdf_with_author()), "a.pdf"),
         ]
     )
-    stored = list((config.instance_path / attachments.FOLDER).iterdir())
-    assert len(stored) == 2
-    for path in stored:
-        data = path.read_bytes()
+    # Nothing on the app server's disk: the sealed bytes are rows of the database.
+    assert not (config.instance_path / "uploads").exists()
+    with app.app_context():
+        pieces = db.session().scalars(select(AttachmentBlob.data)).all()
+        names = db.session().scalars(select(Attachment.stored_name)).all()
+    assert len(pieces) == 2
+    for data in pieces:
         assert not data.startswith(b"\xff\xd8\xff")
         assert not data.startswith(b"%PDF")
         assert AUTHOR.encode() not in data
-        assert "IMG_2041" not in path.name
+    assert not any("IMG_2041" in name for name in names)
     reviewer = signed_in(app, board, Role.REVIEWER, "rev")
     page = reviewer.get(f"/review/cases/{code[:4]}").get_data(as_text=True)
     assert "Download file 1" in page
@@ -144,18 +149,22 @@ def test_more_than_three_files_are_refused(client) -> None:
     assert "Please choose 3 files at most." in page
 
 
-def test_withdrawing_with_deletion_erases_the_files(app: Flask, client, config) -> None:
+def test_withdrawing_with_deletion_erases_the_files(app: Flask, client) -> None:
     person = Participant(client)
     code = person.file_and_get_code(files=[(io.BytesIO(photo("PNG")), "p.png")])
-    assert list((config.instance_path / attachments.FOLDER).iterdir())
+    with app.app_context():
+        [sealed] = db.session().scalars(select(AttachmentBlob.data)).all()
     person.check(code)
     client.post(
         "/case/withdraw",
         data={"csrf_token": csrf(client, "/case"), "how": "delete", "confirm": "yes"},
     )
-    assert list((config.instance_path / attachments.FOLDER).iterdir()) == []
+    assert count(app, AttachmentBlob) == 0
     with app.app_context():
         assert db.session().scalars(select(Attachment)).first() is None
+    # A copy of the database taken now (on SQLite its very file, freed pages included) holds
+    # none of the file's bytes.
+    assert sealed[20:80].decode("latin-1") not in dump_database(app)
 
 
 # --- PDFs rebuilt from pixels, decoding held to limits ----------------------------------------

@@ -1,5 +1,6 @@
 """`flask backup` while people are filing, and `flask restore` into an empty instance: the
-restored portal has the same rows, passes its checks, and opens the same claim codes.
+restored portal has the same rows, passes its checks, opens the same claim codes, and the
+board opens the files sent before the backup (they are in the database: one step).
 
 SQLite on either suite (each test makes its own file); on PostgreSQL the command says to use
 pg_dump instead.
@@ -8,6 +9,8 @@ pg_dump instead.
 from __future__ import annotations
 
 import dataclasses
+import io
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -16,14 +19,18 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from PIL import Image
 
 from portal import create_app
+from portal.board.accounts import Role
 from portal.casework import complaints
 from portal.cli import backups
 from portal.config import Config
 from portal.security import receipts
 from portal.site import Site
-from tests.conftest import FakeClock, Participant, give_board_key
+from tests.board import Board
+from tests.builders import photo, signed_in
+from tests.conftest import RECOVERY_KEY, FakeClock, Participant, give_board_key
 
 # Each writer stops after this many filings at most, whatever happens.
 WRITER_CAP = 400
@@ -79,15 +86,12 @@ class Writers:
         sessions = self.app.extensions["portal.db"].sessions
         hasher = self.app.extensions["portal.hasher"]
         now = self.app.extensions["portal.clock"]()
-        uploads = self.app.extensions["portal.config"].instance_path
         while not self.stop.is_set() and self.filed[number] < WRITER_CAP:
             values = complaints.NewComplaint(
                 narrative=f"Writer {number}, filing {self.filed[number]}."
             )
             with sessions() as session:
-                complaints.file_complaint(
-                    session, hasher, values, receipts.new_token(), now, uploads=uploads
-                )
+                complaints.file_complaint(session, hasher, values, receipts.new_token(), now)
             self.filed[number] += 1
 
     def __enter__(self) -> Writers:
@@ -108,11 +112,14 @@ class Writers:
 
 
 def test_a_backup_taken_while_people_file_restores_into_an_empty_instance(
-    make_instance, tmp_path: Path
+    make_instance, tmp_path: Path, clock: FakeClock
 ) -> None:
     live = make_instance("live")
     person = Participant(live.app.test_client())
-    code = person.file_and_get_code(narrative="Filed before the backup: please keep this.")
+    code = person.file_and_get_code(
+        narrative="Filed before the backup: please keep this.",
+        files=[(io.BytesIO(photo("PNG")), "IMG_0001.png")],
+    )
     backup_file = tmp_path / "backups" / "portal-backup.sqlite3"
 
     with Writers(live.app, count=3) as writers:
@@ -141,6 +148,17 @@ def test_a_backup_taken_while_people_file_restores_into_an_empty_instance(
     assert returning.check(code).status_code == HTTPStatus.SEE_OTHER
     case = returning.client.get("/case").get_data(as_text=True)
     assert "Filed before the backup: please keep this." in case
+
+    # The backup was the one step: the photo opens from it, with no folder copied beside it.
+    assert not (fresh.database.parent / "uploads").exists()
+    fresh.app.extensions[RECOVERY_KEY] = live.app.extensions[RECOVERY_KEY]
+    reviewer = signed_in(fresh.app, Board(fresh.app, clock), Role.REVIEWER, "rev")
+    page = reviewer.get(f"/review/cases/{code[:4]}").get_data(as_text=True)
+    [link] = re.findall(r'href="([^"]*/files/\d+)"', page)
+    download = reviewer.get(link)
+    assert download.status_code == HTTPStatus.OK
+    with Image.open(io.BytesIO(download.data)) as image:
+        assert image.size == (64, 48)
 
 
 def test_restore_refuses_an_instance_that_holds_data(make_instance, tmp_path: Path) -> None:

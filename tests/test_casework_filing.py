@@ -35,7 +35,6 @@ def file(app: Flask, database: Session, clock, values: complaints.NewComplaint, 
         "form_token": receipts.new_token(),
         "holder": "holder",
         "now": clock.moment,
-        "uploads": app.instance_path,
     } | given
     return filing.file(database, app.extensions["portal.hasher"], values, **arguments)
 

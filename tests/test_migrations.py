@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.orm import sessionmaker
 
 from portal import migrate
 from portal.db import Base
 from portal.migrate import include_object
+from portal.models import Attachment
+from portal.security import crypto, filestore
+from portal.security.attachments import PNG
 from tests.builders import insert_row
 
 
@@ -158,3 +164,116 @@ def test_upgrading_encrypts_a_plaintext_totp_secret_and_keeps_member_keys(tmp_pa
         back = connection.execute(text("SELECT totp_secret FROM account WHERE id = 7")).scalar()
     engine.dispose()
     assert back == secret
+
+
+# --- 0019: files move from the instance folder into the database -----------------------------
+
+
+def _file_the_old_way(engine, folder: Path, key: bytes, file_id: int, data: bytes) -> str:
+    """An attachment as version 0018 stored it: one ciphertext in <instance>/uploads/."""
+    name = secrets.token_hex(16)
+    (folder / "uploads").mkdir(mode=0o700, exist_ok=True)
+    (folder / "uploads" / name).write_bytes(crypto.encrypt(key, data, f"attachment:{name}"))
+    insert_row(
+        engine,
+        "attachment",
+        id=file_id,
+        complaint_id=1,
+        stored_name=name,
+        media_type="image/jpeg",
+        size=len(data),
+    )
+    return name
+
+
+def _at_0018_with_files(tmp_path: Path, key: bytes, files: dict[int, bytes]):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    url = f"sqlite:///{instance / 'portal.sqlite3'}"
+    migrate.upgrade(url, "0018")
+    engine = create_engine(url)
+    insert_row(engine, "complaint", id=1, locator="AAAA", status="received")
+    names = {
+        file_id: _file_the_old_way(engine, instance, key, file_id, data)
+        for file_id, data in files.items()
+    }
+    engine.dispose()
+    return instance, url, names
+
+
+def test_upgrading_moves_attached_files_into_the_database_and_downgrading_puts_them_back(
+    tmp_path: Path,
+) -> None:
+    key = crypto.new_key()
+    # A small photo, and one of several pieces (the disk copy is one ciphertext of it all).
+    files = {7: b"a small photo", 8: secrets.token_bytes(2 * filestore.CHUNK + 1000)}
+    instance, url, names = _at_0018_with_files(tmp_path, key, files)
+    uploads = instance / "uploads"
+    before = {name: (uploads / name).read_bytes() for name in names.values()}
+    # A file no record names (a filing that failed) is left for a person to judge.
+    orphan = "0" * 32
+    (uploads / orphan).write_bytes(b"left by a failed filing")
+
+    migrate.upgrade(url, instance_path=instance)
+
+    assert sorted(path.name for path in uploads.iterdir()) == [orphan]
+    engine = create_engine(url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    with sessions() as session:
+        for file_id, data in files.items():
+            assert filestore.load(sessions, session.get(Attachment, file_id), key) == data
+    engine.dispose()
+
+    migrate.downgrade(url, "0018", instance_path=instance)
+    for name, sealed in before.items():
+        assert (uploads / name).read_bytes() == sealed
+        assert (uploads / name).stat().st_mode & 0o077 == 0
+    assert crypto.decrypt(key, before[names[8]], f"attachment:{names[8]}") == files[8]
+
+
+def test_upgrading_stops_without_loss_when_a_file_is_cut_short(tmp_path: Path) -> None:
+    key = crypto.new_key()
+    instance, url, names = _at_0018_with_files(tmp_path, key, {7: b"photo one", 8: b"photo two"})
+    cut = instance / "uploads" / names[8]
+    cut.write_bytes(cut.read_bytes()[:-1])
+
+    with pytest.raises(RuntimeError, match="Not upgraded"):
+        migrate.upgrade(url, instance_path=instance)
+
+    assert (instance / "uploads" / names[7]).exists()  # nothing erased
+    engine = create_engine(url)
+    assert not inspect(engine).has_table("attachment_blob")  # nothing half done
+    engine.dispose()
+
+
+def test_a_file_already_lost_keeps_its_record_and_the_others_move(tmp_path: Path) -> None:
+    key = crypto.new_key()
+    instance, url, names = _at_0018_with_files(tmp_path, key, {7: b"photo one", 8: b"photo two"})
+    (instance / "uploads" / names[8]).unlink()
+
+    migrate.upgrade(url, instance_path=instance)
+
+    assert not (instance / "uploads").exists()
+    engine = create_engine(url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    with sessions() as session:
+        assert filestore.load(sessions, session.get(Attachment, 7), key) == b"photo one"
+        assert not filestore.has_bytes(session, 8)
+    engine.dispose()
+    migrate.downgrade(url, "0018", instance_path=instance)
+    assert [path.name for path in (instance / "uploads").iterdir()] == [names[7]]
+
+
+def test_downgrading_refuses_files_the_earlier_version_could_not_read(tmp_path: Path) -> None:
+    instance, url, _names = _at_0018_with_files(tmp_path, crypto.new_key(), {})
+    migrate.upgrade(url, instance_path=instance)
+    engine = create_engine(url)
+    insert_row(engine, "complaint", id=2, locator="BBBB", status="received")
+    with sessionmaker(engine)() as session, session.begin():
+        session.add(Attachment(id=9, complaint_id=2, stored_name="n", media_type=PNG, size=3))
+        session.flush()
+        filestore.store(session, 9, "n", crypto.new_key(), b"new")
+    engine.dispose()
+
+    with pytest.raises(RuntimeError, match="sealed piece by piece"):
+        migrate.downgrade(url, "0018", instance_path=instance)

@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from portal import db
 from portal.board.accounts import Role
 from portal.models import (
+    Attachment,
+    AttachmentBlob,
     AuditEvent,
     BoardSession,
     CaseAccess,
@@ -21,7 +23,6 @@ from portal.models import (
     Message,
     StatusChange,
 )
-from portal.security import attachments
 from tests.board import Board, csrf
 from tests.builders import act, signed_in
 from tests.conftest import Participant
@@ -86,8 +87,11 @@ def test_purge_removes_expired_cases_and_keeps_the_rest(
     with app.app_context():
         kept_changes = db.session().scalar(select(func.count()).select_from(StatusChange))
     assert kept_changes == 2  # one "received" each for the two cases kept
-    files = list((config.instance_path / attachments.FOLDER).iterdir())
-    assert len(files) == 1  # the recent case's file
+    assert count(app, Attachment) == 1  # the recent case's file
+    with app.app_context():
+        # The purged cases' bytes went with them: only the kept file's pieces are left.
+        kept = set(db.session().scalars(select(AttachmentBlob.attachment_id)))
+        assert kept == set(db.session().scalars(select(Attachment.id)))
     # Live sessions stay; expired ones went.
     assert count(app, CaseAccess) == 1
     assert count(app, BoardSession) >= 1

@@ -6,16 +6,13 @@ guard or delete: the instance folder must be named, and files go where they are 
 
 from __future__ import annotations
 
-import inspect
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from portal.casework import complainant, complaints, retention
 from portal.config import Config, ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,17 +79,3 @@ def test_alembic_without_a_database_or_instance_folder_writes_nothing(tmp_path: 
     assert ran.returncode != 0
     assert "PORTAL_INSTANCE_PATH is not set" in ran.stderr
     assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize(
-    "writes_files",
-    [complaints.file_complaint, complainant.withdraw, retention.purge],
-    ids=lambda function: function.__name__,
-)
-def test_functions_that_write_or_erase_files_must_be_told_where(
-    writes_files: Callable[..., object],
-) -> None:
-    """Without the folder they refuse to run, rather than store or erase files in the
-    working directory."""
-    uploads = inspect.signature(writes_files).parameters["uploads"]
-    assert uploads.default is inspect.Parameter.empty

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
+from collections.abc import Iterator
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from portal.board.accounts import CASE_ROLES
 from portal.casework.cases import record
@@ -24,7 +24,7 @@ from portal.models import (
     StatusChange,
 )
 from portal.models.casework import FROM_COMPLAINANT
-from portal.security import attachments, sealing
+from portal.security import attachments, filestore, sealing
 
 
 def record_view(db: Session, account: Account, complaint: Complaint, now: dt.datetime) -> None:
@@ -139,21 +139,38 @@ def files(db: Session, complaint_id: int) -> list[Attachment]:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class OpenedFile:
+    """A file on its way to a board member: its bytes come piece by piece from `chunks`."""
+
+    name: str
+    media_type: str
+    size: int
+    chunks: Iterator[bytes]
+
+
 def open_file(
     db: Session,
+    sessions: sessionmaker,
     account: Account,
     complaint: Complaint,
     file_id: int,
     data_key: bytes,
-    instance_path: Path,
     now: dt.datetime,
-) -> tuple[str, str, bytes]:
-    """(download name, media type, bytes) of one of the complaint's files; audited."""
+) -> OpenedFile:
+    """One of the complaint's files, read from the database piece by piece as it is sent
+    (`sessions` makes the session the pieces are read in); audited."""
     attachment = db.get(Attachment, file_id)
     if attachment is None or attachment.complaint_id != complaint.id:
         raise LookupError(file_id)
-    data = attachments.load(instance_path, data_key, attachment.stored_name)
+    if not filestore.has_bytes(db, attachment.id):
+        raise LookupError(file_id)
     with write_transaction(db):
         record(db, "case.file_download", account, complaint, now, file=attachment.id)
     extension = attachments.EXTENSIONS.get(attachment.media_type, "bin")
-    return f"complaint-{complaint.locator}-{attachment.id}.{extension}", attachment.media_type, data
+    return OpenedFile(
+        name=f"complaint-{complaint.locator}-{attachment.id}.{extension}",
+        media_type=attachment.media_type,
+        size=attachment.size,
+        chunks=filestore.stream(sessions, attachment, data_key),
+    )

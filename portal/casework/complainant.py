@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -31,7 +30,7 @@ from portal.models import (
     SurveyAnswer,
 )
 from portal.models.casework import FROM_COMPLAINANT, TO_COMPLAINANT
-from portal.security import attachments, audit, claimcodes, sealing
+from portal.security import audit, claimcodes, filestore, sealing
 
 REPLY_MAX = 5_000
 TOMBSTONE = ""
@@ -212,14 +211,14 @@ def withdraw(
     complaint: Complaint,
     delete_text: bool,
     now: dt.datetime,
-    uploads: Path,
 ) -> None:
     """Stop the case; optionally delete everything the person wrote, for good.
 
     With deletion, the narrative and every free-text answer, every message in either
-    direction, the board's notes and letters, and the claim-code hash are wiped (SQLite's
-    secure_delete overwrites the old pages); what stays is the tombstone the public figures
-    need: kind, actor kind, dates, status and the optional demographics.
+    direction, the board's notes and letters, the files and the claim-code hash are wiped
+    (SQLite's secure_delete overwrites the old pages; PostgreSQL's go at VACUUM); what stays
+    is the tombstone the public figures need: kind, actor kind, dates, status and the
+    optional demographics.
     """
     if Status(complaint.status) not in WITHDRAW_FROM:
         raise TransitionNotAllowed(f"{complaint.status} -> withdrawn")
@@ -237,7 +236,7 @@ def withdraw(
         complaint.disposition = Disposition.WITHDRAWN.value
         complaint.updated_on = now.date()
         if delete_text:
-            _delete_text(db, complaint, uploads)
+            _delete_text(db, complaint)
         _record(db, "complainant.withdraw", complaint, now, deleted=delete_text)
 
 
@@ -264,7 +263,7 @@ def deletion_counts(db: Session, complaint_id: int) -> DeletionCounts:
 TEXT_FIELDS = sealing.names(deleted_on_withdrawal=True)
 
 
-def _delete_text(db: Session, complaint: Complaint, uploads: Path) -> None:
+def _delete_text(db: Session, complaint: Complaint) -> None:
     for field in TEXT_FIELDS:
         setattr(complaint, field, None)
     complaint.narrative = TOMBSTONE
@@ -282,9 +281,9 @@ def _delete_text(db: Session, complaint: Complaint, uploads: Path) -> None:
     complaint.secret_hash = DELETED_HASH
     complaint.unread_replies = 0
     db.execute(delete(Message).where(Message.complaint_id == complaint.id))
-    for attachment in db.scalars(select(Attachment).where(Attachment.complaint_id == complaint.id)):
-        attachments.erase(uploads, attachment.stored_name)
-        db.delete(attachment)
+    files = list(db.scalars(select(Attachment.id).where(Attachment.complaint_id == complaint.id)))
+    filestore.erase(db, files)
+    db.execute(delete(Attachment).where(Attachment.complaint_id == complaint.id))
     # Board notes may quote the person, so they go too; referrals stay, as counts only.
     db.execute(delete(Note).where(Note.complaint_id == complaint.id))
     db.execute(update(Referral).where(Referral.complaint_id == complaint.id).values(explanation=""))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +17,7 @@ from portal.choices import SafeNow, Status
 from portal.clock import hour_ceiling, hour_floor
 from portal.db import write_transaction
 from portal.models import Attachment, Complaint, Demographics, FilingReceipt, StatusChange
-from portal.security import attachments, claimcodes, receipts, sealing
+from portal.security import attachments, claimcodes, filestore, receipts, sealing
 from portal.security.claimcodes import ClaimCode, CodeHasher
 
 # Who should not see the complaint, in the person's words (the forms cap it too).
@@ -118,7 +117,6 @@ def file_complaint(
     values: NewComplaint,
     form_token: str,
     now: dt.datetime,
-    uploads: Path,
     holder: str = "",
 ) -> Filed:
     """Store a complaint, or recognise a retry of one already stored from the same form.
@@ -127,10 +125,8 @@ def file_complaint(
     a retry shows the code again only from that session, within receipts.SHOW_FOR.
 
     Everything is written in one transaction: the complaint, its demographics, its first
-    status, its files and the receipt. Either all of it exists afterwards or none of it does
-    (a file written for a transaction that then fails is erased). `uploads` is the instance
-    folder, whose uploads/ holds the files; it is always passed, never guessed from the
-    working directory.
+    status, its files (their sealed bytes are rows too, portal.security.filestore) and the
+    receipt. Either all of it exists afterwards or none of it does.
     """
     check_for_codes(values)
     earlier = _earlier_filing(db, form_token, holder, now)
@@ -143,7 +139,6 @@ def file_complaint(
     secret_hash = hasher.hash(code)
     case_keys = sealing.new_case_keys(db, hasher.code_key(code))
     for _attempt in range(LOCATOR_ATTEMPTS):
-        stored: list[str] = []
         try:
             with write_transaction(db):
                 earlier = _earlier_filing(db, form_token, holder, now)
@@ -157,16 +152,7 @@ def file_complaint(
                     db, values, code, secret_hash, case_keys, form_token, holder, now
                 )
                 for cleaned in values.files:
-                    name = attachments.store(uploads, case_keys.data_key, cleaned)
-                    stored.append(name)
-                    db.add(
-                        Attachment(
-                            complaint_id=complaint_id,
-                            stored_name=name,
-                            media_type=cleaned.media_type,
-                            size=len(cleaned.data),
-                        )
-                    )
+                    _store_file(db, complaint_id, case_keys.data_key, cleaned)
             pdfs = sum(cleaned.media_type == "application/pdf" for cleaned in values.files)
             return Filed(
                 code=code.display,
@@ -177,17 +163,22 @@ def file_complaint(
             )
         except IntegrityError:
             # Another writer took the same locator (or sent the same form) at the same moment.
-            _erase(uploads, stored)
             code = ClaimCode(claimcodes.random_locator(), code.secret)
-        except BaseException:
-            _erase(uploads, stored)
-            raise
     raise NoFreeLocator
 
 
-def _erase(uploads: Path, stored: list[str]) -> None:
-    for name in stored:
-        attachments.erase(uploads, name)
+def _store_file(
+    db: Session, complaint_id: int, data_key: bytes, cleaned: attachments.Clean
+) -> None:
+    attachment = Attachment(
+        complaint_id=complaint_id,
+        stored_name=filestore.new_name(),
+        media_type=cleaned.media_type,
+        size=len(cleaned.data),
+    )
+    db.add(attachment)
+    db.flush()  # its random id, which the pieces refer to
+    filestore.store(db, attachment.id, attachment.stored_name, data_key, cleaned.data)
 
 
 def _locator_taken(db: Session, locator: str) -> bool:

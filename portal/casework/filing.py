@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -37,7 +36,6 @@ def file(
     form_token: str,
     holder: str,
     now: dt.datetime,
-    uploads: Path | None,
     files: Sequence[bytes] = (),
 ) -> Filing:
     """Store a complaint filed on the form (or recognise a retry of one already stored).
@@ -55,9 +53,7 @@ def file(
     if len(files) > attachments.MAX_FILES:
         raise attachments.FileRefused("too_many")
     values = dataclasses.replace(values, files=tuple(attachments.clean(raw) for raw in files))
-    filed = complaints.file_complaint(
-        db, hasher, values, form_token, now, uploads=uploads, holder=holder
-    )
+    filed = complaints.file_complaint(db, hasher, values, form_token, now, holder=holder)
     if filed.repeated:
         return Filing(filed, notice=None)
     if advocate is not None:

@@ -2,8 +2,10 @@
 
 Closed and withdrawn cases go after the site's retention period (default 365 days after their
 last change); cases that neither the person nor the board has opened for the "unopened"
-period go too. With them go their messages, notes, files and everything else, for good:
-SQLite overwrites freed pages (secure_delete) and its journal is emptied afterwards. Expired
+period go too. With them go their messages, notes, files (the rows of their sealed bytes)
+and everything else, for good: SQLite overwrites freed pages (secure_delete) and its journal
+is emptied afterwards; PostgreSQL keeps dead rows until VACUUM (docs/deploy.md says what to
+run). Expired
 sign-in sessions, open-case sessions, invitations and filing receipts are cleared as well.
 The audit log records how many of each, never what.
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ from portal.models import (
     Invite,
     Message,
 )
-from portal.security import attachments, audit
+from portal.security import audit, filestore
 from portal.site import Site
 
 INVITES_KEPT = dt.timedelta(days=30)
@@ -62,7 +63,7 @@ def _expired_cases(db: Session, site: Site, today: dt.date) -> list[int]:
     )
 
 
-def purge(db: Session, site: Site, now: dt.datetime, uploads: Path) -> Purged:
+def purge(db: Session, site: Site, now: dt.datetime) -> Purged:
     today = now.date()
     with write_transaction(db):
         ids = _expired_cases(db, site, today)
@@ -71,10 +72,10 @@ def purge(db: Session, site: Site, now: dt.datetime, uploads: Path) -> Purged:
             messages = db.scalar(
                 select(func.count()).select_from(Message).where(Message.complaint_id.in_(ids))
             )
-            stored = list(
-                db.scalars(select(Attachment.stored_name).where(Attachment.complaint_id.in_(ids)))
-            )
+            stored = list(db.scalars(select(Attachment.id).where(Attachment.complaint_id.in_(ids))))
             files = len(stored)
+            # The files' bytes first, said outright rather than left to the cascade below.
+            filestore.erase(db, stored)
             # Rows that refer to a complaint go with it (ON DELETE CASCADE).
             db.execute(delete(Complaint).where(Complaint.id.in_(ids)))
         stale_sessions = [
@@ -107,11 +108,21 @@ def purge(db: Session, site: Site, now: dt.datetime, uploads: Path) -> Purged:
             receipts or 0,
         )
         audit.record(db, "retention.purge", account_id=None, now=now, **dataclasses.asdict(result))
-    # Files only once the rows are gone for good.
-    if ids:
-        for name in stored:
-            attachments.erase(uploads, name)
     if db.get_bind().dialect.name == "sqlite":
         db.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         db.commit()
     return result
+
+
+def vacuum_files(db: Session) -> None:
+    """On PostgreSQL, VACUUM the files' table now rather than when autovacuum comes round:
+    the space of the deleted rows (and of their TOAST pieces) is marked free, so new rows
+    write over the old bytes sooner. It takes no lock that stops the portal; only VACUUM FULL
+    gives the space back to the disk (docs/deploy.md). SQLite needs nothing: secure_delete has
+    overwritten the pages already."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    db.commit()
+    engine = db.get_bind().engine
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM attachment_blob")

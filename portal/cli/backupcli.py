@@ -82,6 +82,7 @@ def restore(path: Path) -> None:
         found = backups.restore(path, database)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
-    migrate.upgrade(url, audit_key=current_config().audit_key)
+    config = current_config()
+    migrate.upgrade(url, audit_key=config.audit_key, instance_path=config.instance_path)
     click.echo(f"Restored {path} into {database}; integrity and foreign-key checks passed. Rows:")
     _show_counts(found)

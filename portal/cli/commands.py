@@ -35,7 +35,10 @@ def db_upgrade() -> None:
     config = current_config()
     ensure_instance_folder(config.instance_path)
     migrate.upgrade(
-        config.database_url, claim_pepper=config.claim_pepper, audit_key=config.audit_key
+        config.database_url,
+        claim_pepper=config.claim_pepper,
+        audit_key=config.audit_key,
+        instance_path=config.instance_path,
     )
     click.echo("Database is up to date.")
 
@@ -161,10 +164,9 @@ def demo_data(count: int) -> None:
 @with_appcontext
 def purge() -> None:
     """Delete what the retention settings say must go (run daily, e.g. from a systemd timer)."""
-    config = current_config()
-    result = retention.purge(
-        db.session(), sitesettings.current(), clock.now(), config.instance_path
-    )
+    result = retention.purge(db.session(), sitesettings.current(), clock.now())
+    if result.files:
+        retention.vacuum_files(db.session())
     click.echo(
         f"Purged {result.cases} cases ({result.messages} messages, {result.files} files), "
         f"{result.board_sessions} board sessions, {result.case_sessions} case sessions, "

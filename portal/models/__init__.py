@@ -12,6 +12,7 @@ from portal.models.board import (
 )
 from portal.models.casework import (
     Attachment,
+    AttachmentBlob,
     CaseLink,
     LinkCopy,
     Message,
@@ -33,6 +34,7 @@ from portal.models.figures import FigureRelease
 __all__ = [
     "Account",
     "Attachment",
+    "AttachmentBlob",
     "BoardKey",
     "AuditEvent",
     "AuditHead",

@@ -146,7 +146,8 @@ class LinkCopy(Base):
 
 class Attachment(Base):
     """A photo or document sent with a complaint: metadata stripped, encrypted with the
-    complaint's data key, stored under a random name in the instance folder."""
+    complaint's data key. Its bytes are rows of `AttachmentBlob`, never columns of this
+    table, so listing a case's files (or a queue) reads no file (portal.security.filestore)."""
 
     __tablename__ = "attachment"
 
@@ -159,3 +160,20 @@ class Attachment(Base):
     # "image/jpeg", "image/png", "image/webp" or "application/pdf", as re-encoded.
     media_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int] = mapped_column()
+    # True: each blob row is a piece sealed on its own (what the portal writes). False: the rows
+    # are pieces of one sealed file, as it was moved from the instance folder (migration 0019).
+    chunked: Mapped[bool] = mapped_column(default=True)
+
+
+class AttachmentBlob(Base):
+    """One piece of an attachment's sealed bytes: `piece` 0, 1, 2... in order. Only a
+    download reads these rows; nothing maps them onto `Attachment`, so no query of a case or a
+    queue can load them by accident."""
+
+    __tablename__ = "attachment_blob"
+
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True
+    )
+    piece: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -275,13 +275,7 @@ def withdraw() -> ResponseReturnValue:
             counts=complainant.deletion_counts(db.session(), complaint.id),
         )
     try:
-        complainant.withdraw(
-            db.session(),
-            complaint,
-            delete_text,
-            clock.now(),
-            uploads=current_config().instance_path,
-        )
+        complainant.withdraw(db.session(), complaint, delete_text, clock.now())
     except TransitionNotAllowed:
         flash(_("This complaint is already closed."))
         return _back()

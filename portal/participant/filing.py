@@ -252,7 +252,6 @@ def file_submit() -> ResponseReturnValue:
             form_token=form.form_token.data,
             holder=receipt_holder(),
             now=clock.now(),
-            uploads=_cfg().instance_path,
             files=_chosen_files(form),
         )
     except complaints.CodeInText as found:

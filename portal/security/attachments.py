@@ -6,7 +6,7 @@ attached files, forms and photos with all of that inside. None of it may reach t
 disk. So every file is checked by its content (never its name) and drawn again from pixels
 alone: a photo becomes a new picture of its pixels, and each page of a PDF is rendered to a
 picture and a new PDF is made of those pictures (or the PDF is refused). What is left is
-encrypted with the complaint's data key and stored under a random name.
+encrypted with the complaint's data key and stored in the database (portal.security.filestore).
 
 The web worker never opens a file itself: a small child process (portal/security/decoder.py) does,
 with
@@ -22,7 +22,6 @@ import importlib.util
 import io
 import logging
 import os
-import secrets
 import selectors
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from portal.security import crypto, decoder
+from portal.security import decoder
 
 # HEIC, the iPhone's format, needs a decoder that is not always installed (the child uses it).
 HEIC = importlib.util.find_spec("pillow_heif") is not None
@@ -55,8 +54,6 @@ CHILD_MEMORY_BYTES = 768 * 1024 * 1024
 CHILD_CPU_SECONDS = 6
 CHILD_WALL_SECONDS = 7
 DECODER = Path(__file__).with_name("decoder.py")
-FOLDER = "uploads"
-LABEL = "attachment"
 
 JPEG, PNG, WEBP, PDF = "image/jpeg", "image/png", "image/webp", "application/pdf"
 EXTENSIONS = {JPEG: "jpg", PNG: "png", WEBP: "webp", PDF: "pdf"}
@@ -324,46 +321,3 @@ def _check_rebuilt_pdf(data: bytes, pages: int | None = None) -> None:
         raise FileRefused("pdf") from error
     if not ok:
         raise FileRefused("pdf")
-
-
-# --- storing -------------------------------------------------------------------------------
-
-
-def folder(instance_path: Path) -> Path:
-    path = instance_path / FOLDER
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
-
-
-def store(instance_path: Path, data_key: bytes, cleaned: Clean) -> str:
-    """Encrypt and write a cleaned file; returns its random stored name."""
-    name = secrets.token_hex(16)
-    sealed = crypto.encrypt(data_key, cleaned.data, f"{LABEL}:{name}")
-    target = folder(instance_path) / name
-    with open(target, "xb") as handle:
-        handle.write(sealed)
-        handle.flush()
-        os.fsync(handle.fileno())
-    # The file's own times would date the filing to the second; the start of the day will do.
-    day = int(time.time()) // 86400 * 86400
-    os.utime(target, (day, day))
-    return name
-
-
-def load(instance_path: Path, data_key: bytes, stored_name: str) -> bytes:
-    sealed = (folder(instance_path) / stored_name).read_bytes()
-    return crypto.decrypt(data_key, sealed, f"{LABEL}:{stored_name}")
-
-
-def erase(instance_path: Path, stored_name: str) -> None:
-    """Overwrite, then remove. (On flash storage an overwrite may land elsewhere; the file was
-    encrypted with a key that is deleted too, which is what really protects it.)"""
-    path = folder(instance_path) / stored_name
-    if not path.exists():
-        return
-    size = path.stat().st_size
-    with open(path, "r+b") as handle:
-        handle.write(b"\0" * size)
-        handle.flush()
-        os.fsync(handle.fileno())
-    path.unlink()
