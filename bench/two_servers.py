@@ -9,7 +9,10 @@ then POST /file with the words and a small JPEG, 50 times. Then a board member's
 about half of them through the server that did not store them.
 
 Checks: every filing stored once (rows counted in the database), every code distinct, every
-photo opens as a picture, 0 errors, both servers took about half the requests. Figures:
+photo opens as a picture, 0 errors, both servers took about half the requests. A filing that
+gets a calm "try again" page (nginx waited longer than its 35 s `proxy_read_timeout`, which
+a machine shared with other jobs can reach with 32 clients queued on 4 workers) is sent again
+as a person reloading the page would, and counted apart: it must still be stored once. Figures:
 filings per second, p50/p95 of a filing (GET + POST), and GET /file per second through nginx
 against the bare Flask app (bench/bare_app.py) served the same way, two servers behind nginx.
 These machines are shared: the absolute figures swing from run to run; read the ratio.
@@ -65,8 +68,16 @@ LOAD_SECONDS = 10.0  # GET /file, portal and bare, each, in alternating slices
 SLICES = 4
 
 
+# What nginx shows (the portal's /unavailable page) when a server did not answer in time, and
+# the portal's own page when the database did not: calm, "try again". A person reloads, which
+# sends the same form again; the portal files it once (its form token).
+CALM_PAGES = ("We are having trouble right now", portalclient.CALM_OUTAGE_PAGE)
+RESENDS = 5
+
+
 @dataclass
 class Tally:
+    calm: Counter = field(default_factory=Counter)  # calm pages, by status, each resent
     codes: list[str] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)  # one filing, GET + POST
     errors: Counter = field(default_factory=Counter)
@@ -136,7 +147,12 @@ def file_many(front: Front, clients: int, each: int) -> tuple[Tally, float]:
                     "narrative": words,
                 }
                 content_type, body = multipart(fields, small_jpeg(number * each + filing))
-                status, page = browser.send("POST", "/file", body, content_type)
+                for _try in range(RESENDS):
+                    status, page = browser.send("POST", "/file", body, content_type)
+                    if status == 200 or not any(c in page.decode() for c in CALM_PAGES):
+                        break
+                    with tally.lock:
+                        tally.calm[status] += 1
                 code = portalclient.code_on_page(page.decode())
                 if status != 200 or code is None:
                     raise ValueError(f"POST /file HTTP {status}, no code")
@@ -297,6 +313,11 @@ def run(clients: int, each: int, workdir: Path) -> bool:
         f"{len(set(tally.codes)):,} distinct codes; {errors} errors"
         + (f" {dict(tally.errors)}" if errors else "")
     )
+    calm = sum(tally.calm.values())
+    say(
+        f"   {calm} calm 'try again' pages (by status {dict(tally.calm)}), each sent again "
+        "as a person reloading would; those are in the figures below"
+    )
     say(f"   {filed / seconds:.1f} filings/s over {seconds:.1f} s")
     if tally.seconds:
         p50, p95 = percentile(tally.seconds, 0.5), percentile(tally.seconds, 0.95)
@@ -323,6 +344,8 @@ def run(clients: int, each: int, workdir: Path) -> bool:
         and len(share) == 2
     )
     say(f"   every filing stored once, every photo opens, 0 errors: {'yes' if good else 'NO'}")
+    if calm and good:
+        say("   (the calm pages: servers queued past nginx's 35 s; none lost or filed twice)")
     return good
 
 
