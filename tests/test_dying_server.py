@@ -17,7 +17,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -104,3 +104,21 @@ def test_a_filing_cut_off_by_a_dying_server_gets_the_calm_page_and_files_once_wh
         assert code_on_page(again.page)
         with app.app_context():
             assert db.session().scalar(select(func.count()).select_from(Complaint)) == 1
+
+
+def test_the_page_nginx_shows_for_a_server_that_did_not_answer_is_the_portals_own(
+    app: Flask,
+) -> None:
+    """What the shipped site's `error_page 502 504` asks a live server for, without nginx."""
+    with app.test_request_context():
+        path = url_for("public.unavailable")
+    answer = app.test_client().get(path, headers={"Accept-Language": "es"})
+    assert answer.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "Ahora mismo tenemos problemas" in answer.get_data(as_text=True)  # their language
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "default-src" in answer.headers["Content-Security-Policy"]
+    site = (
+        Path(__file__).resolve().parent.parent / "deploy" / "nginx-lead-portal.conf"
+    ).read_text()
+    assert "error_page 502 504 /.portal/unavailable;" in site
+    assert f"proxy_pass http://127.0.0.1:8000{path};" in site
