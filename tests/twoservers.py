@@ -216,6 +216,11 @@ def nginx_in_front(folder: Path, backends: list[str]) -> Iterator[Front]:
     folder.mkdir(parents=True, exist_ok=True)
     http_port, https_port = free_port(), free_port()
     config = main_config(folder, two_server_site(folder, backends, http_port, https_port))
+    # Room for a benchmark's clients: each holds a connection to nginx, and nginx one to a
+    # server (two while it fetches an error page), beyond the 64 tests/test_nginx.py allows.
+    text = config.read_text()
+    assert "worker_connections 64;" in text
+    config.write_text(text.replace("worker_connections 64;", "worker_connections 1024;"))
     output = folder / "nginx.out"
     with output.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 (nginx with a config made here)
