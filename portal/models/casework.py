@@ -156,6 +156,8 @@ class Attachment(Base):
     complaint_id: Mapped[int] = mapped_column(
         ForeignKey("complaint.id", ondelete="CASCADE"), index=True
     )
+    # Random; bound into the label of every sealed piece (portal.security.filestore). Before
+    # 0019 it was the file's name in the instance folder's uploads/.
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     # "image/jpeg", "image/png", "image/webp" or "application/pdf", as re-encoded.
     media_type: Mapped[str] = mapped_column(String(40))
