@@ -88,13 +88,9 @@ def _command(kind: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
-@contextlib.contextmanager
-def portal_server(
-    kind: str, folder: Path, port: int, settings: Mapping[str, str]
-) -> Iterator[Path]:
-    """Serve a fresh portal (instance in `folder`) with the development server ("flask") or
-    gunicorn with deploy/gunicorn.conf.py; yield the file its whole output goes to. Redis
-    counters (and two gunicorn workers) when PORTAL_TEST_REDIS_URL is set."""
+def portal_environ(folder: Path, settings: Mapping[str, str]) -> dict[str, str]:
+    """The environment a portal server (or a `flask --app wsgi` command) gets from
+    `portal_server`: this one's without PORTAL_*, the test settings, then `settings`."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     environ.update(
         PORTAL_ENV="development",
@@ -106,11 +102,24 @@ def portal_server(
     if REDIS_URL:
         environ["PORTAL_RATELIMIT_STORAGE"] = REDIS_URL
     environ.update(settings)
-    # This interpreter's flask and gunicorn, with fixed arguments.
-    subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db-upgrade"],
-        cwd=ROOT, env=environ, check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+    return environ
+
+
+@contextlib.contextmanager
+def portal_server(
+    kind: str, folder: Path, port: int, settings: Mapping[str, str], upgrade: bool = True
+) -> Iterator[Path]:
+    """Serve a fresh portal (instance in `folder`) with the development server ("flask") or
+    gunicorn with deploy/gunicorn.conf.py; yield the file its whole output goes to. Redis
+    counters (and two gunicorn workers) when PORTAL_TEST_REDIS_URL is set. `upgrade=False`
+    skips `db-upgrade`, for a second server on a database another has brought up to date."""
+    environ = portal_environ(folder, settings)
+    if upgrade:
+        # This interpreter's flask and gunicorn, with fixed arguments.
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "flask", "--app", "wsgi", "db-upgrade"],
+            cwd=ROOT, env=environ, check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
     log_path = folder / f"{kind}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(  # noqa: S603

@@ -119,6 +119,14 @@ def too_large() -> ResponseReturnValue:
     abort(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
 
 
+@bp.get("/unavailable")
+def unavailable() -> ResponseReturnValue:
+    """What nginx shows when an app server failed to answer (deploy/nginx-lead-portal.conf,
+    `error_page 502 504`), fetched from a server that is up: the portal's calm "try again"
+    page, in the person's language, with its security headers, instead of nginx's bare one."""
+    abort(HTTPStatus.SERVICE_UNAVAILABLE)
+
+
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """For operators and load balancers: is the database answering? Holds no data."""
