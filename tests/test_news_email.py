@@ -240,7 +240,7 @@ def test_every_notice_is_the_same_but_for_its_language(
     )
     assert one == two
     assert three != one
-    assert three[0] == "Hay novedades para usted"
+    assert three[0] == "Hay novedades para ti"
     assert "escriba su código" in three[2]
 
 
