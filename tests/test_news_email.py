@@ -241,7 +241,7 @@ def test_every_notice_is_the_same_but_for_its_language(
     assert one == two
     assert three != one
     assert three[0] == "Hay novedades para ti"
-    assert "escriba su código" in three[2]
+    assert "escribe tu código" in three[2]
 
 
 def test_no_copy_of_the_database_or_the_logs_holds_the_address(
@@ -486,7 +486,7 @@ def test_the_receipt_in_the_other_language_still_says_the_person_asked(mail_app:
     }
     client.post("/file/news", data={**tokens, "email": ADDRESS})
     again = client.post("/file/receipt", data={**tokens, "lang": "es"}).get_data(as_text=True)
-    assert "Le vamos a escribir cuando haya novedades." in again
+    assert "Te vamos a escribir cuando haya novedades." in again
     assert 'name="email"' not in again
 
 
