@@ -33,7 +33,7 @@ def test_a_good_code_opens_the_case_with_the_persons_words(participant: Particip
     assert response.headers["Location"] == "/case"
     page = participant.client.get("/case").get_data(as_text=True)
     assert "They searched me &lt;b&gt;for no reason&lt;/b&gt;." in page
-    assert "The review board has not looked at it yet." in page
+    assert "It is waiting for the review board to start on it." in page
     assert code[:4] in page  # the reference
     assert code not in page  # never the whole code again
 
