@@ -28,7 +28,12 @@ from portal.models.complaint import (
     StatusChange,
     StatusCount,
 )
-from portal.models.figures import FigureRelease
+from portal.models.figures import (
+    FigureRelease,
+    FigureTally,
+    FigureTallyDays,
+    FigureTallyReferral,
+)
 
 __all__ = [
     "Account",
@@ -43,6 +48,9 @@ __all__ = [
     "Complaint",
     "Demographics",
     "FigureRelease",
+    "FigureTally",
+    "FigureTallyDays",
+    "FigureTallyReferral",
     "FilingReceipt",
     "Invite",
     "LinkCopy",

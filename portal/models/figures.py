@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base
@@ -28,3 +28,45 @@ class FigureRelease(Base):
     released_at: Mapped[dt.datetime] = mapped_column(DateTime)
     counts: Mapped[str] = mapped_column(Text)  # JSON
     stories: Mapped[str] = mapped_column(Text)  # JSON list of complaint ids
+
+
+# Kept by triggers (migration 0019), never written by the application except by
+# `portal.figures.figuretally.recount`. Each holds, per quarter received, how many complaints
+# (or agreed referrals, or answered or decided complaints by the days it took) share one
+# combination of what the figures count; a complaint's missing value is stored as ''.
+
+
+class FigureTally(Base):
+    __tablename__ = "figure_tally"
+
+    quarter: Mapped[str] = mapped_column(String(6), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    disposition: Mapped[str] = mapped_column(String(30), primary_key=True)
+    race: Mapped[str] = mapped_column(String(20), primary_key=True)
+    gender: Mapped[str] = mapped_column(String(20), primary_key=True)
+    answered: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    decided: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class FigureTallyDays(Base):
+    __tablename__ = "figure_tally_days"
+
+    quarter: Mapped[str] = mapped_column(String(6), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(10), primary_key=True)  # response, resolution
+    race: Mapped[str] = mapped_column(String(20), primary_key=True)
+    gender: Mapped[str] = mapped_column(String(20), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class FigureTallyReferral(Base):
+    __tablename__ = "figure_tally_referral"
+
+    quarter: Mapped[str] = mapped_column(String(6), primary_key=True)
+    body: Mapped[str] = mapped_column(String(30), primary_key=True)
+    race: Mapped[str] = mapped_column(String(20), primary_key=True)
+    gender: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
