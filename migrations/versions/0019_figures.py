@@ -6,10 +6,11 @@ Create Date: 2026-12-01
 
 The first reader after a quarter ended waited while every complaint of the last year was
 read and counted (1.7 s at 100,000 cases). These three tables hold, per quarter received,
-how many complaints share each combination of what the figures count
-(`portal.figures.figuretally`); triggers on `complaint`, `demographics` and `referral` keep
+the sums the figures are made of (`portal.figures.figuretally`): how many complaints of each
+race and each gender are of each kind, about each actor, in each status and disposition,
+answered and decided; the days those took; the referrals agreed to. Triggers on `complaint`, `demographics` and `referral` keep
 them exact in the same transaction as any change, whatever code (or bulk insert) makes it, so
-counting a quarter reads a few thousand rows instead of every case.
+counting a quarter reads its few thousand sums instead of every case.
 
 Each trigger takes a case's old contribution away and adds its new one. A complaint's is taken
 away BEFORE it is deleted, while its demographics and referrals are still there; their own
@@ -28,8 +29,8 @@ down_revision = "0018"
 branch_labels = None
 depends_on = None
 
-CASE_KEY = "quarter, kind, actor, status, disposition, race, gender, answered, decided"
-DAYS_KEY = "quarter, measure, race, gender, days"
+CASE_KEY = "quarter, facet, grp, margin, a, b"
+DAYS_KEY = "quarter, measure, facet, grp, days"
 REFERRAL_KEY = "quarter, body, race, gender"
 AGREED = "('agreed', 'sent')"  # portal.figures.figuretables.REFERRAL_STATES
 COMPLAINT_COLUMNS = (
@@ -59,31 +60,49 @@ def _upsert(table: str, key: str) -> str:
     return f"ON CONFLICT ({key}) DO UPDATE SET n = {table}.n + excluded.n"
 
 
+def _given(day: str) -> str:
+    return f"CASE WHEN {day} IS NULL THEN '0' ELSE '1' END"
+
+
+def _sum(table: str, key: str, parts: list[str]) -> str:
+    columns = key.count(",") + 1
+    positions = ", ".join(str(i) for i in range(1, columns + 1))
+    union = " UNION ALL ".join(parts)
+    return (
+        f"INSERT INTO {table} ({key}, n) SELECT {key}, SUM(n) FROM ({union}) AS parts "
+        f"WHERE 1 = 1 GROUP BY {positions} HAVING SUM(n) <> 0 {_upsert(table, key)}"
+    )
+
+
 def contribution(
     dialect: str, c: str, race: str, gender: str, source: str, where: str, n: str
 ) -> list[str]:
     """Statements adding `n` for each complaint `c` (an alias or OLD/NEW) that `source` and
-    `where` select, with the demographics `race` and `gender`. With n = 'COUNT(*)' they
-    count every complaint at once."""
+    `where` select, with the demographics `race` and `gender`."""
     quarter = _quarter(dialect, f"{c}.created_on")
-    race, gender = f"COALESCE({race}, '')", f"COALESCE({gender}, '')"
-    group = " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9" if n == "COUNT(*)" else ""
-    statements = [
-        f"INSERT INTO figure_tally ({CASE_KEY}, n) SELECT {quarter}, COALESCE({c}.kind, ''), "
-        f"COALESCE({c}.actor_kind, ''), {c}.status, COALESCE({c}.disposition, ''), {race}, "
-        f"{gender}, {c}.first_response_on IS NOT NULL, {c}.resolved_on IS NOT NULL, {n} "
-        f"FROM {source} WHERE {where}{group} {_upsert('figure_tally', CASE_KEY)}"
+    margins = {
+        "kind": (f"COALESCE({c}.kind, '')", "''"),
+        "actor": (f"COALESCE({c}.actor_kind, '')", "''"),
+        "outcome": (f"{c}.status", f"COALESCE({c}.disposition, '')"),
+        "answers": (_given(f"{c}.first_response_on"), _given(f"{c}.resolved_on")),
+    }
+    cases = [
+        f"SELECT {quarter} AS quarter, '{grouping}' AS facet, COALESCE({group}, '') AS grp, "
+        f"'{margin}' AS margin, {a} AS a, {b} AS b, {n} AS n FROM {source} WHERE {where}"
+        for grouping, group in (("race", race), ("gender", gender))
+        for margin, (a, b) in margins.items()
     ]
-    group = " GROUP BY 1, 2, 3, 4, 5" if n == "COUNT(*)" else ""
-    for measure, day in (("response", "first_response_on"), ("resolution", "resolved_on")):
-        days = _days(dialect, f"{c}.{day}", f"{c}.created_on")
-        statements.append(
-            f"INSERT INTO figure_tally_days ({DAYS_KEY}, n) SELECT {quarter}, '{measure}', "
-            f"{race}, {gender}, {days}, {n} FROM {source} "
-            f"WHERE {where} AND {c}.{day} IS NOT NULL{group} "
-            f"{_upsert('figure_tally_days', DAYS_KEY)}"
-        )
-    return statements
+    days = [
+        f"SELECT {quarter} AS quarter, '{measure}' AS measure, '{grouping}' AS facet, "
+        f"COALESCE({group}, '') AS grp, {_days(dialect, f'{c}.{day}', f'{c}.created_on')} "
+        f"AS days, {n} AS n FROM {source} WHERE {where} AND {c}.{day} IS NOT NULL"
+        for measure, day in (("response", "first_response_on"), ("resolution", "resolved_on"))
+        for grouping, group in (("all", "NULL"), ("race", race), ("gender", gender))
+    ]
+    return [
+        _sum("figure_tally", CASE_KEY, cases),
+        _sum("figure_tally_days", DAYS_KEY, days),
+    ]
 
 
 def referrals(
@@ -190,7 +209,7 @@ def fill(dialect: str) -> list[str]:
     """Counting every case already there, from empty tables."""
     source = "complaint c LEFT JOIN demographics d ON d.complaint_id = c.id"
     return [
-        *contribution(dialect, "c", "d.race", "d.gender", source, "1 = 1", "COUNT(*)"),
+        *contribution(dialect, "c", "d.race", "d.gender", source, "1 = 1", "1"),
         referrals(dialect, "c", "d.race", "d.gender", source, "1 = 1", "1"),
     ]
 
@@ -209,14 +228,11 @@ def upgrade() -> None:
         "figure_tally",
         *_key(
             _text("quarter", 6),
-            _text("kind", 20),
-            _text("actor", 20),
-            _text("status", 20),
-            _text("disposition", 30),
-            _text("race", 20),
-            _text("gender", 20),
-            sa.Column("answered", sa.Boolean(), nullable=False),
-            sa.Column("decided", sa.Boolean(), nullable=False),
+            _text("facet", 10),
+            _text("grp", 20),
+            _text("margin", 10),
+            _text("a", 30),
+            _text("b", 30),
         ),
         sa.PrimaryKeyConstraint(*CASE_KEY.split(", "), name=op.f("pk_figure_tally")),
     )
@@ -225,8 +241,8 @@ def upgrade() -> None:
         *_key(
             _text("quarter", 6),
             _text("measure", 10),
-            _text("race", 20),
-            _text("gender", 20),
+            _text("facet", 10),
+            _text("grp", 20),
             sa.Column("days", sa.Integer(), nullable=False),
         ),
         sa.PrimaryKeyConstraint(*DAYS_KEY.split(", "), name=op.f("pk_figure_tally_days")),

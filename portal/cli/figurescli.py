@@ -156,4 +156,4 @@ def recount_command() -> None:
     a copy of the database made without its triggers, say). Published releases do not move.
     """
     tally = figuretally.recount(db.session())
-    click.echo(f"Counted {sum(tally.cases.values())} complaints in {len(tally.cases)} groups.")
+    click.echo(f"Counted {tally.complaints()} complaints into {len(tally.cases)} sums.")

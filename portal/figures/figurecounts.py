@@ -62,7 +62,7 @@ def _outcome(status: str, disposition: str | None) -> str:
 
 
 def collect(db: Session, quarters: Iterable[Quarter]) -> dict[str, Raw]:
-    """Count every quarter asked for, from the counts kept as cases change
+    """Count every quarter asked for, from the sums kept as cases change
     (`portal.figures.figuretally`); the stories come with each release
     (`portal.figures.figurereleases`)."""
     quarters = sorted(set(quarters))
@@ -73,60 +73,69 @@ def collect(db: Session, quarters: Iterable[Quarter]) -> dict[str, Raw]:
 
 
 def expand(tally: figuretally.Tally, quarters: Iterable[Quarter]) -> dict[str, Raw]:
-    """The published counts of `portal.figures.figuretables` and the day histograms the
-    medians come from, from the kept counts (the survey answers left out)."""
+    """The counts of `portal.figures.figuretables` and the day histograms the medians come
+    from, from the kept sums (the survey answers left out)."""
     raws = {quarter.key: Raw() for quarter in quarters}
-    for (key, measure, race, gender, number), n in tally.days.items():
-        raw = raws.get(key)
-        if raw is None or not n:
-            continue
-        race, gender = _group(race, ft.RACES), _group(gender, ft.GENDERS)
-        raw.add_days((measure, ft.ALL), number, n)
-        raw.add_days((measure, "race", race), number, n)
-        raw.add_days((measure, "gender", gender), number, n)
-    for (
-        key,
-        kind,
-        actor,
-        status,
-        disposition,
-        race,
-        gender,
-        responded,
-        resolved,
-    ), n in tally.cases.items():
-        if key not in raws or not n:
-            continue
-        counts = raws[key].counts
-        race, gender = _group(race, ft.RACES), _group(gender, ft.GENDERS)
-        responded, resolved = int(responded), int(resolved)
-        kind = kind if kind in ft.KINDS else ft.NOT_GIVEN
-        actor = actor if actor in ft.ACTORS else ft.NOT_GIVEN
-        outcome = _outcome(status, disposition)
-        counts[ft.TOTAL] += n
-        counts[("kind", kind)] += n
-        counts[("actor", actor)] += n
-        counts[("status", status)] += n
-        if outcome != ft.WITHDRAWN:  # counted once, as the withdrawn status
-            counts[("outcome", outcome)] += n
-        counts[ft.RESPONDED] += n * responded
-        counts[ft.RESOLVED] += n * resolved
-        for grouping, value in (("race", race), ("gender", gender)):
-            counts[(grouping, value)] += n
-            counts[(f"{grouping}_kind", value, kind)] += n
-            counts[(f"{grouping}_actor", value, actor)] += n
-            counts[(f"{grouping}_outcome", value, outcome)] += n
-            counts[(f"{grouping}_responded", value)] += n * responded
-            counts[(f"{grouping}_resolved", value)] += n * resolved
-    for (key, body, race, gender), n in tally.referrals.items():
-        if key not in raws or not n:
-            continue
-        counts = raws[key].counts
-        counts[ft.REFERRALS] += n
-        counts[("body", body if body in ft.BODIES else "other")] += n
-        counts[("race_referrals", _group(race, ft.RACES))] += n
-        counts[("gender_referrals", _group(gender, ft.GENDERS))] += n
+    _count_cases(raws, tally.cases)
+    _count_days(raws, tally.days)
+    _count_referrals(raws, tally.referrals)
     return raws
+
+
+def _count_cases(raws: dict[str, Raw], sums: Counter) -> None:
+    """Each group's counts; the totals from the sums by race."""
+    known = {"race": ft.RACES, "gender": ft.GENDERS}
+    for (key, facet, group, margin, a, b), n in sums.items():
+        if key not in raws or not n:
+            continue
+        counts, group, overall = raws[key].counts, _group(group, known[facet]), facet == "race"
+        if margin == "kind":
+            kind = a if a in ft.KINDS else ft.NOT_GIVEN
+            counts[(facet, group)] += n
+            counts[(f"{facet}_kind", group, kind)] += n
+            if overall:
+                counts[ft.TOTAL] += n
+                counts[("kind", kind)] += n
+        elif margin == "actor":
+            actor = a if a in ft.ACTORS else ft.NOT_GIVEN
+            counts[(f"{facet}_actor", group, actor)] += n
+            if overall:
+                counts[("actor", actor)] += n
+        elif margin == "outcome":
+            outcome = _outcome(a, b)
+            counts[(f"{facet}_outcome", group, outcome)] += n
+            if overall:
+                counts[("status", a)] += n
+                if outcome != ft.WITHDRAWN:  # counted once, as the withdrawn status
+                    counts[("outcome", outcome)] += n
+        else:  # answers
+            answered, decided = n * (a == "1"), n * (b == "1")
+            counts[(f"{facet}_responded", group)] += answered
+            counts[(f"{facet}_resolved", group)] += decided
+            if overall:
+                counts[ft.RESPONDED] += answered
+                counts[ft.RESOLVED] += decided
+
+
+def _count_days(raws: dict[str, Raw], sums: Counter) -> None:
+    """The day histograms the medians come from: over all, by race and by gender."""
+    known = {"race": ft.RACES, "gender": ft.GENDERS}
+    for (key, measure, facet, group, number), n in sums.items():
+        if key in raws and n:
+            place = (measure, ft.ALL) if facet == "all" else (measure, facet)
+            if facet != "all":
+                place = (*place, _group(group, known[facet]))
+            raws[key].add_days(place, number, n)
+
+
+def _count_referrals(raws: dict[str, Raw], referrals: Counter) -> None:
+    for (key, body, race, gender), n in referrals.items():
+        if key in raws and n:
+            counts = raws[key].counts
+            counts[ft.REFERRALS] += n
+            counts[("body", body if body in ft.BODIES else "other")] += n
+            counts[("race_referrals", _group(race, ft.RACES))] += n
+            counts[("gender_referrals", _group(gender, ft.GENDERS))] += n
 
 
 def _count_survey(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) -> None:

@@ -1,28 +1,33 @@
-"""Each quarter's counts, kept up to date as cases change, so no reader waits for a count.
+"""Each quarter's sums, kept up to date as cases change, so no reader waits for a count.
 
-What the figures count about a complaint is, in one place:
+What the figures count about a complaint, in one place (`MARGINS`, `MEASURES`): for the race
+and for the gender it gave (its `facet`), how many complaints of that group came in each
+quarter
 
-- `CASE`: the quarter it came in, its kind, who it is about, its status and disposition, the
-  race and gender it gave, and whether it has been answered and decided;
-- `DAYS`: for an answered or decided complaint, the days that took, by race and gender;
-- `REFERRAL`: each referral the person agreed to, by body, race and gender.
+- of each kind, and about each kind of actor;
+- in each status with each disposition (the outcome);
+- answered or not, decided or not;
 
-Triggers on `complaint`, `demographics` and `referral` (migration 0019) keep the number of
-complaints sharing each of these combinations in `figure_tally`, `figure_tally_days` and
-`figure_tally_referral`, in the same transaction as the change, whatever code makes it. A
-missing value is stored as ''. `portal.figures.figurecounts` turns them into the published
-counts; nothing here is published as it is.
+and, over all, by race and by gender, the days each answer and decision took. Referrals the
+person agreed to are kept by body, race and gender.
+
+Triggers on `complaint`, `demographics` and `referral` (migration 0019) keep these sums in
+`figure_tally`, `figure_tally_days` and `figure_tally_referral` in the same transaction as
+the change, whatever code makes it, so a quarter is a few thousand rows to read whatever the
+number of cases. A missing value is stored as ''. `portal.figures.figurecounts` turns them
+into the published counts; nothing here is published as it is.
 
 `scan` counts the same from the cases themselves: `recount` (`flask --app wsgi
 figures-recount`) rebuilds the tables with it, and the tests check the triggers against it.
-To count something new about a complaint, add it to the three lists below, to `scan`, and to
-the triggers in a new migration; something kept in a table of its own (the survey answers)
-is simpler counted there (`portal.figures.figurecounts`).
+To count something new about a complaint, add it here, to `scan`, and to the triggers in a
+new migration; something kept in a table of its own (the survey answers) is simpler counted
+there (`portal.figures.figurecounts`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
@@ -41,38 +46,54 @@ from portal.models import (
     Referral,
 )
 
-CASE = ("quarter", "kind", "actor", "status", "disposition", "race", "gender", "answered",
-        "decided")  # fmt: skip
-DAYS = ("quarter", "measure", "race", "gender", "days")
+FACETS = ("race", "gender")
+# margin -> what `a` and `b` hold; answers are '0' or '1'.
+MARGINS = {
+    "kind": ("kind", None),
+    "actor": ("actor_kind", None),
+    "outcome": ("status", "disposition"),
+    "answers": ("first_response_on", "resolved_on"),
+}
+MEASURES = {"response": "first_response_on", "resolution": "resolved_on"}
+CASE = ("quarter", "facet", "grp", "margin", "a", "b")
+DAYS = ("quarter", "measure", "facet", "grp", "days")
 REFERRAL = ("quarter", "body", "race", "gender")
-TABLES = ((FigureTally, CASE), (FigureTallyDays, DAYS), (FigureTallyReferral, REFERRAL))
+TABLES = {
+    "cases": (FigureTally, CASE),
+    "days": (FigureTallyDays, DAYS),
+    "referrals": (FigureTallyReferral, REFERRAL),
+}
 
 
 @dataclasses.dataclass
 class Tally:
-    """Counts by the combinations above, each key starting with its quarter."""
+    """The sums by the keys above, each key starting with its quarter."""
 
     cases: Counter = dataclasses.field(default_factory=Counter)
     days: Counter = dataclasses.field(default_factory=Counter)
     referrals: Counter = dataclasses.field(default_factory=Counter)
 
-    def parts(self) -> tuple[Counter, Counter, Counter]:
-        return self.cases, self.days, self.referrals
+    def complaints(self) -> int:
+        return sum(n for key, n in self.cases.items() if key[1:4:2] == ("race", "kind"))
 
     def without_zeros(self) -> Tally:
-        return Tally(*(Counter({k: n for k, n in part.items() if n}) for part in self.parts()))
+        return Tally(*(Counter({k: n for k, n in getattr(self, p).items() if n}) for p in TABLES))
 
 
-def read(db: Session, quarters: Iterable[Quarter] | None = None) -> Tally:
-    """The kept counts of these quarters (of every quarter if None)."""
+def read(
+    db: Session, quarters: Iterable[Quarter] | None = None, parts: Iterable[str] = TABLES
+) -> Tally:
+    """The kept sums of these quarters (of every quarter if None)."""
     keys = None if quarters is None else sorted({q.key for q in quarters})
     tally = Tally()
-    for (model, key), part in zip(TABLES, tally.parts(), strict=True):
+    for name in parts:
+        model, key = TABLES[name]
         query = select(*(getattr(model, column) for column in key), model.n).where(model.n != 0)
         if keys is not None:
             query = query.where(model.quarter.in_(keys))
+        found = getattr(tally, name)
         for *values, n in db.execute(query):
-            part[tuple(values)] = n
+            found[tuple(values)] = n
     return tally
 
 
@@ -80,30 +101,44 @@ def _blank(value: str | None) -> str:
     return "" if value is None else value
 
 
-def scan(db: Session) -> Tally:
-    """The same counts from every case as it is now: slow, for `recount` and the tests."""
+def _value(row: dict, column: str | None) -> str:
+    if column is None:
+        return ""
+    if column in MEASURES.values():
+        return "0" if row[column] is None else "1"
+    return _blank(row[column])
+
+
+def contribution(row: dict, race: str | None, gender: str | None) -> Tally:
+    """What one complaint (its columns by name) adds to the sums, its referrals left out."""
     tally = Tally()
+    quarter, created = Quarter.of(row["created_on"]).key, row["created_on"]
+    for facet, group in (("race", _blank(race)), ("gender", _blank(gender))):
+        for margin, (a, b) in MARGINS.items():
+            tally.cases[(quarter, facet, group, margin, _value(row, a), _value(row, b))] += 1
+    for measure, column in MEASURES.items():
+        day: dt.date | None = row[column]
+        if day is not None:
+            for facet, group in (("all", ""), ("race", _blank(race)), ("gender", _blank(gender))):
+                tally.days[(quarter, measure, facet, group, (day - created).days)] += 1
+    return tally
+
+
+def scan(db: Session) -> Tally:
+    """The same sums from every case as it is now: slow, for `recount` and the tests."""
+    tally = Tally()
+    columns = ("created_on", "kind", "actor_kind", "status", "disposition",
+               *MEASURES.values())  # fmt: skip
     joined = select().select_from(Complaint).outerjoin(Demographics)
     rows = db.execute(
         joined.add_columns(
-            Complaint.created_on,
-            Complaint.kind,
-            Complaint.actor_kind,
-            Complaint.status,
-            Complaint.disposition,
-            Demographics.race,
-            Demographics.gender,
-            Complaint.first_response_on,
-            Complaint.resolved_on,
+            *(getattr(Complaint, c) for c in columns), Demographics.race, Demographics.gender
         )
     )
-    for created, kind, actor, status, disposition, race, gender, answered, decided in rows:
-        quarter, race, gender = Quarter.of(created).key, _blank(race), _blank(gender)
-        key = (quarter, _blank(kind), _blank(actor), status, _blank(disposition), race, gender)
-        tally.cases[(*key, answered is not None, decided is not None)] += 1
-        for measure, day in (("response", answered), ("resolution", decided)):
-            if day is not None:
-                tally.days[(quarter, measure, race, gender, (day - created).days)] += 1
+    for *values, race, gender in rows:
+        one = contribution(dict(zip(columns, values, strict=True)), race, gender)
+        tally.cases.update(one.cases)
+        tally.days.update(one.days)
     rows = db.execute(
         joined.join(Referral, Referral.complaint_id == Complaint.id)
         .add_columns(Complaint.created_on, Referral.body, Demographics.race, Demographics.gender)
@@ -115,16 +150,19 @@ def scan(db: Session) -> Tally:
 
 
 def recount(db: Session) -> Tally:
-    """Fill the kept counts again from scratch: after restoring a database without its
+    """Fill the kept sums again from scratch: after restoring a database without its
     triggers, say, or to be sure. Changes to cases wait for it."""
     with write_transaction(db):
         if db.get_bind().dialect.name == "postgresql":
-            names = ", ".join(model.__tablename__ for model, _key in TABLES)
+            names = ", ".join(model.__tablename__ for model, _key in TABLES.values())
             db.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
         tally = scan(db)
-        for (model, key), part in zip(TABLES, tally.parts(), strict=True):
+        for name, (model, key) in TABLES.items():
             db.execute(delete(model))
-            rows = [{**dict(zip(key, values, strict=True)), "n": n} for values, n in part.items()]
+            rows = [
+                {**dict(zip(key, values, strict=True)), "n": n}
+                for values, n in getattr(tally, name).items()
+            ]
             for start in range(0, len(rows), 5_000):
                 db.execute(insert(model), rows[start : start + 5_000])
     return tally

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base
@@ -31,38 +31,43 @@ class FigureRelease(Base):
 
 
 # Kept by triggers (migration 0019), never written by the application except by
-# `portal.figures.figuretally.recount`. Each holds, per quarter received, how many complaints
-# (or agreed referrals, or answered or decided complaints by the days it took) share one
-# combination of what the figures count; a complaint's missing value is stored as ''.
+# `portal.figures.figuretally.recount`: the sums each quarter's figures are made of
+# (`portal.figures.figuretally` says which). A missing value is stored as ''.
 
 
 class FigureTally(Base):
+    """Complaints received in `quarter` whose `facet` (race or gender) is `grp`, by `margin`:
+    kind (`a`), actor (`a`), outcome (status `a`, disposition `b`), or answers (answered `a`
+    and decided `b`, '0' or '1')."""
+
     __tablename__ = "figure_tally"
 
     quarter: Mapped[str] = mapped_column(String(6), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
-    actor: Mapped[str] = mapped_column(String(20), primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), primary_key=True)
-    disposition: Mapped[str] = mapped_column(String(30), primary_key=True)
-    race: Mapped[str] = mapped_column(String(20), primary_key=True)
-    gender: Mapped[str] = mapped_column(String(20), primary_key=True)
-    answered: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    decided: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    facet: Mapped[str] = mapped_column(String(10), primary_key=True)
+    grp: Mapped[str] = mapped_column(String(20), primary_key=True)
+    margin: Mapped[str] = mapped_column(String(10), primary_key=True)
+    a: Mapped[str] = mapped_column(String(30), primary_key=True)
+    b: Mapped[str] = mapped_column(String(30), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
 
 
 class FigureTallyDays(Base):
+    """Complaints answered (or decided) `days` after they came in, over all, by race or by
+    gender (`facet` all, race or gender)."""
+
     __tablename__ = "figure_tally_days"
 
     quarter: Mapped[str] = mapped_column(String(6), primary_key=True)
     measure: Mapped[str] = mapped_column(String(10), primary_key=True)  # response, resolution
-    race: Mapped[str] = mapped_column(String(20), primary_key=True)
-    gender: Mapped[str] = mapped_column(String(20), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(10), primary_key=True)
+    grp: Mapped[str] = mapped_column(String(20), primary_key=True)
     days: Mapped[int] = mapped_column(Integer, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
 
 
 class FigureTallyReferral(Base):
+    """Referrals the person agreed to, by the quarter their complaint came in."""
+
     __tablename__ = "figure_tally_referral"
 
     quarter: Mapped[str] = mapped_column(String(6), primary_key=True)
