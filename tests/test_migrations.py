@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.orm import Session
 
 from portal import migrate
 from portal.db import Base
+from portal.figures import figuretally
 from portal.migrate import include_object
 from tests.builders import insert_row
 
@@ -162,3 +165,56 @@ def test_upgrading_encrypts_a_plaintext_totp_secret_and_keeps_member_keys(tmp_pa
         back = connection.execute(text("SELECT totp_secret FROM account WHERE id = 7")).scalar()
     engine.dispose()
     assert back == secret
+
+
+def _tables(engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def test_0019_counts_the_cases_already_there_and_goes_away_on_downgrade(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The quarters' sums start from the cases there at the upgrade (on PostgreSQL too, in
+    the shared schema, which ends migrated again), and a downgrade takes tables and triggers
+    away, leaving cases to change freely."""
+    url = (
+        database_url if database_url.startswith("postgresql") else f"sqlite:///{tmp_path / 'f.db'}"
+    )
+    migrate.upgrade(url)
+    migrate.downgrade(url, "0018")
+    engine = create_engine(url)
+    assert "figure_tally" not in _tables(engine)
+    day = dt.date(2026, 2, 3)
+    for id_, status in ((1, "in_review"), (2, "resolved"), (3, "withdrawn")):
+        insert_row(
+            engine,
+            "complaint",
+            id=id_,
+            locator=f"A{id_:03}",
+            status=status,
+            kind="police",
+            created_on=day,
+            first_response_on=day,
+            resolved_on=None if id_ == 1 else day,
+        )
+    insert_row(engine, "demographics", complaint_id=1, race="black", gender="woman")
+    insert_row(engine, "referral", complaint_id=2, body="oversight", state="sent", seq=1)
+    engine.dispose()
+
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with Session(engine) as session:
+        kept = figuretally.read(session).without_zeros()
+        assert kept == figuretally.scan(session)
+        assert kept.complaints() == 3
+        assert sum(kept.referrals.values()) == 1
+    engine.dispose()
+
+    migrate.downgrade(url, "0018")
+    engine = create_engine(url)
+    assert not {"figure_tally", "figure_tally_days", "figure_tally_referral"} & _tables(engine)
+    with engine.begin() as connection:  # no trigger left to fail on the missing tables
+        connection.execute(text("UPDATE complaint SET status = 'closed'"))
+        connection.execute(text("DELETE FROM complaint"))
+    engine.dispose()
+    migrate.upgrade(url)
