@@ -64,21 +64,46 @@ def _given(day: str) -> str:
     return f"CASE WHEN {day} IS NULL THEN '0' ELSE '1' END"
 
 
-def _sum(table: str, key: str, parts: list[str]) -> str:
-    columns = key.count(",") + 1
-    positions = ", ".join(str(i) for i in range(1, columns + 1))
-    union = " UNION ALL ".join(parts)
-    return (
-        f"INSERT INTO {table} ({key}, n) SELECT {key}, SUM(n) FROM ({union}) AS parts "
-        f"WHERE 1 = 1 GROUP BY {positions} HAVING SUM(n) <> 0 {_upsert(table, key)}"
-    )
+TABLES = {
+    "figure_tally": CASE_KEY,
+    "figure_tally_days": DAYS_KEY,
+    "figure_tally_referral": REFERRAL_KEY,
+}
+Parts = dict[str, list[str]]  # table -> SELECTs of its key columns and n
+
+
+def statements(*sides: Parts) -> list[str]:
+    """One statement per table adding up the old and new sides of a change. A sum the change
+    leaves alone is not touched, and the rows are locked in key order: two changes at once
+    (on PostgreSQL) wait for each other rather than deadlock in one table."""
+    found = []
+    for table, key in TABLES.items():
+        parts = [part for side in sides for part in side.get(table, [])]
+        if not parts:
+            continue
+        positions = ", ".join(str(i) for i in range(1, key.count(",") + 2))
+        found.append(
+            f"INSERT INTO {table} ({key}, n) SELECT {key}, SUM(n) FROM "
+            f"({' UNION ALL '.join(parts)}) AS parts WHERE 1 = 1 GROUP BY {positions} "
+            f"HAVING SUM(n) <> 0 ORDER BY {positions} "
+            f"ON CONFLICT ({key}) DO UPDATE SET n = {table}.n + excluded.n"
+        )
+    return found
 
 
 def contribution(
-    dialect: str, c: str, race: str, gender: str, source: str, where: str, n: str
-) -> list[str]:
-    """Statements adding `n` for each complaint `c` (an alias or OLD/NEW) that `source` and
-    `where` select, with the demographics `race` and `gender`."""
+    dialect: str,
+    c: str,
+    race: str,
+    gender: str,
+    source: str,
+    where: str,
+    n: str,
+    referrals: str | None = None,
+) -> Parts:
+    """What each complaint `c` (an alias or OLD/NEW) that `source` and `where` select adds,
+    `n` times, with the demographics `race` and `gender`; its agreed referrals too where
+    `referrals` holds."""
     quarter = _quarter(dialect, f"{c}.created_on")
     margins = {
         "kind": (f"COALESCE({c}.kind, '')", "''"),
@@ -86,65 +111,52 @@ def contribution(
         "outcome": (f"{c}.status", f"COALESCE({c}.disposition, '')"),
         "answers": (_given(f"{c}.first_response_on"), _given(f"{c}.resolved_on")),
     }
-    cases = [
-        f"SELECT {quarter} AS quarter, '{grouping}' AS facet, COALESCE({group}, '') AS grp, "
+    parts: Parts = {}
+    parts["figure_tally"] = [
+        f"SELECT {quarter} AS quarter, '{facet}' AS facet, COALESCE({group}, '') AS grp, "
         f"'{margin}' AS margin, {a} AS a, {b} AS b, {n} AS n FROM {source} WHERE {where}"
-        for grouping, group in (("race", race), ("gender", gender))
+        for facet, group in (("race", race), ("gender", gender))
         for margin, (a, b) in margins.items()
     ]
-    days = [
-        f"SELECT {quarter} AS quarter, '{measure}' AS measure, '{grouping}' AS facet, "
+    parts["figure_tally_days"] = [
+        f"SELECT {quarter} AS quarter, '{measure}' AS measure, '{facet}' AS facet, "
         f"COALESCE({group}, '') AS grp, {_days(dialect, f'{c}.{day}', f'{c}.created_on')} "
         f"AS days, {n} AS n FROM {source} WHERE {where} AND {c}.{day} IS NOT NULL"
         for measure, day in (("response", "first_response_on"), ("resolution", "resolved_on"))
-        for grouping, group in (("all", "NULL"), ("race", race), ("gender", gender))
+        for facet, group in (("all", "NULL"), ("race", race), ("gender", gender))
     ]
-    return [
-        _sum("figure_tally", CASE_KEY, cases),
-        _sum("figure_tally_days", DAYS_KEY, days),
-    ]
-
-
-def referrals(
-    dialect: str, c: str, race: str, gender: str, source: str, where: str, sign: str
-) -> str:
-    """Adding `sign` times each agreed referral of the complaints selected."""
-    quarter = _quarter(dialect, f"{c}.created_on")
-    return (
-        f"INSERT INTO figure_tally_referral ({REFERRAL_KEY}, n) SELECT {quarter}, r.body, "
-        f"COALESCE({race}, ''), COALESCE({gender}, ''), {sign} * COUNT(*) FROM {source} "
-        f"JOIN referral r ON r.complaint_id = {c}.id WHERE {where} AND r.state IN {AGREED} "
-        f"GROUP BY 1, 2, 3, 4 {_upsert('figure_tally_referral', REFERRAL_KEY)}"
-    )
-
-
-def _one_referral(dialect: str, row: str, sign: str) -> str:
-    quarter = _quarter(dialect, "c.created_on")
-    return (
-        f"INSERT INTO figure_tally_referral ({REFERRAL_KEY}, n) SELECT {quarter}, {row}.body, "
-        f"COALESCE(d.race, ''), COALESCE(d.gender, ''), {sign} FROM complaint c "
-        f"LEFT JOIN demographics d ON d.complaint_id = c.id "
-        f"WHERE c.id = {row}.complaint_id AND {row}.state IN {AGREED} "
-        f"{_upsert('figure_tally_referral', REFERRAL_KEY)}"
-    )
-
-
-def _complaint_side(dialect: str, row: str, sign: str, with_referrals: str | None) -> list[str]:
-    """A complaint row (OLD or NEW) with its demographics as they are now."""
-    source = f"(SELECT 1 AS one) AS one LEFT JOIN demographics d ON d.complaint_id = {row}.id"
-    parts = contribution(dialect, row, "d.race", "d.gender", source, "1 = 1", sign)
-    if with_referrals is not None:
-        parts.append(referrals(dialect, row, "d.race", "d.gender", source, with_referrals, sign))
+    if referrals is not None:
+        parts["figure_tally_referral"] = [
+            f"SELECT {quarter} AS quarter, r.body AS body, COALESCE({race}, '') AS race, "
+            f"COALESCE({gender}, '') AS gender, {n} AS n FROM {source} "
+            f"JOIN referral r ON r.complaint_id = {c}.id "
+            f"WHERE {where} AND {referrals} AND r.state IN {AGREED}"
+        ]
     return parts
 
 
-def _demographics_side(dialect: str, race: str, gender: str, row: str, sign: str) -> list[str]:
+def _one_referral(dialect: str, row: str, sign: str) -> Parts:
+    quarter = _quarter(dialect, "c.created_on")
+    return {
+        "figure_tally_referral": [
+            f"SELECT {quarter} AS quarter, {row}.body AS body, COALESCE(d.race, '') AS race, "
+            f"COALESCE(d.gender, '') AS gender, {sign} AS n FROM complaint c "
+            f"LEFT JOIN demographics d ON d.complaint_id = c.id "
+            f"WHERE c.id = {row}.complaint_id AND {row}.state IN {AGREED}"
+        ]
+    }
+
+
+def _complaint_side(dialect: str, row: str, sign: str, referrals: str | None) -> Parts:
+    """A complaint row (OLD or NEW) with its demographics as they are now."""
+    source = f"(SELECT 1 AS one) AS one LEFT JOIN demographics d ON d.complaint_id = {row}.id"
+    return contribution(dialect, row, "d.race", "d.gender", source, "1 = 1", sign, referrals)
+
+
+def _demographics_side(dialect: str, race: str, gender: str, row: str, sign: str) -> Parts:
     """The complaint of a demographics row, if it is still there, as if it had these."""
     where = f"c.id = {row}.complaint_id"
-    return [
-        *contribution(dialect, "c", race, gender, "complaint c", where, sign),
-        referrals(dialect, "c", race, gender, "complaint c", where, sign),
-    ]
+    return contribution(dialect, "c", race, gender, "complaint c", where, sign, "1 = 1")
 
 
 def _changed(dialect: str, columns: tuple[str, ...]) -> str:
@@ -155,41 +167,41 @@ def _changed(dialect: str, columns: tuple[str, ...]) -> str:
 def triggers(dialect: str) -> list[tuple[str, str, str, str | None, list[str]]]:
     """(name, when, event on table, condition, statements) of every trigger."""
     moved = "OLD.created_on <> NEW.created_on"
+    c, d, r = _complaint_side, _demographics_side, _one_referral
     return [
         ("complaint_insert", "AFTER", "INSERT ON complaint", None,
-         _complaint_side(dialect, "NEW", "1", None)),
+         statements(c(dialect, "NEW", "1", None))),
         ("complaint_update", "AFTER", f"UPDATE OF {', '.join(COMPLAINT_COLUMNS)} ON complaint",
          _changed(dialect, COMPLAINT_COLUMNS),
-         [*_complaint_side(dialect, "OLD", "-1", moved),
-          *_complaint_side(dialect, "NEW", "1", moved)]),
+         statements(c(dialect, "OLD", "-1", moved), c(dialect, "NEW", "1", moved))),
         ("complaint_delete", "BEFORE", "DELETE ON complaint", None,
-         _complaint_side(dialect, "OLD", "-1", "1 = 1")),
+         statements(c(dialect, "OLD", "-1", "1 = 1"))),
         ("demographics_insert", "AFTER", "INSERT ON demographics", None,
-         [*_demographics_side(dialect, "NULL", "NULL", "NEW", "-1"),
-          *_demographics_side(dialect, "NEW.race", "NEW.gender", "NEW", "1")]),
+         statements(d(dialect, "NULL", "NULL", "NEW", "-1"),
+                    d(dialect, "NEW.race", "NEW.gender", "NEW", "1"))),
         ("demographics_update", "AFTER", "UPDATE OF race, gender ON demographics",
          _changed(dialect, ("race", "gender")),
-         [*_demographics_side(dialect, "OLD.race", "OLD.gender", "OLD", "-1"),
-          *_demographics_side(dialect, "NEW.race", "NEW.gender", "NEW", "1")]),
+         statements(d(dialect, "OLD.race", "OLD.gender", "OLD", "-1"),
+                    d(dialect, "NEW.race", "NEW.gender", "NEW", "1"))),
         ("demographics_delete", "AFTER", "DELETE ON demographics", None,
-         [*_demographics_side(dialect, "OLD.race", "OLD.gender", "OLD", "-1"),
-          *_demographics_side(dialect, "NULL", "NULL", "OLD", "1")]),
+         statements(d(dialect, "OLD.race", "OLD.gender", "OLD", "-1"),
+                    d(dialect, "NULL", "NULL", "OLD", "1"))),
         ("referral_insert", "AFTER", "INSERT ON referral", None,
-         [_one_referral(dialect, "NEW", "1")]),
+         statements(r(dialect, "NEW", "1"))),
         ("referral_update", "AFTER", "UPDATE OF state, body, complaint_id ON referral",
          _changed(dialect, ("state", "body", "complaint_id")),
-         [_one_referral(dialect, "OLD", "-1"), _one_referral(dialect, "NEW", "1")]),
+         statements(r(dialect, "OLD", "-1"), r(dialect, "NEW", "1"))),
         ("referral_delete", "AFTER", "DELETE ON referral", None,
-         [_one_referral(dialect, "OLD", "-1")]),
+         statements(r(dialect, "OLD", "-1"))),
     ]  # fmt: skip
 
 
 def create_triggers(dialect: str) -> list[str]:
     created = []
-    for name, when, event, condition, statements in triggers(dialect):
+    for name, when, event, condition, steps in triggers(dialect):
         name = f"figure_tally_{name}"
         guard = f" WHEN ({condition})" if condition else ""
-        body = ";\n".join(statements)
+        body = ";\n".join(steps)
         if dialect == "postgresql":
             back = "OLD" if when == "BEFORE" else "NULL"
             created.append(
@@ -208,10 +220,7 @@ def create_triggers(dialect: str) -> list[str]:
 def fill(dialect: str) -> list[str]:
     """Counting every case already there, from empty tables."""
     source = "complaint c LEFT JOIN demographics d ON d.complaint_id = c.id"
-    return [
-        *contribution(dialect, "c", "d.race", "d.gender", source, "1 = 1", "1"),
-        referrals(dialect, "c", "d.race", "d.gender", source, "1 = 1", "1"),
-    ]
+    return statements(contribution(dialect, "c", "d.race", "d.gender", source, "1 = 1", "1", "1 = 1"))
 
 
 def _key(*columns: sa.Column) -> list[sa.Column]:
