@@ -253,7 +253,9 @@ def measure(count: int, url: str | None) -> tuple[list[tuple[str, float, str]], 
         app = build(count, Path(folder), clock, url)
         print(f"   {count:,} cases inserted in {ms_since(started) / 1000:.1f} s", flush=True)
         client = app.test_client()
-        client.get("/figures/about")  # templates compiled, app warmed up, nothing counted
+        client.get("/figures/about")  # app warmed up, nothing counted
+        # The figures' templates compiled, as the keep-warm thread does as a process starts.
+        figurerefresh.load_templates(app)
         cache = app.extensions.setdefault(transparency.CACHE_KEY, {})
 
         # No quarter released yet (the site's very first start, or the first look after a

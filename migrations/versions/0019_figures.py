@@ -269,6 +269,12 @@ def upgrade() -> None:
         sqlite_where=sa.text("public_summary IS NOT NULL"),
         postgresql_where=sa.text("public_summary IS NOT NULL"),
     )
+    # A quarter's survey answers, counted from the index alone.
+    op.create_index(
+        "ix_survey_answer_quarter",
+        "survey_answer",
+        ["quarter", "respected", "listened", "would_use_again"],
+    )
     for statement in fill(dialect):
         op.execute(statement)
     for statement in create_triggers(dialect):
@@ -284,6 +290,7 @@ def downgrade() -> None:
             op.execute(f"DROP FUNCTION figure_tally_{name}()")
         else:
             op.execute(f"DROP TRIGGER figure_tally_{name}")
+    op.drop_index("ix_survey_answer_quarter", table_name="survey_answer")
     op.drop_index("ix_complaint_public_summary", table_name="complaint")
     op.drop_table("figure_tally_referral")
     op.drop_table("figure_tally_days")
