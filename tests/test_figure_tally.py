@@ -11,14 +11,21 @@ from click.testing import Result
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from portal import db
 from portal.figures import figurecounts, figuretally
 from portal.figures import figuretables as ft
 from portal.figures.periods import Quarter
-from portal.models import Complaint, Demographics, FigureTally, Referral
+from portal.models import (
+    Complaint,
+    Demographics,
+    FigureTally,
+    FigureTallyDays,
+    FigureTallyReferral,
+    Referral,
+)
 from tests.figuredata import complaint, referral
 
 D = dt.date
@@ -140,6 +147,9 @@ def test_the_kept_counts_always_agree_with_a_full_count(app: Flask, changes: lis
         session.commit()
         kept, counted = figuretally.read(session), figuretally.scan(session)
         assert kept.without_zeros() == counted
+        # Nothing is left of a group that is gone (a deleted case, say), not even a zero.
+        for model in (FigureTally, FigureTallyDays, FigureTallyReferral):
+            assert session.scalar(select(func.count()).where(model.n == 0)) == 0
         quarters = sorted({Quarter.parse(key[0]) for key in counted.cases} | {Quarter.of(FIRST)})
         raws = figurecounts.collect(session, quarters)
         expected = figurecounts.expand(counted, quarters)

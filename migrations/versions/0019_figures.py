@@ -88,6 +88,9 @@ def statements(*sides: Parts) -> list[str]:
             f"HAVING SUM(n) <> 0 ORDER BY {positions} "
             f"ON CONFLICT ({key}) DO UPDATE SET n = {table}.n + excluded.n"
         )
+        # A sum that drops to nothing goes: an empty row would still say that a complaint
+        # of that group was once there, after the complaint itself is deleted.
+        found.append(f"DELETE FROM {table} WHERE n = 0")
     return found
 
 
@@ -261,6 +264,14 @@ def upgrade() -> None:
         *_key(_text("quarter", 6), _text("body", 30), _text("race", 20), _text("gender", 20)),
         sa.PrimaryKeyConstraint(*REFERRAL_KEY.split(", "), name=op.f("pk_figure_tally_referral")),
     )
+    for table in TABLES:  # what each change deletes (see `statements`), found at once
+        op.create_index(
+            f"ix_{table}_empty",
+            table,
+            ["quarter"],
+            sqlite_where=sa.text("n = 0"),
+            postgresql_where=sa.text("n = 0"),
+        )
     # The "You said, we did" a new release carries: found without reading every case.
     op.create_index(
         "ix_complaint_public_summary",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base
@@ -35,12 +35,23 @@ class FigureRelease(Base):
 # (`portal.figures.figuretally` says which). A missing value is stored as ''.
 
 
+def _empty(table: str) -> Index:
+    """The sums a change just brought to nothing, which the triggers delete."""
+    return Index(
+        f"ix_{table}_empty",
+        "quarter",
+        sqlite_where=text("n = 0"),
+        postgresql_where=text("n = 0"),
+    )
+
+
 class FigureTally(Base):
     """Complaints received in `quarter` whose `facet` (race or gender) is `grp`, by `margin`:
     kind (`a`), actor (`a`), outcome (status `a`, disposition `b`), or answers (answered `a`
     and decided `b`, '0' or '1')."""
 
     __tablename__ = "figure_tally"
+    __table_args__ = (_empty("figure_tally"),)
 
     quarter: Mapped[str] = mapped_column(String(6), primary_key=True)
     facet: Mapped[str] = mapped_column(String(10), primary_key=True)
@@ -56,6 +67,7 @@ class FigureTallyDays(Base):
     gender (`facet` all, race or gender)."""
 
     __tablename__ = "figure_tally_days"
+    __table_args__ = (_empty("figure_tally_days"),)
 
     quarter: Mapped[str] = mapped_column(String(6), primary_key=True)
     measure: Mapped[str] = mapped_column(String(10), primary_key=True)  # response, resolution
@@ -69,6 +81,7 @@ class FigureTallyReferral(Base):
     """Referrals the person agreed to, by the quarter their complaint came in."""
 
     __tablename__ = "figure_tally_referral"
+    __table_args__ = (_empty("figure_tally_referral"),)
 
     quarter: Mapped[str] = mapped_column(String(6), primary_key=True)
     body: Mapped[str] = mapped_column(String(30), primary_key=True)
