@@ -31,7 +31,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from portal.db import write_transaction
@@ -88,12 +88,17 @@ def read(
     tally = Tally()
     for name in parts:
         model, key = TABLES[name]
-        query = select(*(getattr(model, column) for column in key), model.n).where(model.n != 0)
+        # Plain SQL: a year is some ten thousand rows, read twice as fast without the ORM.
+        columns = ", ".join(key)  # names from TABLES above, never from input
+        query = text(f"SELECT {columns}, n FROM {model.__tablename__}")  # noqa: S608
         if keys is not None:
-            query = query.where(model.quarter.in_(keys))
+            query = text(f"{query.text} WHERE quarter IN :keys").bindparams(
+                bindparam("keys", expanding=True)
+            )
         found = getattr(tally, name)
-        for *values, n in db.execute(query):
-            found[tuple(values)] = n
+        for *values, n in db.execute(query, {} if keys is None else {"keys": keys}):
+            if n:
+                found[tuple(values)] = n
     return tally
 
 
