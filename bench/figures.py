@@ -58,12 +58,11 @@ GOAL_MS = 200
 FIRST_RELEASE = "cold start, no quarter released yet"
 NEW_PROCESS = "cold start, quarters released"
 CACHED = "/figures within the hour (cached)"
-# Measured on this machine before the quarters' counts were kept up to date (commit cb5ab50),
-# 100,000 cases: printed beside today's figures.
-# The machine was busy that evening: compare the ratios to bare Flask (0.22 ms then).
+# Measured on this machine before the quarters' sums were kept by triggers (commit cb5ab50,
+# this file run on that tree; bare Flask 0.12 ms then), 100,000 cases: printed beside today's.
 BEFORE: dict[str, dict[str, float]] = {
-    "SQLite": {FIRST_RELEASE: 6062.6, NEW_PROCESS: 324.5, CACHED: 32.4},
-    "PostgreSQL": {FIRST_RELEASE: 9559.5, NEW_PROCESS: 512.6, CACHED: 59.7},
+    "SQLite": {FIRST_RELEASE: 1288.5, NEW_PROCESS: 63.4, CACHED: 7.3},
+    "PostgreSQL": {FIRST_RELEASE: 911.8, NEW_PROCESS: 76.5, CACHED: 7.5},
 }
 NOW = dt.datetime(2026, 11, 2, 10, 30)
 WINDOW_START = dt.date(2025, 10, 1)  # the last 12 months published on NOW
