@@ -10,10 +10,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, Table, create_engine, inspect, select, text
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from portal import migrate
 from portal.db import Base
+from portal.figures import figuretally
 from portal.migrate import include_object
 from portal.models import Attachment
 from portal.security import crypto, filestore
@@ -41,9 +42,13 @@ def test_the_queue_index_exists_in_urgent_first_order(database_url: str) -> None
 
 
 def _triggers(engine) -> int:
+    """The status-count triggers of 0005 (a table rebuild on SQLite would lose them)."""
     with engine.connect() as connection:
         return connection.execute(
-            text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+            text(
+                "SELECT count(*) FROM sqlite_master "
+                "WHERE type = 'trigger' AND name LIKE 'status_count%'"
+            )
         ).scalar_one()
 
 
@@ -437,3 +442,56 @@ def _status_counts(engine) -> dict[str, int]:
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT status, sum(n) FROM status_count GROUP BY status"))
         return {status: int(n) for status, n in rows}
+
+
+def _tables(engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def test_0024_counts_the_cases_already_there_and_goes_away_on_downgrade(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The quarters' sums start from the cases there at the upgrade (on PostgreSQL too, in
+    the shared schema, which ends migrated again), and a downgrade takes tables and triggers
+    away, leaving cases to change freely."""
+    url = (
+        database_url if database_url.startswith("postgresql") else f"sqlite:///{tmp_path / 'f.db'}"
+    )
+    migrate.upgrade(url)
+    migrate.downgrade(url, "0018")
+    engine = create_engine(url)
+    assert "figure_tally" not in _tables(engine)
+    day = dt.date(2026, 2, 3)
+    for id_, status in ((1, "in_review"), (2, "resolved"), (3, "withdrawn")):
+        insert_row(
+            engine,
+            "complaint",
+            id=id_,
+            locator=f"A{id_:03}",
+            status=status,
+            kind="police",
+            created_on=day,
+            first_response_on=day,
+            resolved_on=None if id_ == 1 else day,
+        )
+    insert_row(engine, "demographics", complaint_id=1, race="black", gender="woman")
+    insert_row(engine, "referral", complaint_id=2, body="oversight", state="sent", seq=1)
+    engine.dispose()
+
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with Session(engine) as session:
+        kept = figuretally.read(session).without_zeros()
+        assert kept == figuretally.scan(session)
+        assert kept.complaints() == 3
+        assert sum(kept.referrals.values()) == 1
+    engine.dispose()
+
+    migrate.downgrade(url, "0018")
+    engine = create_engine(url)
+    assert not {"figure_tally", "figure_tally_days", "figure_tally_referral"} & _tables(engine)
+    with engine.begin() as connection:  # no trigger left to fail on the missing tables
+        connection.execute(text("UPDATE complaint SET status = 'closed'"))
+        connection.execute(text("DELETE FROM complaint"))
+    engine.dispose()
+    migrate.upgrade(url)

@@ -1,5 +1,6 @@
 """`flask --app wsgi figures --period 2026Q3`: the published figures in the terminal.
 `flask --app wsgi figures-release 2026Q3`: a correction, as a new release of a quarter.
+`flask --app wsgi figures-recount`: the counts kept for each quarter, rebuilt from the cases.
 
 The same figures as the public page, with the same counts hidden: nothing here shows more
 than the web does.
@@ -16,13 +17,21 @@ from flask_babel import force_locale
 
 from portal import clock, db, sitesettings
 from portal.db import write_transaction
-from portal.figures import figurelabels, figurereleases, opendata, periods, transparency
+from portal.figures import (
+    figurelabels,
+    figurereleases,
+    figuretally,
+    opendata,
+    periods,
+    transparency,
+)
 from portal.security import audit
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(figures_command)
     app.cli.add_command(release_command)
+    app.cli.add_command(recount_command)
 
 
 def render_text(figures: transparency.Figures) -> str:
@@ -136,3 +145,15 @@ def release_command(quarter: str, yes: bool) -> None:
         f"Release {release.number} of {which.key} is published; every page shows it within "
         "the hour."
     )
+
+
+@click.command("figures-recount")
+@with_appcontext
+def recount_command() -> None:
+    """Count every case again into the counts kept for each quarter.
+
+    Triggers keep those counts up to date; this rebuilds them from scratch (after restoring
+    a copy of the database made without its triggers, say). Published releases do not move.
+    """
+    tally = figuretally.recount(db.session())
+    click.echo(f"Counted {tally.complaints()} complaints into {len(tally.cases)} sums.")

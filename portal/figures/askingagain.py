@@ -5,7 +5,7 @@ made, a changed outcome on the day of the new decision, a mediation asked for on
 asking and one held (and how it ended) on the day the board recorded it. So a quarter's
 counts are final once it ends, like the rest of its release, and a released quarter keeps
 them (`portal.figures.figurereleases`). Each is one small query on its own indexed day column
-(migration 0019), apart from the one scan of the quarter's complaints.
+(migration 0024), apart from the one scan of the quarter's complaints.
 
 Mediations held are split into resolved and not, so hiding a small one of the two hides
 enough of the other (`portal.figures.suppression`). The other counts are in no sum.

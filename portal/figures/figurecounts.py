@@ -1,10 +1,9 @@
 """Counting what the public figures publish, before anything is hidden.
 
-One scan of the complaints received in the quarters asked for (a GROUP BY would sort them
-all), tallied in Python into the counts of `portal.figures.figuretables`, plus the day histograms
-the
-medians come from, the referrals and the survey answers; and which of the board's public
-summaries a release carries.
+The counts kept for each quarter as cases change (`portal.figures.figuretally`) turned into
+the counts of `portal.figures.figuretables`, plus the day histograms the medians come from,
+the referrals and the survey answers; and which of the board's public summaries a release
+carries.
 Nothing here is published as it is: `portal.figures.transparency` hides what must be hidden.
 """
 
@@ -15,14 +14,14 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.choices import PREFER_NOT, Status
-from portal.figures import askingagain
+from portal.figures import askingagain, figuretally
 from portal.figures import figuretables as ft
 from portal.figures.periods import Quarter
-from portal.models import Complaint, Demographics, Referral, SurveyAnswer
+from portal.models import Complaint, FigureTally, SurveyAnswer
 
 PUBLISHED_STATUSES = (Status.RESOLVED.value, Status.CLOSED.value)
 
@@ -62,112 +61,83 @@ def _outcome(status: str, disposition: str | None) -> str:
     return ft.NO_DECISION
 
 
-def _days_between(db: Session, later, earlier):  # SQL expressions
-    if db.get_bind().dialect.name == "sqlite":
-        return cast(func.julianday(later) - func.julianday(earlier), Integer)
-    return later - earlier
-
-
 def collect(db: Session, quarters: Iterable[Quarter]) -> dict[str, Raw]:
-    """Count every quarter asked for, in one pass over each table (the stories come with each
-    release: `portal.figures.figurereleases`)."""
+    """Count every quarter asked for, from the sums kept as cases change
+    (`portal.figures.figuretally`); the stories come with each release
+    (`portal.figures.figurereleases`)."""
     quarters = sorted(set(quarters))
-    raws = {quarter.key: Raw() for quarter in quarters}
-    if not quarters:
-        return raws
-    bucket = case(
-        *[
-            (and_(Complaint.created_on >= q.start, Complaint.created_on < q.end), q.key)
-            for q in quarters
-        ]
-    ).label("bucket")
-    in_range = and_(
-        Complaint.created_on >= quarters[0].start, Complaint.created_on < quarters[-1].end
-    )
-    joined = select().select_from(Complaint).outerjoin(Demographics)
-    _count_complaints(db, raws, bucket, in_range, joined)
-    _count_referrals(db, raws, bucket, in_range, joined)
-    _count_survey(db, raws, quarters)
-    askingagain.count(db, raws, quarters)
+    raws = expand(figuretally.read(db, quarters), quarters)
+    if quarters:
+        _count_survey(db, raws, quarters)
+        askingagain.count(db, raws, quarters)
     return raws
 
 
-def _count_complaints(db: Session, raws: dict[str, Raw], bucket, in_range, joined) -> None:
-    """One scan of the period's complaints (a GROUP BY would sort them all), tallied here."""
-    columns = (
-        bucket,
-        Complaint.kind,
-        Complaint.actor_kind,
-        Complaint.status,
-        Complaint.disposition,
-        Demographics.race,
-        Demographics.gender,
-        _days_between(db, Complaint.first_response_on, Complaint.created_on),
-        _days_between(db, Complaint.resolved_on, Complaint.created_on),
-    )
-    rows = db.execute(joined.add_columns(*columns).where(in_range))
-    tally = Counter(tuple(row) for row in rows)
-    cases: Counter = Counter()
-    days: Counter = Counter()
-    for (key, kind, actor, status, disposition, race, gender, answer, decision), n in tally.items():
-        race, gender = _group(race, ft.RACES), _group(gender, ft.GENDERS)
-        if answer is not None:
-            days[(key, "response", race, gender, answer)] += n
-        if decision is not None:
-            days[(key, "resolution", race, gender, decision)] += n
-        answered, decided = int(answer is not None), int(decision is not None)
-        cases[(key, kind, actor, status, disposition, race, gender, answered, decided)] += n
-    for (key, measure, race, gender, number), n in days.items():
-        raw = raws[key]
-        raw.add_days((measure, ft.ALL), number, n)
-        raw.add_days((measure, "race", race), number, n)
-        raw.add_days((measure, "gender", gender), number, n)
-    for (
-        key,
-        kind,
-        actor,
-        status,
-        disposition,
-        race,
-        gender,
-        responded,
-        resolved,
-    ), n in cases.items():
-        counts = raws[key].counts
-        status = ft.PUBLIC_STATUS.get(status, status)
-        kind = kind if kind in ft.KINDS else ft.NOT_GIVEN
-        actor = actor if actor in ft.ACTORS else ft.NOT_GIVEN
-        outcome = _outcome(status, disposition)
-        counts[ft.TOTAL] += n
-        counts[("kind", kind)] += n
-        counts[("actor", actor)] += n
-        counts[("status", status)] += n
-        if outcome != ft.WITHDRAWN:  # counted once, as the withdrawn status
-            counts[("outcome", outcome)] += n
-        counts[ft.RESPONDED] += n * responded
-        counts[ft.RESOLVED] += n * resolved
-        for grouping, value in (("race", race), ("gender", gender)):
-            counts[(grouping, value)] += n
-            counts[(f"{grouping}_kind", value, kind)] += n
-            counts[(f"{grouping}_actor", value, actor)] += n
-            counts[(f"{grouping}_outcome", value, outcome)] += n
-            counts[(f"{grouping}_responded", value)] += n * responded
-            counts[(f"{grouping}_resolved", value)] += n * resolved
+def expand(tally: figuretally.Tally, quarters: Iterable[Quarter]) -> dict[str, Raw]:
+    """The counts of `portal.figures.figuretables` and the day histograms the medians come
+    from, from the kept sums (the survey answers left out)."""
+    raws = {quarter.key: Raw() for quarter in quarters}
+    _count_cases(raws, tally.cases)
+    _count_days(raws, tally.days)
+    _count_referrals(raws, tally.referrals)
+    return raws
 
 
-def _count_referrals(db: Session, raws: dict[str, Raw], bucket, in_range, joined) -> None:
-    rows = db.execute(
-        joined.join(Referral, Referral.complaint_id == Complaint.id)
-        .add_columns(bucket, Referral.body, Demographics.race, Demographics.gender, func.count())
-        .where(in_range, Referral.state.in_(ft.REFERRAL_STATES))
-        .group_by(bucket, Referral.body, Demographics.race, Demographics.gender)
-    )
-    for key, body, race, gender, n in rows:
-        counts = raws[key].counts
-        counts[ft.REFERRALS] += n
-        counts[("body", body if body in ft.BODIES else "other")] += n
-        counts[("race_referrals", _group(race, ft.RACES))] += n
-        counts[("gender_referrals", _group(gender, ft.GENDERS))] += n
+def _count_cases(raws: dict[str, Raw], sums: Counter) -> None:
+    """Each group's counts; the totals from the sums by race."""
+    known = {"race": ft.RACES, "gender": ft.GENDERS}
+    for (key, facet, group, margin, a, b), n in sums.items():
+        if key not in raws or not n:
+            continue
+        counts, group, overall = raws[key].counts, _group(group, known[facet]), facet == "race"
+        if margin == "kind":
+            kind = a if a in ft.KINDS else ft.NOT_GIVEN
+            counts[(facet, group)] += n
+            counts[(f"{facet}_kind", group, kind)] += n
+            if overall:
+                counts[ft.TOTAL] += n
+                counts[("kind", kind)] += n
+        elif margin == "actor":
+            actor = a if a in ft.ACTORS else ft.NOT_GIVEN
+            counts[(f"{facet}_actor", group, actor)] += n
+            if overall:
+                counts[("actor", actor)] += n
+        elif margin == "outcome":
+            a = ft.PUBLIC_STATUS.get(a, a)  # a case being looked at again shows as in review
+            outcome = _outcome(a, b)
+            counts[(f"{facet}_outcome", group, outcome)] += n
+            if overall:
+                counts[("status", a)] += n
+                if outcome != ft.WITHDRAWN:  # counted once, as the withdrawn status
+                    counts[("outcome", outcome)] += n
+        else:  # answers
+            answered, decided = n * (a == "1"), n * (b == "1")
+            counts[(f"{facet}_responded", group)] += answered
+            counts[(f"{facet}_resolved", group)] += decided
+            if overall:
+                counts[ft.RESPONDED] += answered
+                counts[ft.RESOLVED] += decided
+
+
+def _count_days(raws: dict[str, Raw], sums: Counter) -> None:
+    """The day histograms the medians come from: over all, by race and by gender."""
+    known = {"race": ft.RACES, "gender": ft.GENDERS}
+    for (key, measure, facet, group, number), n in sums.items():
+        if key in raws and n:
+            place = (measure, ft.ALL) if facet == "all" else (measure, facet)
+            if facet != "all":
+                place = (*place, _group(group, known[facet]))
+            raws[key].add_days(place, number, n)
+
+
+def _count_referrals(raws: dict[str, Raw], referrals: Counter) -> None:
+    for (key, body, race, gender), n in referrals.items():
+        if key in raws and n:
+            counts = raws[key].counts
+            counts[ft.REFERRALS] += n
+            counts[("body", body if body in ft.BODIES else "other")] += n
+            counts[("race_referrals", _group(race, ft.RACES))] += n
+            counts[("gender_referrals", _group(gender, ft.GENDERS))] += n
 
 
 def _count_survey(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) -> None:
@@ -190,11 +160,8 @@ def _count_survey(db: Session, raws: dict[str, Raw], quarters: list[Quarter]) ->
             counts[("survey", question, answer)] += n
 
 
-_PUBLISHABLE = (
-    Complaint.status.in_(PUBLISHED_STATUSES),
-    Complaint.public_summary.is_not(None),
-    Complaint.text_deleted.is_(False),
-)
+def _publishable(status: str, summary: str | None, text_deleted: bool) -> bool:
+    return status in PUBLISHED_STATUSES and summary is not None and not text_deleted
 
 
 def unpublished_stories(
@@ -202,32 +169,56 @@ def unpublished_stories(
 ) -> list[tuple[int, dt.date]]:
     """The complaints decided before `before` with a "You said, we did" that no release has
     carried yet (`published` holds those that one has), with the day each was decided."""
+    # Only what the partial index ix_complaint_public_summary holds is read.
     rows = db.execute(
-        select(Complaint.id, Complaint.resolved_on).where(
-            Complaint.resolved_on < before, *_PUBLISHABLE
-        )
+        select(
+            Complaint.id,
+            Complaint.resolved_on,
+            Complaint.status,
+            Complaint.public_summary,
+            Complaint.text_deleted,
+        ).where(Complaint.public_summary.is_not(None), Complaint.resolved_on < before)
     )
-    return [(id_, day) for id_, day in rows if id_ not in published]
+    return [
+        (id_, day)
+        for id_, day, status, summary, deleted in rows
+        if id_ not in published and _publishable(status, summary, deleted)
+    ]
 
 
 def stories_of(db: Session, ids: Iterable[int]) -> list[Story]:
     """The summaries of these complaints as they read now, newest decision first. One deleted
     or withdrawn since is left out: what the person took back is not kept public."""
+    found = stories_by_id(db, ids)
+    return [found[id_][1] for id_ in sorted(found, key=lambda id_: found[id_][0], reverse=True)]
+
+
+def stories_by_id(db: Session, ids: Iterable[int]) -> dict[int, tuple[tuple, Story]]:
+    """Each of these complaints' summary as it reads now, with its place in the newest-first
+    order; one read by id for any number of releases."""
     ids = sorted(set(ids))
-    if not ids:
-        return []
-    rows = db.execute(
-        select(Complaint.resolved_on, Complaint.public_summary, Complaint.program_response)
-        .where(Complaint.id.in_(ids), Complaint.resolved_on.is_not(None), *_PUBLISHABLE)
-        .order_by(Complaint.resolved_on.desc(), Complaint.id.desc())
-    )
-    return [
-        Story(Quarter.of(day).key, summary.strip(), (response or "").strip() or None)
-        for day, summary, response in rows
-        if summary.strip()
-    ]
+    found: dict[int, tuple[tuple, Story]] = {}
+    for start in range(0, len(ids), 500):
+        rows = db.execute(
+            select(
+                Complaint.id,
+                Complaint.resolved_on,
+                Complaint.public_summary,
+                Complaint.program_response,
+                Complaint.status,
+                Complaint.text_deleted,
+            ).where(Complaint.id.in_(ids[start : start + 500]))
+        )
+        for id_, day, summary, response, status, deleted in rows:
+            if day is None or not _publishable(status, summary, deleted) or not summary.strip():
+                continue
+            story = Story(Quarter.of(day).key, summary.strip(), (response or "").strip() or None)
+            found[id_] = ((day, id_), story)
+    return found
 
 
 def first_day(db: Session) -> dt.date | None:
-    """The day the first complaint came in: published quarters start from its quarter."""
-    return db.scalar(select(func.min(Complaint.created_on)))
+    """The first day of the quarter the first complaint came in: published quarters start
+    from it. Read from the kept counts, not from every case."""
+    key = db.scalar(select(func.min(FigureTally.quarter)).where(FigureTally.n > 0))
+    return None if key is None else Quarter.parse(key).start

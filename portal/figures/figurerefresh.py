@@ -114,7 +114,9 @@ def keep_warm(app: Flask, every: float = KEEP_WARM_SECONDS) -> Warmer:
 
     def ready() -> None:
         """The year's page as a reader would get it: from memory, from the releases in the
-        database, or counted now as the first release of a quarter just ended."""
+        database, or counted now as the first release of a quarter just ended; and its
+        templates compiled, which the first reader would otherwise wait for."""
+        load_templates(app)
         threshold = sitesettings.current().suppression_threshold
         transparency.for_key(db.session(), periods.LAST_12_MONTHS, threshold, clock.now(), cache)
 
@@ -155,6 +157,12 @@ def keep_warm(app: Flask, every: float = KEEP_WARM_SECONDS) -> Warmer:
         del cache[WARMER]
         log.warning("figures not kept warm: no thread could be started")
     return warmer
+
+
+def load_templates(app: Flask) -> None:
+    """Compile the public figures' templates ahead of their first reader."""
+    for name in app.jinja_env.list_templates(filter_func=lambda name: name.startswith("public/")):
+        app.jinja_env.get_template(name)
 
 
 def first_count_done(cache: MutableMapping, timeout: float = FIRST_COUNT_WAIT) -> None:

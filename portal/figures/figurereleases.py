@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from portal.db import write_transaction
 from portal.figures import figuretables as ft
-from portal.figures.figurecounts import Raw, collect, stories_of, unpublished_stories
+from portal.figures.figurecounts import Raw, collect, stories_by_id, unpublished_stories
 from portal.figures.periods import Quarter
 from portal.models import FigureRelease
 
@@ -149,12 +149,15 @@ def _newest(db: Session, quarters: list[Quarter]) -> dict[Quarter, Release]:
             (FigureRelease.quarter == newest.c.quarter) & (FigureRelease.number == newest.c.number),
         )
     ).all()
+    carried = {row.quarter: json.loads(row.stories) for row in rows}
+    words = stories_by_id(db, [id_ for ids in carried.values() for id_ in ids])
     found = {}
     for row in rows:
         raw = from_json(row.counts)
         if raw is None:
             raise Unreadable(f"release {row.number} of {row.quarter}")
-        raw.stories.extend(stories_of(db, json.loads(row.stories)))
+        stories = sorted((words[id_] for id_ in carried[row.quarter] if id_ in words), reverse=True)
+        raw.stories.extend(story for _order, story in stories)
         found[wanted[row.quarter]] = Release(wanted[row.quarter], row.number, row.released_at, raw)
     return found
 

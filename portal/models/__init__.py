@@ -30,7 +30,12 @@ from portal.models.complaint import (
     StatusChange,
     StatusCount,
 )
-from portal.models.figures import FigureRelease
+from portal.models.figures import (
+    FigureRelease,
+    FigureTally,
+    FigureTallyDays,
+    FigureTallyReferral,
+)
 from portal.models.handoff import Handoff
 
 __all__ = [
@@ -47,6 +52,9 @@ __all__ = [
     "Complaint",
     "Demographics",
     "FigureRelease",
+    "FigureTally",
+    "FigureTallyDays",
+    "FigureTallyReferral",
     "Handoff",
     "FilingReceipt",
     "Invite",

@@ -98,6 +98,11 @@ class SurveyAnswer(Base):
     listened: Mapped[str | None] = mapped_column(String(10))
     would_use_again: Mapped[str | None] = mapped_column(String(10))
 
+    # A quarter's answers, counted from the index alone (migration 0019).
+    __table_args__ = (
+        Index("ix_survey_answer_quarter", "quarter", "respected", "listened", "would_use_again"),
+    )
+
 
 class CaseLink(Base):
     """A new complaint that says it is about an earlier one whose code was lost.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Text, desc
+from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Text, desc, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.choices import Status
@@ -128,6 +128,13 @@ class Complaint(Base):
         # A member who is not an admin: the queue's order among cases not held for the chair;
         # also finds the few held cases for the queue's counts (migration 0018).
         Index("ix_complaint_held_queue", "held_for_chair", desc("urgent"), "created_on", "id"),
+        # The "You said, we did" a new release of the figures carries (migration 0019).
+        Index(
+            "ix_complaint_public_summary",
+            "resolved_on",
+            sqlite_where=text("public_summary IS NOT NULL"),
+            postgresql_where=text("public_summary IS NOT NULL"),
+        ),
     )
 
 
