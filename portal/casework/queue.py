@@ -303,11 +303,18 @@ def unopenable(db: Session) -> list[tuple[int, Why]]:
                     .group_by(Recusal.complaint_id)
                     .having(func.count(Recusal.account_id) == len(eligible))
                 )
-                statement = select(Complaint.id).where(Complaint.id.in_(all_away), where)
+                # Read first, then looked up by id: as a subquery, SQLite walked every case
+                # of the kind instead.
+                away = list(db.scalars(all_away))
+                statements = [
+                    select(Complaint.id).where(Complaint.id.in_(away[i : i + 500]), where)
+                    for i in range(0, len(away), 500)
+                ]
             else:
-                statement = select(Complaint.id).where(where)
+                statements = [select(Complaint.id).where(where)]
             why = why_unopenable(members, held, sexual, {m.id for m in eligible})
-            found += [(case_id, why or Why.STEPPED_AWAY) for case_id in db.scalars(statement)]
+            for statement in statements:
+                found += [(case_id, why or Why.STEPPED_AWAY) for case_id in db.scalars(statement)]
     return found
 
 

@@ -115,6 +115,9 @@ class Complaint(Base):
         # A member who is not an admin: the queue's order among cases not held for the chair;
         # also finds the few held cases for the queue's counts (migration 0018).
         Index("ix_complaint_held_queue", "held_for_chair", desc("urgent"), "created_on", "id"),
+        # The held cases by status and kind, for a member's counts, from the index alone
+        # (migration 0019).
+        Index("ix_complaint_held_status", "held_for_chair", "status", "kind", "id"),
     )
 
 
