@@ -155,10 +155,14 @@ def build(size: int, folder: Path, url: str):
             for name, account_id in members.items()
         }
         session.commit()
-        # A case an untrained reviewer may open.
+        # A case every member above may open.
         middle = (
             select(Complaint.locator)
-            .where(Complaint.kind != "sexual", Complaint.held_for_chair.is_(False))
+            .where(
+                Complaint.kind != "sexual",
+                Complaint.held_for_chair.is_(False),
+                Complaint.id.not_in(select(Recusal.complaint_id)),
+            )
             .order_by(Complaint.id)
             .offset(size // 3)
             .limit(1)
