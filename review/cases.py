@@ -54,6 +54,8 @@ from review.casepage import (
 from review.forms import EmptyForm
 from review.gate import access, bp
 
+PLACE_ARGS = ("page", "after", "before")
+
 
 def queue_page(**extra: object) -> ResponseReturnValue:
     """The queue; `extra` goes to the template (the admins' warnings, from home)."""
@@ -77,9 +79,12 @@ def queue_page(**extra: object) -> ResponseReturnValue:
         if valid
         else queue.QueueFilter()
     )
-    number = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    # A page is found from a place in the queue's order; an old `?page=N` link, or a place
+    # that does not read as one, gives the first page.
+    after = queue.Place.read(request.args.get("after"))
+    before = queue.Place.read(request.args.get("before"))
     today = clock.now().date()
-    result = queue.page(db.session(), g.account, query, number, today)
+    result = queue.page(db.session(), g.account, query, today, after=after, before=before)
     return render_template(
         "review/queue.html",
         form=form,
@@ -87,7 +92,7 @@ def queue_page(**extra: object) -> ResponseReturnValue:
         today=today,
         kind_labels=KIND_LABELS,
         status_short=STATUS_SHORT,
-        args={k: v for k, v in request.args.items() if k != "page"},
+        args={k: v for k, v in request.args.items() if k not in PLACE_ARGS},
         **extra,
         # Each admin's home page shows the audit log's head, so copies exist outside it.
         audit_head=auditlog.head(db.session()) if Role(g.account.role) == Role.ADMIN else None,

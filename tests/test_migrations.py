@@ -41,6 +41,24 @@ def test_the_queue_index_exists_in_urgent_first_order(database_url: str) -> None
     assert "ix_complaint_queue" in indexes
 
 
+def test_the_held_count_index_comes_and_goes_with_its_migration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'held.sqlite3'}"
+
+    def indexes() -> set[str]:
+        engine = create_engine(url)
+        found = {index["name"] for index in inspect(engine).get_indexes("complaint")}
+        engine.dispose()
+        return found
+
+    migrate.upgrade(url, "0025")
+    assert "ix_complaint_held_status" in indexes()
+    migrate.downgrade(url, "0024")
+    assert "ix_complaint_held_status" not in indexes()
+    assert "ix_complaint_held_queue" in indexes()
+    migrate.upgrade(url, "0025")
+    assert "ix_complaint_held_status" in indexes()
+
+
 def _triggers(engine) -> int:
     """The status-count triggers of 0005 (a table rebuild on SQLite would lose them)."""
     with engine.connect() as connection:

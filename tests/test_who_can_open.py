@@ -112,7 +112,7 @@ def test_the_queue_and_the_case_page_agree_and_every_case_has_someone_or_a_warni
             every = list(session.scalars(select(Complaint)))
             for member in accounts:
                 may = [c for c in every if visibility.may_see(session, member, c)]
-                listed = queue.page(session, member, queue.QueueFilter(), 1, AT.date())
+                listed = queue.page(session, member, queue.QueueFilter(), AT.date())
                 assert {row.locator for row in listed.rows} == {
                     c.locator for c in may if c.status not in DONE
                 }, (member.role, member.trained_sensitive)

@@ -7,19 +7,22 @@ only the cases the member may open (`portal.casework.visibility`).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import collections
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from portal.board.accounts import CASE_ROLES
 from portal.casework import visibility
 from portal.choices import Status
-from portal.models import Account, Complaint, Recusal, StatusCount
+from portal.models import Account, Complaint, Recusal, StatusCount, ordering
 
 PAGE_SIZE = 50
 
@@ -44,17 +47,63 @@ class Row:
     unread: int
     assignee: str | None
     held: bool  # for the chair: someone is to be kept away before the board sees it
+    case_id: int
 
     def age_days(self, today: dt.date) -> int:
         return (today - self.created_on).days
+
+    @property
+    def place(self) -> Place:
+        return Place(self.urgent, self.created_on, self.case_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class Place:
+    """A place in the queue's order (urgent first, then oldest, then by id): a page starts
+    after one, or ends before one. Pages are found from their place by the index that keeps
+    the order, never by counting the rows before them, so a deep page costs what the first
+    does, and a case filed or closed meanwhile never makes a page repeat or skip another.
+
+    In a link it is a short token; it says no more than the case page's own address does
+    (the day a case came in and its random id), and a token that does not read as a place
+    is ignored: it only ever chooses where a page starts, never what the member may see."""
+
+    urgent: bool
+    created_on: dt.date
+    case_id: int
+
+    def token(self) -> str:
+        raw = f"{int(self.urgent)}.{self.created_on.toordinal()}.{self.case_id}"
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def read(cls, token: str | None) -> Place | None:
+        """The place a token stands for; None for anything else."""
+        if not token or len(token) > TOKEN_LIMIT:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        except (ValueError, binascii.Error):
+            return None
+        found = TOKEN_SHAPE.fullmatch(raw)
+        if not found:
+            return None
+        urgent, day, case_id = (int(part) for part in found.groups())
+        if not 0 < day <= dt.date.max.toordinal() or not 0 < case_id <= ordering.ID_LIMIT:
+            return None
+        return cls(urgent == 1, dt.date.fromordinal(day), case_id)
+
+
+TOKEN_LIMIT = 40
+TOKEN_SHAPE = re.compile(rb"([01])\.([0-9]{1,7})\.([0-9]{1,10})")
 
 
 @dataclasses.dataclass(frozen=True)
 class QueuePage:
     rows: list[Row]
     counts: dict[str, int]
-    number: int
-    has_next: bool
+    next: Place | None  # where the next page starts after, if there is one
+    earlier: Place | None  # where the page before this one ends, if there is one
 
 
 def _visible(statement: Select, account: Account) -> Select:
@@ -88,9 +137,8 @@ def counts(db: Session, account: Account) -> dict[str, int]:
     return {status.value: int(found.get(status.value) or 0) for status in Status}
 
 
-def page(
-    db: Session, account: Account, query: QueueFilter, number: int, today: dt.date
-) -> QueuePage:
+def _listed(account: Account, query: QueueFilter, today: dt.date) -> Select:
+    """The queue's rows for this member and filter, in no order yet."""
     assignee = aliased(Account)
     statement = select(
         Complaint.locator,
@@ -101,6 +149,7 @@ def page(
         Complaint.unread_replies,
         assignee.username,
         Complaint.held_for_chair,
+        Complaint.id,
     ).outerjoin(assignee, assignee.id == Complaint.assigned_to)
     statement = _visible(statement, account)
     if query.status:
@@ -122,17 +171,66 @@ def page(
     if query.older_than_days is not None:
         cutoff = today - dt.timedelta(days=query.older_than_days)
         statement = statement.where(Complaint.created_on < cutoff)
-    statement = (
-        statement.order_by(Complaint.urgent.desc(), Complaint.created_on, Complaint.id)
-        .offset((number - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
-    )
-    rows = [Row(*values) for values in db.execute(statement).all()]
+    return statement
+
+
+def _run(db: Session, listed: Select, start: Place | None, forward: bool, wanted: int) -> list[Row]:
+    """Up to `wanted` rows from `start` (not included), forward or back in the queue's order.
+
+    Urgent cases and the rest are read one after the other, each with `urgent` fixed, so
+    each read walks the index that keeps the order (held for the chair, urgent, created,
+    id) from its place, and stops once it has enough."""
+    groups = (True, False) if forward else (False, True)
+    if start is not None:
+        groups = groups[groups.index(start.urgent) :]
+    rows: list[Row] = []
+    for urgent in groups:
+        statement = listed.where(Complaint.urgent == urgent)
+        after = tuple_(Complaint.created_on, Complaint.id)
+        if start is not None and urgent == start.urgent:
+            place = (start.created_on, start.case_id)
+            statement = statement.where(after > place if forward else after < place)
+        order = (
+            (Complaint.created_on, Complaint.id)
+            if forward
+            else (Complaint.created_on.desc(), Complaint.id.desc())
+        )
+        statement = statement.order_by(*order).limit(wanted - len(rows))
+        rows += [Row(*values) for values in db.execute(statement).all()]
+        if len(rows) >= wanted:
+            break
+    return rows if forward else rows[::-1]
+
+
+def page(
+    db: Session,
+    account: Account,
+    query: QueueFilter,
+    today: dt.date,
+    after: Place | None = None,
+    before: Place | None = None,
+) -> QueuePage:
+    """A page of this member's queue: the first, the one after `after`, or the one before
+    `before`. A page before which fewer than a page's worth of cases remain is the first."""
+    listed = _listed(account, query, today)
+    if before is not None and after is None:
+        rows = _run(db, listed, before, forward=False, wanted=PAGE_SIZE + 1)
+        if len(rows) > PAGE_SIZE:
+            rows = rows[1:]
+            return QueuePage(
+                rows=rows,
+                counts=counts(db, account),
+                next=rows[-1].place,
+                earlier=rows[0].place,
+            )
+        after = None  # back at the start
+    rows = _run(db, listed, after, forward=True, wanted=PAGE_SIZE + 1)
+    shown = rows[:PAGE_SIZE]
     return QueuePage(
-        rows=rows[:PAGE_SIZE],
+        rows=shown,
         counts=counts(db, account),
-        number=number,
-        has_next=len(rows) > PAGE_SIZE,
+        next=shown[-1].place if len(rows) > PAGE_SIZE else None,
+        earlier=shown[0].place if after is not None and shown else None,
     )
 
 
@@ -205,11 +303,18 @@ def unopenable(db: Session) -> list[tuple[int, Why]]:
                     .group_by(Recusal.complaint_id)
                     .having(func.count(Recusal.account_id) == len(eligible))
                 )
-                statement = select(Complaint.id).where(Complaint.id.in_(all_away), where)
+                # Read first, then looked up by id: as a subquery, SQLite walked every case
+                # of the kind instead.
+                away = list(db.scalars(all_away))
+                statements = [
+                    select(Complaint.id).where(Complaint.id.in_(away[i : i + 500]), where)
+                    for i in range(0, len(away), 500)
+                ]
             else:
-                statement = select(Complaint.id).where(where)
+                statements = [select(Complaint.id).where(where)]
             why = why_unopenable(members, held, sexual, {m.id for m in eligible})
-            found += [(case_id, why or Why.STEPPED_AWAY) for case_id in db.scalars(statement)]
+            for statement in statements:
+                found += [(case_id, why or Why.STEPPED_AWAY) for case_id in db.scalars(statement)]
     return found
 
 

@@ -128,13 +128,16 @@ class Complaint(Base):
         # A member who is not an admin: the queue's order among cases not held for the chair;
         # also finds the few held cases for the queue's counts (migration 0018).
         Index("ix_complaint_held_queue", "held_for_chair", desc("urgent"), "created_on", "id"),
-        # The "You said, we did" a new release of the figures carries (migration 0019).
+        # The "You said, we did" a new release of the figures carries (migration 0024).
         Index(
             "ix_complaint_public_summary",
             "resolved_on",
             sqlite_where=text("public_summary IS NOT NULL"),
             postgresql_where=text("public_summary IS NOT NULL"),
         ),
+        # The held cases by status and kind, for a member's counts, from the index alone
+        # (migration 0025).
+        Index("ix_complaint_held_status", "held_for_chair", "status", "kind", "id"),
     )
 
 
