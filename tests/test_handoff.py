@@ -307,6 +307,9 @@ BAD_BOARD_INPUT = [
     {"files": ["-1"]},
     {"files": ["99999999999999999999999"]},
     {"files": ["1"]},
+    # Hand-edited ids that look like digits to Python but are no number it can read.
+    {"files": ["\u00b2"]},
+    {"files": ["9" * 5000]},
     {"text": "my code is <code>"},
     {"csrf_token": "wrong"},
 ]

@@ -246,12 +246,13 @@ def _clean_text(text: str | None) -> str:
 
 
 def _chosen_files(db: Session, complaint: Complaint, chosen: list[str]) -> tuple[int, ...]:
-    known = {a.id for a in case_files(db, complaint.id)}
+    # Compared as text: a hand-edited value ("²", 5,000 digits) is never turned into a number.
+    known = {str(a.id): a.id for a in case_files(db, complaint.id)}
     picked = set()
     for value in chosen:
-        if not value.isdigit() or int(value) not in known:
+        if value not in known:
             raise CaseActionError(_l("Please choose only files sent with this complaint."))
-        picked.add(int(value))
+        picked.add(known[value])
     return tuple(sorted(picked))
 
 
