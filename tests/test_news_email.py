@@ -532,3 +532,22 @@ def test_an_admin_who_points_the_mail_settings_at_their_own_server_learns_no_add
     sent = inbox.to(ADDRESS)
     assert len(sent) == 1
     assert "look-alike" not in everything_in(sent[0])
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "postmaster,me@mail.example",
+        "root;me@mail.example",
+        '"x"me@mail.example',
+        "me@mail.example>",
+        "me\x00@mail.example",
+        "group:me@mail.example",
+    ],
+)
+def test_an_address_that_would_also_mail_someone_else_is_refused(address: str) -> None:
+    """A script leaves "postmaster,me@mail.example": every notice would go to the mail
+    server's own postmaster too (an email header reads the comma as a second recipient)."""
+    with pytest.raises(news.BadAddress):
+        news.clean(address)
+    assert news.clean(" río.sparrow+news@mail.example ") == "río.sparrow+news@mail.example"

@@ -52,7 +52,10 @@ ADDRESS_MAX = 254
 # Every address is padded to this length before it is encrypted, so the stored value does
 # not tell how long the address is.
 PADDED = ADDRESS_MAX + 2
-_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# One plain address: nothing an email header reads as a second recipient, a name or a group
+# (a comma would also send each notice to a local mailbox such as "postmaster,me@x.org").
+_PART = r"[^@\s,;:<>()\[\]\"\\\x00-\x1f\x7f]+"
+_ADDRESS = re.compile(rf"^{_PART}@{_PART}\.{_PART}$")
 
 
 class BadAddress(ValueError):
