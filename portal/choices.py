@@ -110,7 +110,9 @@ class LinkState(StrEnum):
 
 # What the complainant reads about each status.
 STATUS_LABELS = {
-    Status.RECEIVED: _l("We got your complaint. It is waiting for the review board to start on it."),
+    Status.RECEIVED: _l(
+        "We got your complaint. It is waiting for the review board to start on it."
+    ),
     Status.TRIAGED: _l("The review board has looked at your complaint and will review it."),
     Status.IN_REVIEW: _l("The review board is working on your complaint."),
     Status.WAITING: _l("The review board is waiting to hear from you."),
