@@ -34,6 +34,12 @@ def public_address() -> str:
     return sitesettings.current().public_address or _config().base_url
 
 
+def file_public_address() -> str:
+    """`public_address` as site.toml has it, which the board's settings page cannot change
+    (the address a person's news email sends them to, to type their code)."""
+    return sitesettings.base_site().public_address or _config().base_url
+
+
 def configured_host(config: Config) -> str:
     """The host (with its port, if the address names one) that production answers for."""
     return urlsplit(config.base_url).netloc

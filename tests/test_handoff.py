@@ -202,6 +202,42 @@ def test_a_row_changed_behind_the_portals_back_is_not_agreed(
     assert downloads(app) == 0
 
 
+def test_a_file_swapped_in_behind_the_portals_back_is_not_agreed(
+    app: Flask, reviewer: FlaskClient, participant: Participant, client: FlaskClient
+) -> None:
+    """Someone writing to the database, after the person said yes to sending the photo only,
+    gives the photo's record the other file's sealed pieces (both are sealed under the same
+    complaint's key): the yes was to the photo the person saw, not to whatever now sits under
+    its number."""
+    from portal.models import Attachment, AttachmentBlob
+
+    code = file_with_files(participant)
+    locator = agreed_referral(app, reviewer, client, code)
+    photo, other = (int(i) for i in file_ids(app))
+    prepare(reviewer, app, locator, files=[str(photo)])
+    answer(client, app, agree=True)
+    with app.app_context():
+        session = db.session()
+        rows = {a.id: a for a in session.scalars(select(Attachment))}
+        kept = {i: (a.stored_name, a.media_type, a.size) for i, a in rows.items()}
+        pieces = {
+            i: session.scalar(select(AttachmentBlob.data).where(AttachmentBlob.attachment_id == i))
+            for i in rows
+        }
+        rows[other].stored_name = "x" * 32  # names are unique: out of the way first
+        session.flush()
+        for mine, theirs in ((photo, other), (other, photo)):
+            rows[mine].stored_name, rows[mine].media_type, rows[mine].size = kept[theirs]
+            session.execute(
+                update(AttachmentBlob)
+                .where(AttachmentBlob.attachment_id == mine)
+                .values(data=pieces[theirs])
+            )
+        session.commit()
+    assert not is_pdf(download(reviewer, app, locator))
+    assert downloads(app) == 0
+
+
 def test_a_yes_to_the_version_before_a_change_does_not_count(
     app: Flask, reviewer: FlaskClient, participant: Participant, client: FlaskClient
 ) -> None:
@@ -307,6 +343,9 @@ BAD_BOARD_INPUT = [
     {"files": ["-1"]},
     {"files": ["99999999999999999999999"]},
     {"files": ["1"]},
+    # Hand-edited ids that look like digits to Python but are no number it can read.
+    {"files": ["\u00b2"]},
+    {"files": ["9" * 5000]},
     {"text": "my code is <code>"},
     {"csrf_token": "wrong"},
 ]

@@ -498,3 +498,56 @@ def test_the_retention_purge_takes_the_address_with_the_case(mail_app: Flask, cl
         session = db.session()
         assert retention.purge(session, site, clock()).cases == 1
         assert session.scalars(select(NewsContact)).all() == []
+
+
+def test_an_admin_who_points_the_mail_settings_at_their_own_server_learns_no_address(
+    mail_app: Flask, clock, inbox: Inbox
+) -> None:
+    """A chair turned bad saves their own mail server and a look-alike site address on the
+    settings page, then acts on a case: the person's address would arrive at their server
+    beside the case they just acted on, and the email would send the person to type their
+    code into the look-alike site. The person's news goes only through the mail server and
+    to the address in site.toml, which the board's pages cannot change."""
+    from tests.builders import save
+
+    code, _client = file_and_ask_for_news(mail_app)
+    theirs = Inbox()
+    controller = Controller(theirs, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        board = Board(mail_app, clock)
+        chair = signed_in(mail_app, board, Role.ADMIN, "chair")
+        saved = save(
+            chair,
+            smtp_host="127.0.0.1",
+            smtp_port=str(controller.port),
+            public_address="https://look-alike.example/",
+        )
+        assert saved.status_code == HTTPStatus.SEE_OTHER
+        assert act(chair, code[:4], "message", body=QUESTION).status_code == HTTPStatus.SEE_OTHER
+        mail_app.extensions["portal.notifier"].wait()
+    finally:
+        controller.stop()
+    assert theirs.to(ADDRESS) == []
+    sent = inbox.to(ADDRESS)
+    assert len(sent) == 1
+    assert "look-alike" not in everything_in(sent[0])
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "postmaster,me@mail.example",
+        "root;me@mail.example",
+        '"x"me@mail.example',
+        "me@mail.example>",
+        "me\x00@mail.example",
+        "group:me@mail.example",
+    ],
+)
+def test_an_address_that_would_also_mail_someone_else_is_refused(address: str) -> None:
+    """A script leaves "postmaster,me@mail.example": every notice would go to the mail
+    server's own postmaster too (an email header reads the comma as a second recipient)."""
+    with pytest.raises(news.BadAddress):
+        news.clean(address)
+    assert news.clean(" río.sparrow+news@mail.example ") == "río.sparrow+news@mail.example"

@@ -28,7 +28,7 @@ from hashlib import sha256
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from portal.casework import cases, handoffpdf
 from portal.casework.cases import CaseActionError
@@ -102,6 +102,9 @@ def read(handoff: Handoff, data_key: bytes) -> Draft:
 
 
 def _mac(handoff: Handoff, referral: Referral, draft: Draft, data_key: bytes) -> bytes:
+    # The files as stored: each one's name is bound into its sealed pieces (filestore).
+    files = case_files(object_session(handoff), handoff.complaint_id)
+    stored = {a.id: [a.stored_name, a.media_type, a.size] for a in files}
     what = json.dumps(
         {
             "handoff": handoff.id,
@@ -109,6 +112,7 @@ def _mac(handoff: Handoff, referral: Referral, draft: Draft, data_key: bytes) ->
             "body": referral.body,
             "version": handoff.version,
             "draft": dataclasses.asdict(draft),
+            "stored": [stored.get(f, []) for f in draft.files],
         },
         ensure_ascii=False,
         sort_keys=True,
@@ -246,12 +250,12 @@ def _clean_text(text: str | None) -> str:
 
 
 def _chosen_files(db: Session, complaint: Complaint, chosen: list[str]) -> tuple[int, ...]:
-    known = {a.id for a in case_files(db, complaint.id)}
+    known = {str(a.id): a.id for a in case_files(db, complaint.id)}  # as text: "²" is no id
     picked = set()
     for value in chosen:
-        if not value.isdigit() or int(value) not in known:
+        if value not in known:
             raise CaseActionError(_l("Please choose only files sent with this complaint."))
-        picked.add(int(value))
+        picked.add(known[value])
     return tuple(sorted(picked))
 
 

@@ -15,6 +15,11 @@ the outcome letter. Each of those already needs the complaint's data key, so its
 always go with it. Should news ever come without the key, the row only says "news waiting"
 (nothing readable), and the next member holding the key who opens the case tells the person.
 
+The mail server (host, port, STARTTLS) and the site address in the email are site.toml's,
+never what an admin saved on the settings page: an admin who pointed the portal at a mail
+server of their own would get each person's address beside the case they had just acted on,
+and a look-alike address in the email would collect codes.
+
 A failure to send never undoes or holds up the board's action: it is kept as a flag, and the
 board's case page says "could not tell the person". The address goes when the person removes
 it or withdraws, `Site.news_erase_days` after the case is closed, and with the case at the
@@ -47,7 +52,10 @@ ADDRESS_MAX = 254
 # Every address is padded to this length before it is encrypted, so the stored value does
 # not tell how long the address is.
 PADDED = ADDRESS_MAX + 2
-_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# One plain address: nothing an email header reads as a second recipient, a name or a group
+# (a comma would also send each notice to a local mailbox such as "postmaster,me@x.org").
+_PART = r"[^@\s,;:<>()\[\]\"\\\x00-\x1f\x7f]+"
+_ADDRESS = re.compile(rf"^{_PART}@{_PART}\.{_PART}$")
 
 
 class BadAddress(ValueError):
@@ -60,6 +68,11 @@ class ForBoard:
 
     failed: bool
     waiting: bool
+
+
+def can_send() -> bool:
+    """Whether site.toml names a mail server: only then is the email box offered."""
+    return bool(sitesettings.base_site().smtp_host)
 
 
 def clean(address: str | None) -> str:
@@ -195,21 +208,21 @@ def _tell(db: Session, complaint_id: int, data_key: bytes | None) -> None:
     if data_key is None:
         _flag(db, complaint_id, waiting=True)
         return
-    site = sitesettings.current()
+    site, server = sitesettings.current(), sitesettings.base_site()
     language, stored = row.language, row.address
     db.commit()  # no transaction stays open while the mail server answers
     sent = False
-    if site.smtp_host:
+    if server.smtp_host:
         config = current_config()
         mailer = notify.Mailer(
-            site.smtp_host,
-            site.smtp_port,
+            server.smtp_host,
+            server.smtp_port,
             _sender(language, site.smtp_from),
-            site.smtp_starttls,
+            server.smtp_starttls,
             config.smtp_username,
             config.smtp_password,
         )
-        subject, body = words(language, siteurl.public_address())
+        subject, body = words(language, siteurl.file_public_address())
         sent = notify.send_now(mailer, _unlock(data_key, stored), subject, body)
     _flag(db, complaint_id, waiting=False, failed=not sent)
 

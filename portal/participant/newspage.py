@@ -19,6 +19,11 @@ from portal.participant.forms import NewsForm
 from portal.security import claimcodes, sealing
 
 
+@bp.app_context_processor
+def _news_context() -> dict[str, object]:
+    return {"news_can_send": news.can_send}
+
+
 @bp.post("/file/news")
 def receipt_news() -> ResponseReturnValue:
     """The address, given on the receipt; the receipt is shown again with the code."""
