@@ -551,3 +551,23 @@ def test_an_address_that_would_also_mail_someone_else_is_refused(address: str) -
     with pytest.raises(news.BadAddress):
         news.clean(address)
     assert news.clean(" río.sparrow+news@mail.example ") == "río.sparrow+news@mail.example"
+
+
+def test_a_closed_or_stopped_complaint_keeps_no_new_address(mail_app: Flask, inbox: Inbox) -> None:
+    """The page offers no email box once a complaint is stopped; a hand-made POST that asks
+    anyway keeps nothing, and says so kindly."""
+    code, client = file_and_ask_for_news(mail_app)
+    Participant(client).check(code)
+    token = csrf(client, "/case")  # the session's token, kept from before the case stopped
+    client.post("/case/withdraw", data={"csrf_token": token, "how": "stop"})
+    page = client.get("/case").get_data(as_text=True)
+    assert "Email me when there is news" not in page
+    answer = client.post(
+        "/case/news",
+        data={"csrf_token": token, "email": ADDRESS},
+        follow_redirects=True,
+    )
+    assert answer.status_code == HTTPStatus.OK
+    assert "there will be no news to tell you" in answer.get_data(as_text=True)
+    with mail_app.app_context():
+        assert db.session().scalars(select(NewsContact)).all() == []

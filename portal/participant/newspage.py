@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from portal import clock, db, languages
 from portal.casework import complaints, news
+from portal.choices import Status
 from portal.participant.casepage import _back, _closed, _current, _render
 from portal.participant.filing import bp, receipt_holder, render_receipt
 from portal.participant.forms import NewsForm
@@ -63,6 +64,10 @@ def case_news() -> ResponseReturnValue:
     form = NewsForm()
     if not form.validate_on_submit():
         return _render(complaint, 400, news_form=form)
+    if Status(complaint.status) in (Status.CLOSED, Status.WITHDRAWN):
+        # The page offers no box then; a hand-made POST keeps nothing either.
+        flash(_("This complaint is closed, so there will be no news to tell you."))
+        return _back()
     news.save(db.session(), complaint.id, g.case_key, form.email.data, languages.current())
     flash(_("Thank you. We will email you when there is news."))
     return _back()
