@@ -3,14 +3,13 @@ the case page's email box (empty, refused, saved, removed) and the board's case 
 axe-core with no violation and fit a 360 px phone; with JavaScript off the forms still work
 end to end, to a real local SMTP server.
 
-Pictures go to tests/browser/screenshots/news-*.png and, when it exists, /work/wt/shots/notices/.
+Pictures go to tests/browser/screenshots/news-*.png.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -37,7 +36,6 @@ pytestmark = pytest.mark.browser
 LANGUAGES = {"en": "en-US", "es": "es-US"}
 NARRATIVE = "Two officers stopped me outside the shelter and took my bag."
 ADDRESS = "river.sparrow.77@mail.example"
-SHOTS = Path("/work/wt/shots/notices")
 
 
 @pytest.fixture
@@ -58,10 +56,7 @@ def site(site: Site, inbox: Inbox) -> Site:
 def look(person: Person, name: str, problems: list[str]) -> None:
     """axe, fit and tap targets on the page now showing; a picture at 360 px."""
     where = f"news-{name}-{person.language}"
-    path = screenshot(person.page, where)
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        (SHOTS / path.name).write_bytes(path.read_bytes())
+    screenshot(person.page, where)
     violations = run_axe(person.page)
     if violations:
         problems.append(f"{where}:\n{describe_violations(violations)}")
@@ -127,11 +122,7 @@ def test_the_board_sees_only_that_the_person_asked(
         in content
     )
     assert "river" not in content
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        walk.person.page.screenshot(
-            path=str(SHOTS / f"board-case-news-{language}.png"), full_page=True
-        )
+    screenshot(walk.person.page, f"news-board-case-{language}")
     assert not walk.problems, "\n".join(walk.problems)
 
 
@@ -166,9 +157,5 @@ def test_the_settings_page_with_the_news_settings(
     walk.look("settings-news", "Site settings")
     label = walk.t("Days after a case is closed to erase the person's email address")
     assert walk.person.page.get_by_label(label).input_value() == "30"
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        walk.person.page.screenshot(
-            path=str(SHOTS / f"board-settings-{language}.png"), full_page=True
-        )
+    screenshot(walk.person.page, f"news-board-settings-{language}")
     assert not walk.problems, "\n".join(walk.problems)
