@@ -29,11 +29,12 @@ import logging
 import threading
 from collections.abc import Callable, MutableMapping
 
+from babel import dates as babel_dates
 from flask import Flask, current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import clock, db, sitesettings
+from portal import clock, db, languages, sitesettings
 from portal.figures import figurereleases, periods, transparency
 from portal.figures.periods import Period, Quarter
 
@@ -160,9 +161,13 @@ def keep_warm(app: Flask, every: float = KEEP_WARM_SECONDS) -> Warmer:
 
 
 def load_templates(app: Flask) -> None:
-    """Compile the public figures' templates ahead of their first reader."""
+    """Compile the public figures' templates ahead of their first reader, and load each
+    language's date formats: Babel reads them from disk the first time a date is shown, which
+    cost the first reader of /figures about 100 ms."""
     for name in app.jinja_env.list_templates(filter_func=lambda name: name.startswith("public/")):
         app.jinja_env.get_template(name)
+    for code in languages.NAMES:
+        babel_dates.format_date(dt.date(2026, 1, 1), format="long", locale=code)
 
 
 def first_count_done(cache: MutableMapping, timeout: float = FIRST_COUNT_WAIT) -> None:
