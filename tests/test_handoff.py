@@ -8,7 +8,6 @@ import socket
 from http import HTTPStatus
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -18,6 +17,7 @@ from sqlalchemy import func, select, update
 from portal import db
 from portal.board.accounts import Role
 from portal.models import AuditEvent, Complaint, Handoff, Referral
+from tests import mailbox
 from tests.board import Board, csrf
 from tests.builders import act, dump_database, long_pdf, pdf_contents, signed_in
 from tests.conftest import Participant
@@ -450,27 +450,24 @@ def test_a_prepared_hand_off_and_its_sending_are_news_for_a_person_who_asked(
 ) -> None:
     """The person who left an address hears that there is something to say yes to, and again
     when it went; the emails hold none of the hand-off's words."""
-    from tests.test_news_email import Inbox, _app, file_and_ask_for_news, free_port, secrets_of
+    from tests.test_news_email import _app, file_and_ask_for_news, secrets_of
 
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    mail_app = _app(config, site, clock, controller.port)
-    try:
-        code, person = file_and_ask_for_news(mail_app)
-        reviewer = signed_in(mail_app, Board(mail_app, clock), Role.REVIEWER, "rev")
-        locator = agreed_referral(mail_app, reviewer, person, code)
-        before = len(inbox.messages)
-        assert prepare(reviewer, mail_app, locator).status_code == HTTPStatus.SEE_OTHER
-        assert len(inbox.messages) == before + 1
-        assert answer(person, mail_app, agree=True).status_code == HTTPStatus.SEE_OTHER
-        assert is_pdf(download(reviewer, mail_app, locator))
-        assert len(inbox.messages) == before + 2
-        for _to, raw in inbox.messages[before:]:
-            text = raw.decode("latin-1").lower()
-            for secret in [*secrets_of(code), CLEANED, "Civilian Review Office"]:
-                assert secret.lower() not in text, secret
-    finally:
-        mail_app.extensions["portal.notifier"].wait()
-        mail_app.extensions["portal.db"].engine.dispose()
-        controller.stop()
+    with mailbox.running() as inbox:
+        mail_app = _app(config, site, clock, inbox.port)
+        try:
+            code, person = file_and_ask_for_news(mail_app)
+            reviewer = signed_in(mail_app, Board(mail_app, clock), Role.REVIEWER, "rev")
+            locator = agreed_referral(mail_app, reviewer, person, code)
+            before = len(inbox.messages)
+            assert prepare(reviewer, mail_app, locator).status_code == HTTPStatus.SEE_OTHER
+            assert len(inbox.messages) == before + 1
+            assert answer(person, mail_app, agree=True).status_code == HTTPStatus.SEE_OTHER
+            assert is_pdf(download(reviewer, mail_app, locator))
+            assert len(inbox.messages) == before + 2
+            for _to, raw in inbox.messages[before:]:
+                text = raw.decode("latin-1").lower()
+                for secret in [*secrets_of(code), CLEANED, "Civilian Review Office"]:
+                    assert secret.lower() not in text, secret
+        finally:
+            mail_app.extensions["portal.notifier"].wait()
+            mail_app.extensions["portal.db"].engine.dispose()

@@ -9,13 +9,11 @@ import dataclasses
 import email
 import logging
 import re
-import socket
 from collections.abc import Iterator
 from email import policy
 from http import HTTPStatus
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -26,9 +24,11 @@ from portal.casework import news, retention
 from portal.figures import answertime
 from portal.models import Complaint, NewsContact
 from portal.security import crypto, sealing
+from tests import mailbox
 from tests.board import Board, csrf
 from tests.builders import act, dump_database, signed_in
 from tests.conftest import Participant, board_keyring, give_board_key, hidden_value
+from tests.mailbox import Inbox
 
 ADDRESS = "river.sparrow.77@mail.example"
 NARRATIVE = "Officer Quillfeather took my phone near the ZEBRAPLUM laundromat"
@@ -37,32 +37,10 @@ WANTS = "I want my phone back, MANGOSTEEN"
 QUESTION = "Can you tell us more about the GRAPEVINE corner?"
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, _server, _session, envelope) -> str:
-        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
-        return "250 OK"
-
-    def to(self, address: str) -> list[bytes]:
-        return [raw for rcpt, raw in self.messages if address in rcpt]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.port = controller.port
-    yield box
-    controller.stop()
+    with mailbox.running() as box:
+        yield box
 
 
 def _app(config, site, clock, port: int) -> Flask:
@@ -87,7 +65,7 @@ def mail_app(config, site, clock, inbox) -> Iterator[Flask]:
 @pytest.fixture
 def dead_mail_app(config, site, clock) -> Iterator[Flask]:
     """A site whose mail server does not answer."""
-    application = _app(config, site, clock, free_port())
+    application = _app(config, site, clock, mailbox.free_port())
     yield application
     application.extensions["portal.notifier"].wait()
     application.extensions["portal.db"].engine.dispose()
@@ -511,23 +489,18 @@ def test_an_admin_who_points_the_mail_settings_at_their_own_server_learns_no_add
     from tests.builders import save
 
     code, _client = file_and_ask_for_news(mail_app)
-    theirs = Inbox()
-    controller = Controller(theirs, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
+    with mailbox.running() as theirs:
         board = Board(mail_app, clock)
         chair = signed_in(mail_app, board, Role.ADMIN, "chair")
         saved = save(
             chair,
             smtp_host="127.0.0.1",
-            smtp_port=str(controller.port),
+            smtp_port=str(theirs.port),
             public_address="https://look-alike.example/",
         )
         assert saved.status_code == HTTPStatus.SEE_OTHER
         assert act(chair, code[:4], "message", body=QUESTION).status_code == HTTPStatus.SEE_OTHER
         mail_app.extensions["portal.notifier"].wait()
-    finally:
-        controller.stop()
     assert theirs.to(ADDRESS) == []
     sent = inbox.to(ADDRESS)
     assert len(sent) == 1

@@ -6,7 +6,6 @@ A real SMTP server (aiosmtpd) runs on 127.0.0.1 for these tests.
 from __future__ import annotations
 
 import dataclasses
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +15,7 @@ from flask import Flask
 from portal.board.accounts import Role
 from tests.board import Board, csrf
 from tests.conftest import Participant, give_board_key
+from tests.mailbox import free_port
 
 
 class Inbox:
@@ -25,12 +25,6 @@ class Inbox:
     async def handle_DATA(self, _server, _session, envelope) -> str:
         self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8")))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

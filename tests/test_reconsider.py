@@ -537,42 +537,45 @@ def test_a_new_decision_and_a_mediation_outcome_are_news_for_a_person_who_asked(
 ) -> None:
     import dataclasses
 
-    from aiosmtpd.controller import Controller
+    from tests import mailbox
+    from tests.test_news_email import _app, file_and_ask_for_news
 
-    from tests.test_news_email import Inbox, _app, file_and_ask_for_news, free_port
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    mail_app = _app(
-        config, dataclasses.replace(site, mediation_offered=True), clock, controller.port
-    )
-    try:
-        code, person = file_and_ask_for_news(mail_app)
-        board = Board(mail_app, clock)
-        head = signed_in(mail_app, board, Role.ADMIN, "chair")
-        act(head, code[:4], "status", target="in_review", reason="We are reading it.")
-        act(
-            head,
-            code[:4],
-            "decide",
-            disposition="not_substantiated",
-            letter=FIRST_LETTER,
-            confirm="y",
+    with mailbox.running() as inbox:
+        mail_app = _app(
+            config, dataclasses.replace(site, mediation_offered=True), clock, inbox.port
         )
-        Participant(person).check(code)
-        assert ask_again(person).status_code == HTTPStatus.SEE_OTHER
-        assert ask_mediation(person).status_code == HTTPStatus.SEE_OTHER
-        before = len(inbox.messages)
-        act(head, code[:4], "redecide", disposition="substantiated", letter=NEW_LETTER, confirm="y")
-        assert len(inbox.messages) == before + 1
-        act(head, code[:4], "mediation", held="yes", outcome="resolved")
-        assert len(inbox.messages) == before + 2
-        for _to, raw in inbox.messages[before:]:
-            text = raw.decode("latin-1")
-            assert NEW_LETTER not in text
-            assert code[:4] not in text
-    finally:
-        mail_app.extensions["portal.notifier"].wait()
-        mail_app.extensions["portal.db"].engine.dispose()
-        controller.stop()
+        try:
+            code, person = file_and_ask_for_news(mail_app)
+            board = Board(mail_app, clock)
+            head = signed_in(mail_app, board, Role.ADMIN, "chair")
+            act(head, code[:4], "status", target="in_review", reason="We are reading it.")
+            act(
+                head,
+                code[:4],
+                "decide",
+                disposition="not_substantiated",
+                letter=FIRST_LETTER,
+                confirm="y",
+            )
+            Participant(person).check(code)
+            assert ask_again(person).status_code == HTTPStatus.SEE_OTHER
+            assert ask_mediation(person).status_code == HTTPStatus.SEE_OTHER
+            before = len(inbox.messages)
+            act(
+                head,
+                code[:4],
+                "redecide",
+                disposition="substantiated",
+                letter=NEW_LETTER,
+                confirm="y",
+            )
+            assert len(inbox.messages) == before + 1
+            act(head, code[:4], "mediation", held="yes", outcome="resolved")
+            assert len(inbox.messages) == before + 2
+            for _to, raw in inbox.messages[before:]:
+                text = raw.decode("latin-1")
+                assert NEW_LETTER not in text
+                assert code[:4] not in text
+        finally:
+            mail_app.extensions["portal.notifier"].wait()
+            mail_app.extensions["portal.db"].engine.dispose()

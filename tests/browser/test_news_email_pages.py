@@ -12,11 +12,11 @@ import dataclasses
 from collections.abc import Callable, Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 
 from portal.board.accounts import Role
 from portal.site import Site
+from tests import mailbox
 from tests.board import Board
 from tests.browser.browsing import (
     PHONE,
@@ -29,7 +29,7 @@ from tests.browser.browsing import (
 from tests.browser.test_board_pages import Walk
 from tests.builders import act, signed_in
 from tests.conftest import FakeClock
-from tests.test_news_email import Inbox, free_port
+from tests.mailbox import Inbox
 
 pytestmark = pytest.mark.browser
 
@@ -40,12 +40,8 @@ ADDRESS = "river.sparrow.77@mail.example"
 
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.port = controller.port
-    yield box
-    controller.stop()
+    with mailbox.running() as box:
+        yield box
 
 
 @pytest.fixture
